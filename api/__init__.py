@@ -1,0 +1,1 @@
+"""HTTP layer: FastAPI app, thin routes, auth and server-rendered pages."""

@@ -1,0 +1,69 @@
+"""Dependencies: the request's session, settings and the signed-in user with a role check.
+
+Routes commit explicitly before they answer: FastAPI runs code after ``yield`` only after the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from api.security import read_token
+from loyalty.settings import Settings
+from loyalty.users import Role, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) -> User:
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "not signed in or token expired", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if not token:
+        raise unauthorized
+    user_id = read_token(settings, token)
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise unauthorized
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[User], User]:
+    """A dependency that lets through the given roles (admin always passes) and answers 403 otherwise."""
+    allowed = {*roles, Role.admin}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            needed = " or ".join(sorted(r.value for r in allowed))
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role {needed}")
+        return user
+
+    return check
+
+
+StaffUser = Annotated[User, Depends(require_role(Role.staff))]
+MarketingUser = Annotated[User, Depends(require_role(Role.marketing))]
+AdminUser = Annotated[User, Depends(require_role())]
+AnyUser = Annotated[User, Depends(require_role(Role.staff, Role.marketing))]

@@ -1,0 +1,33 @@
+"""The FastAPI application: routers under /api/v1, domain errors as {"detail": ...}."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.routes import auth, campaigns, cards, coupons, holidays, members, occasions, purchases, webhooks
+from loyalty.db import get_engine
+from loyalty.errors import DomainError
+from loyalty.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0")
+    app.state.settings = settings
+    app.state.engine = get_engine(settings.database_url)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+
+    for module in (auth, members, purchases, cards, occasions, holidays, campaigns, coupons, webhooks):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory api.main:app_factory``."""
+    return create_app()

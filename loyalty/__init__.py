@@ -1,0 +1,1 @@
+"""Loyalty program and occasion-based promotion engine: the domain (tables beside their rules)."""

@@ -1,0 +1,1 @@
+"""campaigns (to be filled in)."""

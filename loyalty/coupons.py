@@ -1,0 +1,1 @@
+"""coupons (to be filled in)."""

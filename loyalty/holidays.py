@@ -1,0 +1,1 @@
+"""holidays (to be filled in)."""

@@ -1,0 +1,1 @@
+"""occasions (to be filled in)."""

@@ -1,0 +1,1 @@
+"""Channel adapters: Twilio SMS, SMTP e-mail, and the dev outbox."""
