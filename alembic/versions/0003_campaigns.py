@@ -1,7 +1,7 @@
-"""messages and delivery
+"""campaigns
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-22
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import loyalty.db
 
-revision: str = '0004'
-down_revision: str | None = '0003'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Audience selection (to be filled in)."""
