@@ -29,6 +29,21 @@ if os.environ.get("CI") == "true" and not PG_URL:
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres_only`` tests (row locks, races) run only in their PostgreSQL parametrization."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_sqlite = params is not None and params.params.get("db_url") == "sqlite"
+        if item.get_closest_marker("postgres_only") and (on_sqlite or not PG_URL):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _fresh_postgres(url: str) -> None:
     """Create the database if missing and empty its public schema."""
     target = make_url(url)
