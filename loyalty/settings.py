@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     email_from: str = "Loyalty <no-reply@example.com>"
     email_price: Decimal = Decimal("0.01")
 
+    # workers and delivery (README: "Workers and channels")
+    twilio_timeout: float = Field(10.0, gt=0)
+    message_lease_seconds: int = Field(300, ge=5)  # a claimed message left in 'sending' longer is recovered
+    send_max_retries: int = Field(8, ge=0)
+    send_retry_backoff_max: int = Field(900, ge=1)  # seconds; exponential backoff with full jitter
+    dispatch_chunk: int = Field(500, ge=1)
+    dispatch_max_per_tick: int = Field(50_000, ge=1)
+    dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
