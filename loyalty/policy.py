@@ -1,0 +1,157 @@
+"""Messaging policy, checked when a message is about to be sent (not only when it was scheduled).
+
+In order: a stale message (past ``expires_at``) is cancelled; a promotional message to a paused member or
+about a retired occasion is cancelled; the channel must be opted in and reachable (``preferred`` falls back
+to the member's other opted-in channel); quiet hours (member-local, default 21:00-09:00) defer the message
+to the next allowed minute; the frequency cap (default 2 promotional messages per member per 7 days,
+transactional messages exempt) defers it until the window frees, or cancels it when that would be past its
+``expires_at``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from loyalty.members import Channel, Member
+
+if TYPE_CHECKING:
+    from loyalty.messages import Message
+    from loyalty.settings import Settings
+
+PREFERRED = "preferred"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["send", "defer", "cancel"]
+    channel: Channel | None = None
+    until: datetime | None = None
+    reason: str = ""
+
+
+def is_paused(member: Member, now: datetime) -> bool:
+    return bool(member.paused) and (member.paused_until is None or member.paused_until > now)
+
+
+def reachable(member: Member, channel: Channel | str) -> bool:
+    """Opted in on the channel and with a usable address for it."""
+    if channel == Channel.sms:
+        return bool(member.sms_opt_in and member.phone_valid and member.phone)
+    return bool(member.email_opt_in and member.email)
+
+
+def choose_channel(member: Member, requested: str) -> Channel | None:
+    """The channel to use now: the requested one if reachable; for ``preferred`` the member's preferred
+    channel, else the other opted-in one; None when the member cannot be reached."""
+    if requested != PREFERRED:
+        return Channel(requested) if reachable(member, requested) else None
+    first = Channel(member.preferred_channel)
+    second = Channel.email if first == Channel.sms else Channel.sms
+    for channel in (first, second):
+        if reachable(member, channel):
+            return channel
+    return None
+
+
+def _zone(name: str, fallback: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def next_allowed(now: datetime, zone: ZoneInfo, start: int, end: int) -> datetime:
+    """``now`` itself outside quiet hours [start:00, end:00) local, else the next end:00 local (as UTC)."""
+    if start == end:
+        return now
+    local = now.astimezone(zone)
+    hour = local.hour
+    quiet = (hour >= start or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return now
+    day = local.date()
+    if start > end and hour >= start:
+        day += timedelta(days=1)
+    resume = datetime.combine(day, time(end, 0), tzinfo=zone)
+    return resume.astimezone(UTC)
+
+
+def cap_frees_at(
+    session: Session, member_id: int, now: datetime, *, cap: int, window: timedelta, exclude_id: int | None
+) -> datetime | None:
+    """None when another promotional message may go now, else the instant the rolling window frees."""
+    from loyalty.messages import Category, Message, MessageState
+
+    query = (
+        select(Message.claimed_at)
+        .where(
+            Message.member_id == member_id,
+            Message.category == Category.promotional,
+            sa.column("state").in_([MessageState.sending, MessageState.sent, MessageState.delivered]),
+            Message.claimed_at >= now - window,  # type: ignore[operator]
+        )
+        .order_by(Message.claimed_at)  # type: ignore[arg-type]
+    )
+    if exclude_id is not None:
+        query = query.where(Message.id != exclude_id)
+    recent = [t for t in session.exec(query).all() if t is not None]
+    if len(recent) < cap:
+        return None
+    if cap == 0:
+        return datetime.max.replace(tzinfo=UTC)
+    return recent[len(recent) - cap] + window
+
+
+def decide(session: Session, message: Message, member: Member, now: datetime, settings: Settings) -> Decision:
+    from loyalty.messages import Category
+
+    if message.expires_at is not None and now >= message.expires_at:
+        return Decision("cancel", reason="expired before it could be sent")
+    promotional = message.category == Category.promotional
+    if promotional and is_paused(member, now):
+        return Decision("cancel", reason="member paused promotions")
+    if message.occasion_id is not None and occasion_retired(session, message.occasion_id):
+        return Decision("cancel", reason="occasion retired")
+    channel = choose_channel(member, message.requested_channel)
+    if channel is None:
+        return Decision("cancel", reason=f"no consent or address for {message.requested_channel}")
+    zone = _zone(member.timezone, settings.timezone)
+    at = next_allowed(now, zone, settings.quiet_hours_start, settings.quiet_hours_end)
+    if at > now:
+        return Decision("defer", channel, at, "quiet hours")
+    if promotional:
+        frees = cap_frees_at(
+            session,
+            member.id or 0,
+            now,
+            cap=settings.frequency_cap,
+            window=timedelta(days=settings.frequency_cap_days),
+            exclude_id=message.id,
+        )
+        if frees is not None:
+            if message.expires_at is not None and frees >= message.expires_at:
+                return Decision("cancel", reason="frequency cap until it expires")
+            at = next_allowed(frees, zone, settings.quiet_hours_start, settings.quiet_hours_end)
+            return Decision("defer", channel, at, "frequency cap")
+    return Decision("send", channel)
+
+
+def occasion_retired(session: Session, occasion_id: int) -> bool:
+    """True when the occasion was retired (or deleted); tolerant of the occasions module's shape."""
+    try:
+        from loyalty.occasions import Occasion
+    except ImportError:
+        return False
+    occasion = session.get(Occasion, occasion_id)
+    if occasion is None:
+        return True
+    if getattr(occasion, "retired_at", None) is not None:
+        return True
+    status = getattr(occasion, "status", None)
+    return status is not None and str(status) in {"retired", "OccasionStatus.retired"}

@@ -1,0 +1,57 @@
+"""The one small interface every channel adapter implements, and the e-mail builder SMTP and outbox share."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Protocol
+
+from loyalty.messages import Outgoing
+from loyalty.settings import Settings
+
+
+class ChannelAdapter(Protocol):
+    """``send`` returns the provider's id or raises loyalty.messages.TransientSendError/PermanentSendError.
+
+    ``find_accepted`` answers "did the provider already accept this message?" (after a worker died or a
+    timeout): the provider id, or None when it did not; adapters that cannot know return None and set
+    ``can_reconcile = False`` (the message is then sent again: at-least-once)."""
+
+    name: str
+    can_reconcile: bool
+
+    def send(self, out: Outgoing) -> str: ...
+
+    def find_accepted(self, out: Outgoing) -> str | None: ...
+
+
+def message_id_header(out: Outgoing, settings: Settings) -> str:
+    """A stable Message-ID per message, so a resend after a crash can be recognised as the same e-mail."""
+    domain = settings.email_from.rsplit("@", 1)[-1].strip(" >") or "loyalty.local"
+    return f"<loyalty-message-{out.message_id}@{domain}>"
+
+
+def build_email(
+    out: Outgoing, settings: Settings, *, extra_headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """multipart/alternative (text + HTML), the card PDF as an attachment, RFC 8058 one-click unsubscribe."""
+    email = EmailMessage()
+    email["From"] = settings.email_from
+    email["To"] = out.to
+    email["Subject"] = out.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = message_id_header(out, settings) if out.message_id else make_msgid()
+    if out.unsubscribe_url:
+        email["List-Unsubscribe"] = f"<{out.unsubscribe_url}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for key, value in (extra_headers or {}).items():
+        email[key] = value
+    email.set_content(out.text)
+    if out.html:
+        email.add_alternative(out.html, subtype="html")
+    for attachment in out.attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        email.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return email

@@ -1,0 +1,50 @@
+"""The embedded default: every message becomes a file under settings.outbox_dir, NOT sent to anyone.
+
+E-mail: ``<id>-email.eml`` (open it in any mail client); SMS: ``<id>-sms.json``. Files are named by the
+message id and written atomically, so a retry or a crash never makes a second copy (exactly once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from loyalty.messages import Outgoing
+from loyalty.settings import Settings
+from workers.channels.base import build_email
+
+NOTICE = "NOT SENT - outbox copy only; no real person received this message"
+
+
+class OutboxChannel:
+    can_reconcile = True
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self.settings = settings
+        self.name = name
+        self.directory = Path(settings.outbox_dir)
+
+    def path_for(self, out: Outgoing) -> Path:
+        suffix = "eml" if self.name == "email" else "json"
+        return self.directory / f"{out.message_id:08d}-{self.name}.{suffix}"
+
+    def send(self, out: Outgoing) -> str:
+        path = self.path_for(out)
+        if path.exists():
+            return f"outbox:{path.name}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.name == "email":
+            email = build_email(out, self.settings, extra_headers={"X-Loyalty-Outbox": NOTICE})
+            data = bytes(email)
+        else:
+            record = {"status": NOTICE, "to": out.to, "body": out.text, "message_id": out.message_id}
+            data = json.dumps(record, ensure_ascii=False, indent=2).encode()
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return f"outbox:{path.name}"
+
+    def find_accepted(self, out: Outgoing) -> str | None:
+        path = self.path_for(out)
+        return f"outbox:{path.name}" if path.exists() else None

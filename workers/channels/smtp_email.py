@@ -1,0 +1,74 @@
+"""E-mail through smtplib: plain, STARTTLS or SSL from settings; one connection reused per worker process.
+
+4xx replies, refused or dropped connections and timeouts are transient (retried); 5xx are permanent.
+SMTP has no way to ask "did you already take this message?", so after a crash the e-mail is sent again
+(at-least-once) with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+
+from loyalty.messages import Outgoing, PermanentSendError, TransientSendError
+from loyalty.settings import Settings
+from workers.channels.base import build_email
+
+
+class SmtpEmailChannel:
+    name = "email"
+    can_reconcile = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if s.smtp_security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+            if s.smtp_security == "starttls":
+                smtp.starttls(context=context)
+        if s.smtp_username:
+            smtp.login(s.smtp_username, s.smtp_password)
+        return smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def send(self, out: Outgoing) -> str:
+        email = build_email(out, self.settings)
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            refused = self._smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            code = min((c for c, _ in exc.recipients.values()), default=550)
+            raise self._by_code(code, f"recipient refused: {exc.recipients}") from exc
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise self._by_code(exc.smtp_code, f"smtp {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as exc:
+            self.close()
+            raise TransientSendError(f"smtp connection: {exc}", code="connection") from exc
+        if refused:
+            raise PermanentSendError(f"recipient refused: {refused}", code="550")
+        return str(email["Message-ID"])
+
+    @staticmethod
+    def _by_code(code: int, text: str) -> Exception:
+        if 400 <= code < 500:
+            return TransientSendError(text, code=str(code))
+        return PermanentSendError(text, code=str(code))
+
+    def find_accepted(self, out: Outgoing) -> str | None:
+        return None

@@ -1,0 +1,92 @@
+"""Thin Celery tasks: ids in, a unit of work per step, loyalty services do the work."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
+
+from loyalty.db import get_engine, unit_of_work, utcnow
+from loyalty.settings import get_settings
+from workers import delivery
+from workers.app import app
+from workers.channels import make_channel
+from workers.channels.base import ChannelAdapter
+
+log = logging.getLogger(__name__)
+_channels: dict[str, ChannelAdapter] = {}
+
+
+def channel_for(name: str) -> ChannelAdapter:
+    """One adapter per channel per process (keeps the SMTP connection and Twilio's HTTP session)."""
+    if name not in _channels:
+        _channels[name] = make_channel(name, get_settings())
+    return _channels[name]
+
+
+@app.task(name="workers.dispatch_due", ignore_result=True)
+def dispatch_due() -> dict[str, int]:
+    report = delivery.dispatch_due(get_engine(), get_settings())
+    return {"recovered": len(report.recovered), "runs": len(report.runs), "dispatched": report.dispatched}
+
+
+@app.task(
+    name="workers.send_message",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def send_message(self: Task, message_id: int) -> str:
+    settings = get_settings()
+    engine = get_engine()
+    outcome = delivery.deliver(message_id, engine=engine, settings=settings, channel_for=channel_for)
+    if outcome.status != "retry":
+        return outcome.status
+    error = outcome.error
+    assert isinstance(error, delivery.TransientSendError)
+    retries = self.request.retries
+    if retries >= settings.send_max_retries:
+        delivery.give_up(engine, message_id, error)
+        return "failed"
+    countdown = max(
+        1.0,
+        get_exponential_backoff_interval(
+            factor=2, retries=retries, maximum=settings.send_retry_backoff_max, full_jitter=True
+        ),
+        error.retry_after or 0.0,
+    )
+    delivery.schedule_retry(engine, message_id, error, countdown)
+    raise self.retry(countdown=countdown, exc=error, max_retries=settings.send_max_retries)
+
+
+@app.task(name="workers.run_campaign", ignore_result=True)
+def run_campaign(run_id: int) -> None:
+    from loyalty import jobs
+    from loyalty.campaigns import run_campaign as run  # type: ignore[attr-defined,unused-ignore]
+
+    with unit_of_work(get_engine()) as session:
+        run(session, run_id, utcnow())
+        jobs.defer(session, "workers.dispatch_due")  # messages due now go out without waiting for the tick
+        session.commit()
+
+
+@app.task(name="workers.expire_coupons", ignore_result=True)
+def expire_coupons() -> int:
+    from loyalty.coupons import expire_coupons as expire  # type: ignore[attr-defined,unused-ignore]
+
+    with unit_of_work(get_engine()) as session:
+        count: int = expire(session, utcnow())
+        session.commit()
+    return count
+
+
+@app.task(name="workers.daily_occasions", ignore_result=True)
+def daily_occasions() -> int:
+    from loyalty.messages import queue_occasion_reminders  # type: ignore[attr-defined,unused-ignore]
+
+    with unit_of_work(get_engine()) as session:
+        count: int = queue_occasion_reminders(session, utcnow())
+        session.commit()
+    return count
