@@ -25,9 +25,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (auth, members, purchases, cards, occasions, holidays, campaigns, coupons, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
+    from api.routes import unsubscribe
+
+    app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
     return app
 
 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory api.main:app_factory``."""
+    from workers.app import install_publisher
+
+    install_publisher()  # jobs buffered by a request reach the broker after its commit
     return create_app()

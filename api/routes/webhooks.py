@@ -1,5 +1,57 @@
+"""Twilio webhooks: delivery status callbacks and inbound SMS keywords (STOP / START / RET / İPTAL ...).
+
+Both check X-Twilio-Signature with RequestValidator against the configured public base URL (never the
+URL this process saw: a proxy changes scheme and host) and answer 403 when it is wrong.
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from twilio.request_validator import RequestValidator
+
+from api.deps import SessionDep, SettingsDep
+from loyalty.messages import apply_provider_status
+from loyalty.sms_keywords import handle_inbound_sms
 
 router = APIRouter(tags=["webhooks"])
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+async def _verified_form(request: Request, settings: SettingsDep) -> dict[str, str]:
+    form = await request.form()
+    params = {key: str(value) for key, value in form.items()}
+    url = settings.public_base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature", "")
+    token = settings.twilio_auth_token
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid Twilio signature")
+    return params
+
+
+@router.post("/webhooks/twilio/status")
+async def twilio_status(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    params = await _verified_form(request, settings)
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    raw_id = request.query_params.get("m", "")
+    if sid and state:
+        apply_provider_status(
+            session,
+            provider_id=sid,
+            status=state,
+            message_id=int(raw_id) if raw_id.isdigit() else None,
+            error_code=params.get("ErrorCode") or None,
+        )
+        session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/twilio/inbound")
+async def twilio_inbound(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    params = await _verified_form(request, settings)
+    handle_inbound_sms(session, sender=params.get("From", ""), body=params.get("Body", ""))
+    session.commit()
+    return Response(EMPTY_TWIML, media_type="application/xml")
