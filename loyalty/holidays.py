@@ -188,7 +188,9 @@ def _commercial(year: int, country: str, lang: str) -> list[HolidayInfo]:
 def check_country(country: str) -> str:
     country = (country or "").strip().upper()
     if country not in holidays_lib.list_supported_countries():
-        raise Invalid("country", f"country {country!r} is not a supported ISO 3166 code / desteklenmeyen ülke")
+        raise Invalid(
+            "country", f"country {country!r} is not a supported ISO 3166 code / desteklenmeyen ülke"
+        )
     return country
 
 
@@ -232,8 +234,8 @@ def _without(name: str, text: str) -> str:
 @lru_cache(maxsize=256)
 def _public(year: int, country: str, lang: str) -> tuple[HolidayInfo, ...]:
     probe = holidays_lib.country_holidays(country, years=[])
-    supported = tuple(probe.supported_languages) or (probe.default_language,)
-    default = probe.default_language or supported[0]
+    default = str(probe.default_language or "en_US")
+    supported: tuple[str, ...] = tuple(probe.supported_languages) or (default,)
     key_language = _english(supported, default)
     shown_language = _package_language(supported, default, lang)
     categories = [c for c in ("public", "half_day") if c in probe.supported_categories]
@@ -327,7 +329,13 @@ def add_store_day(session: Session, data: StoreDayCreate, *, actor: str, country
     if session.exec(select(StoreDay).where(StoreDay.key == key)).first() is not None:
         raise Conflict(f"store day {key!r} already exists / bu mağaza günü zaten var")
     row = StoreDay(
-        key=key, name_tr=name_tr, name_en=name_en, month=data.month, day=data.day, year=data.year, created_by=actor
+        key=key,
+        name_tr=name_tr,
+        name_en=name_en,
+        month=data.month,
+        day=data.day,
+        year=data.year,
+        created_by=actor,
     )
     session.add(row)
     session.flush()
@@ -335,7 +343,9 @@ def add_store_day(session: Session, data: StoreDayCreate, *, actor: str, country
 
 
 def list_store_days(session: Session) -> list[StoreDay]:
-    return list(session.exec(select(StoreDay).order_by(col(StoreDay.month), col(StoreDay.day), col(StoreDay.key))))
+    return list(
+        session.exec(select(StoreDay).order_by(col(StoreDay.month), col(StoreDay.day), col(StoreDay.key)))
+    )
 
 
 def delete_store_day(session: Session, key: str) -> None:
@@ -373,4 +383,3 @@ def holiday_date(key: str, year: int, country: str = "TR", session: Session | No
     if not found:
         raise NotFound(f"no holiday {key!r} in {year} for {country}")
     return found[0]
-

@@ -28,6 +28,8 @@ from loyalty.errors import Invalid, NotFound
 from loyalty.members import Member
 from loyalty.pause import cancel_unsent
 
+DateType = date  # for models that also have a field named ``date``
+
 
 class OccasionKind(StrEnum):
     birthday = "birthday"
@@ -148,7 +150,7 @@ class OccasionPublic(OccasionBase):
     status: str
     retired_at: datetime | None
     created_at: datetime
-    next_occurrence: date | None
+    next_occurrence: DateType | None
 
 
 class _Dated(Protocol):
@@ -206,7 +208,9 @@ def validate_occasion(data: OccasionCreate) -> dict[str, Any]:
     if not purpose:
         raise Invalid("purpose", "purpose is required: the occasion in the customer's words / amaç gerekli")
     if len(purpose) > PURPOSE_MAX:
-        raise Invalid("purpose", f"purpose must be at most {PURPOSE_MAX} characters / amaç en fazla 280 karakter")
+        raise Invalid(
+            "purpose", f"purpose must be at most {PURPOSE_MAX} characters / amaç en fazla 280 karakter"
+        )
     for_whom = (data.for_whom or "self").strip().lower()
     if for_whom not in RELATIONS:
         raise Invalid("for_whom", f"for_whom must be one of {', '.join(RELATIONS)} / geçersiz kişi")
@@ -269,8 +273,10 @@ def list_occasions(session: Session, member_id: int, *, include_retired: bool = 
     return list(session.exec(query.order_by(col(Occasion.month), col(Occasion.day), col(Occasion.id))))
 
 
-def retire_occasion(session: Session, occasion_id: int, *, actor: str, now: datetime | None = None) -> Occasion:
-    """"No longer celebrate this" (no reason asked). Cancels whatever was not yet sent for it.
+def retire_occasion(
+    session: Session, occasion_id: int, *, actor: str, now: datetime | None = None
+) -> Occasion:
+    """ "No longer celebrate this" (no reason asked). Cancels whatever was not yet sent for it.
 
     Retiring twice is harmless: the occasion keeps its first retirement time.
     """
@@ -300,13 +306,25 @@ def date_text(occasion: _Dated) -> str:
     return f"{occasion.year:04d}-{occasion.month:02d}-{occasion.day:02d}"
 
 
-def to_public(occasion: Occasion, today: date, locale: str = "tr") -> OccasionPublic:
-    assert occasion.id is not None
+def member_today(member: Member, now: datetime | None = None) -> date:
+    """The member's own local date at ``now``."""
+    try:
+        zone = ZoneInfo(member.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def describe(session: Session, occasion: Occasion, *, now: datetime | None = None) -> OccasionPublic:
+    """The public view, with the next occurrence taken from the member's own today."""
+    member = session.get(Member, occasion.member_id)
+    assert member is not None and occasion.id is not None
+    active = occasion.status == OccasionStatus.active
     return OccasionPublic(
         **occasion.model_dump(),
         date=date_text(occasion),
-        for_whom_label=for_whom_label(occasion, locale),
-        next_occurrence=next_occurrence(occasion, today) if occasion.status == OccasionStatus.active else None,
+        for_whom_label=for_whom_label(occasion, member.locale),
+        next_occurrence=next_occurrence(occasion, member_today(member, now)) if active else None,
     )
 
 

@@ -41,7 +41,7 @@ def _member(session: Session, member_id: int) -> Member:
 
 
 def _until_utc(member: Member, until: datetime | date) -> datetime:
-    """A date means "until that day begins" in the member's zone; a naive datetime is the member's local time."""
+    """A date means "until that day begins" in the member's zone; a naive datetime is member-local time."""
     zone = ZoneInfo(member.timezone)
     if not isinstance(until, datetime):
         until = datetime.combine(until, time(0, 0))
@@ -69,7 +69,9 @@ def pause_promotions(
     session.add(member)
     session.flush()
     cancelled = cancel_unsent(session, member_id=member_id, reason="member paused promotions")
-    log.info("member %s paused until %s by %s (%s unsent cancelled)", member_id, paused_until, actor, cancelled)
+    log.info(
+        "member %s paused until %s by %s (%s unsent cancelled)", member_id, paused_until, actor, cancelled
+    )
     return member
 
 

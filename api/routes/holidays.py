@@ -1,5 +1,64 @@
+"""The holiday calendar (public, commercial and store days) and the shop's own store days."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-router = APIRouter(tags=["holidays"])
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
+from loyalty import holidays
+from loyalty.db import utcnow
+from loyalty.holidays import StoreDayCreate, StoreDayPublic
+
+router = APIRouter(prefix="/holidays", tags=["holidays"])
+
+
+class Holiday(BaseModel):
+    key: str
+    name: str
+    date: date
+    days: int
+    kind: str
+    estimated: bool
+
+
+@router.get("", response_model=list[Holiday])
+def list_holidays(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: AnyUser,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    country: str | None = None,
+    lang: str | None = None,
+) -> list[dict[str, Any]]:
+    """Defaults: this year in the shop's time zone, the shop's country and locale."""
+    year = year or utcnow().astimezone(ZoneInfo(settings.timezone)).year
+    found = holidays.holidays_for(year, country or settings.country, lang or settings.locale, session)
+    return [asdict(h) for h in found]
+
+
+@router.post("/store-days", status_code=status.HTTP_201_CREATED, response_model=StoreDayPublic)
+def add_store_day(
+    data: StoreDayCreate, session: SessionDep, settings: SettingsDep, user: MarketingUser
+) -> StoreDayPublic:
+    row = holidays.add_store_day(session, data, actor=f"user:{user.username}", country=settings.country)
+    view = StoreDayPublic.model_validate(row, from_attributes=True)
+    session.commit()
+    return view
+
+
+@router.get("/store-days", response_model=list[StoreDayPublic])
+def list_store_days(session: SessionDep, _user: AnyUser) -> list[StoreDayPublic]:
+    return [StoreDayPublic.model_validate(r, from_attributes=True) for r in holidays.list_store_days(session)]
+
+
+@router.delete("/store-days/{key}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_store_day(key: str, session: SessionDep, _user: MarketingUser) -> Response:
+    holidays.delete_store_day(session, key)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

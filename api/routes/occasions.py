@@ -1,5 +1,89 @@
+"""Occasions a member stated (with their purpose), the upcoming list, and pausing promotions."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+
+from api.deps import AnyUser, SessionDep, StaffUser
+from loyalty import occasions, pause
+from loyalty.occasions import OccasionCreate, OccasionPublic, UpcomingOccasion
 
 router = APIRouter(tags=["occasions"])
+
+
+def _actor(user: StaffUser | AnyUser) -> str:
+    return f"user:{user.username}"
+
+
+@router.post(
+    "/members/{member_id}/occasions", status_code=status.HTTP_201_CREATED, response_model=OccasionPublic
+)
+def add_occasion(
+    member_id: int, data: OccasionCreate, session: SessionDep, user: StaffUser
+) -> OccasionPublic:
+    """Staff record an occasion on the member's word (``stated_by`` = ``user:<username>``)."""
+    occasion = occasions.add_occasion(session, member_id, data, stated_by=_actor(user))
+    view = occasions.describe(session, occasion)
+    session.commit()
+    return view
+
+
+@router.get("/members/{member_id}/occasions", response_model=list[OccasionPublic])
+def list_occasions(
+    member_id: int, session: SessionDep, _user: AnyUser, include_retired: bool = False
+) -> list[OccasionPublic]:
+    found = occasions.list_occasions(session, member_id, include_retired=include_retired)
+    return [occasions.describe(session, o) for o in found]
+
+
+@router.get("/occasions/upcoming", response_model=list[UpcomingOccasion])
+def upcoming(
+    session: SessionDep,
+    _user: AnyUser,
+    days: Annotated[int, Query(ge=1, le=366)] = 7,
+    kind: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[UpcomingOccasion]:
+    """Active occasions celebrated in the next ``days`` days (today included), each member's own today."""
+    return occasions.upcoming_occasions(session, days=days, kinds=kind, limit=limit)
+
+
+@router.delete("/occasions/{occasion_id}", response_model=OccasionPublic)
+def retire_occasion(occasion_id: int, session: SessionDep, user: StaffUser) -> OccasionPublic:
+    """ "No longer celebrate this": retired (no reason asked), and anything not yet sent for it cancelled."""
+    occasion = occasions.retire_occasion(session, occasion_id, actor=_actor(user))
+    view = occasions.describe(session, occasion)
+    session.commit()
+    return view
+
+
+class PauseRequest(BaseModel):
+    until: datetime | date | None = None  # a date: until that day begins in the member's time zone
+
+
+class PauseState(BaseModel):
+    member_id: int
+    paused: bool
+    paused_until: datetime | None
+
+
+@router.post("/members/{member_id}/pause", response_model=PauseState)
+def pause_member(
+    member_id: int, session: SessionDep, user: StaffUser, data: PauseRequest | None = None
+) -> PauseState:
+    member = pause.pause_promotions(
+        session, member_id, until=data.until if data else None, actor=_actor(user)
+    )
+    session.commit()
+    return PauseState(member_id=member_id, paused=member.paused, paused_until=member.paused_until)
+
+
+@router.post("/members/{member_id}/resume", response_model=PauseState)
+def resume_member(member_id: int, session: SessionDep, user: StaffUser) -> PauseState:
+    member = pause.resume_promotions(session, member_id, actor=_actor(user))
+    session.commit()
+    return PauseState(member_id=member_id, paused=member.paused, paused_until=member.paused_until)
