@@ -1,4 +1,4 @@
-"""SMS through the official twilio client: From number or Messaging Service SID, StatusCallback, ValidityPeriod.
+"""SMS through the official twilio client: From or Messaging Service SID, StatusCallback, ValidityPeriod.
 
 ``LOYALTY_TWILIO_BASE_URL`` points the client at a compatible server (tests, a sandbox): the http client
 below swaps scheme and host and keeps Twilio's paths. It also keeps the last response's headers, so a 429's
