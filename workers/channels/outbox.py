@@ -14,7 +14,7 @@ from loyalty.messages import Outgoing
 from loyalty.settings import Settings
 from workers.channels.base import build_email
 
-NOTICE = "NOT SENT - outbox copy only; no real person received this message"
+NOTICE = "NOT SENT: outbox copy, no real person received it"
 
 
 class OutboxChannel:

@@ -1,0 +1,312 @@
+"""Messages: queueing once, jobs after commit, claim -> provider -> final state, crash recovery, callbacks."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from loyalty import jobs
+from loyalty.cards import Card, CardStatus
+from loyalty.db import unit_of_work
+from loyalty.members import Member
+from loyalty.messages import (
+    Category,
+    Message,
+    MessageState,
+    NewMessage,
+    PermanentSendError,
+    TransientSendError,
+    apply_provider_status,
+    cancel_pending,
+    claim_due_messages,
+    message_history,
+    prepare_send,
+    queue_card_welcome,
+    queue_messages,
+    recover_stuck,
+)
+from loyalty.settings import Settings
+from tests.builders import make_member
+from workers.channels.doubles import RecordingChannel
+from workers.channels.outbox import OutboxChannel
+from workers.delivery import deliver
+
+DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul: no quiet hours
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    jobs.set_publisher(lambda name, args: sent.append((name, args)))
+    yield sent
+    jobs.set_publisher(None)
+
+
+def _new(member: Member, key: str, **fields: Any) -> NewMessage:
+    values: dict[str, Any] = {"purpose": "birthday_self", "category": Category.promotional}
+    values.update(fields)
+    return NewMessage(
+        member_id=member.id or 0, requested_channel=values.pop("channel", "sms"), dedupe_key=key, **values
+    )
+
+
+def _card(session: Session, member: Member) -> Card:
+    card = Card(
+        member_id=member.id or 0,
+        number=f"9{member.id:014d}",
+        holder_name=member.full_name,
+        status=CardStatus.active,
+    )
+    session.add(card)
+    session.flush()
+    return card
+
+
+def test_queueing_twice_makes_one_row_per_channel(session: Session) -> None:
+    member = make_member(session)
+    first = queue_messages(session, [_new(member, "coupon:1"), _new(member, "coupon:1", channel="email")])
+    again = queue_messages(session, [_new(member, "coupon:1"), _new(member, "coupon:2")])
+    assert len(first) == 2 and len(again) == 1
+    rows = session.exec(select(Message).where(Message.member_id == member.id)).all()
+    assert sorted((m.channel, m.dedupe_key) for m in rows) == [
+        ("email", "coupon:1"),
+        ("sms", "coupon:1"),
+        ("sms", "coupon:2"),
+    ]
+    assert [e.state for e in message_history(session, first[0])] == ["queued"]
+
+
+def test_card_welcome_job_reaches_the_broker_only_after_commit(
+    committing_engine: Engine, published: list[tuple[str, tuple[Any, ...]]]
+) -> None:
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session, email="w@example.com", email_opt_in=True, preferred_channel="email")
+        card = _card(session, member)
+        assert queue_card_welcome(session, card.id or 0) == 1
+        assert published == []  # nothing before the commit
+        session.commit()
+    assert len(published) == 1 and published[0][0] == "workers.send_message"
+    with unit_of_work(committing_engine) as session:
+        assert queue_card_welcome(session, card.id or 0) == 0  # once per card
+        message = session.exec(select(Message).where(Message.card_id == card.id)).one()
+        assert message.channel == "email" and message.category == "transactional"
+        session.rollback()
+    with unit_of_work(committing_engine) as session:
+        other = make_member(session)
+        queue_card_welcome(session, _card(session, other).id or 0)
+        session.rollback()  # a rolled-back unit of work publishes nothing
+    assert len(published) == 1
+
+
+def test_delivery_claims_then_records_and_keeps_history(
+    committing_engine: Engine, settings: Settings
+) -> None:
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session, full_name="Elif Demir")
+        [message_id] = queue_messages(session, [_new(member, "coupon:10")], now=DAY)
+        session.commit()
+    channel = RecordingChannel()
+    outcome = deliver(
+        message_id, engine=committing_engine, settings=settings, channel_for=lambda _: channel, now=DAY
+    )
+    assert outcome.status == "sent" and len(channel.sent) == 1
+    assert channel.sent[0].to == member.phone and "Elif" in channel.sent[0].text
+    # a duplicate job (redelivery, redispatch) finds nothing to do
+    again = deliver(
+        message_id, engine=committing_engine, settings=settings, channel_for=lambda _: channel, now=DAY
+    )
+    assert again.status == "skipped" and len(channel.sent) == 1
+    with unit_of_work(committing_engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None and message.state == MessageState.sent and message.provider_id
+        assert [e.state for e in message_history(session, message_id)] == ["queued", "sending", "sent"]
+
+
+def test_transient_error_requeues_and_permanent_error_fails(
+    committing_engine: Engine, settings: Settings
+) -> None:
+    from workers.delivery import schedule_retry
+
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session)
+        ids = queue_messages(session, [_new(member, "coupon:20"), _new(member, "coupon:21")], now=DAY)
+        session.commit()
+    flaky = RecordingChannel(failures=[TransientSendError("twilio 503", code="503")])
+    outcome = deliver(
+        ids[0], engine=committing_engine, settings=settings, channel_for=lambda _: flaky, now=DAY
+    )
+    assert outcome.status == "retry" and isinstance(outcome.error, TransientSendError)
+    retry_at = schedule_retry(committing_engine, ids[0], outcome.error, 30)
+    with unit_of_work(committing_engine) as session:
+        message = session.get(Message, ids[0])
+        assert message is not None and message.state == MessageState.queued and message.not_before == retry_at
+    outcome = deliver(
+        ids[0], engine=committing_engine, settings=settings, channel_for=lambda _: flaky, now=retry_at
+    )
+    assert outcome.status == "sent" and len(flaky.sent) == 1
+
+    invalid = RecordingChannel(failures=[PermanentSendError("21211", code="21211", effect="invalid_phone")])
+    outcome = deliver(
+        ids[1], engine=committing_engine, settings=settings, channel_for=lambda _: invalid, now=DAY
+    )
+    assert outcome.status == "failed"
+    with unit_of_work(committing_engine) as session:
+        message = session.get(Message, ids[1])
+        assert message is not None and message.state == MessageState.failed and message.error_code == "21211"
+        refreshed = session.get(Member, member.id)
+        assert refreshed is not None and refreshed.phone_valid is False
+
+
+@pytest.mark.parametrize("provider_accepted", [True, False])
+def test_a_worker_dying_after_the_claim_is_recovered_without_a_second_send(
+    committing_engine: Engine, settings: Settings, provider_accepted: bool
+) -> None:
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session)
+        [message_id] = queue_messages(session, [_new(member, "coupon:30")], now=DAY)
+        session.commit()
+    channel = RecordingChannel()
+    with unit_of_work(committing_engine) as session:  # the worker claims ...
+        out = prepare_send(session, message_id, DAY, settings)
+        session.commit()
+    assert out is not None
+    if provider_accepted:
+        channel.send(out)  # ... the provider accepts ... and the worker is SIGKILLed before recording it
+    later = DAY + timedelta(seconds=settings.message_lease_seconds + 1)
+    with unit_of_work(committing_engine) as session:
+        assert recover_stuck(session, DAY) == []  # the lease still runs
+        assert recover_stuck(session, later) == [message_id]
+        session.commit()
+    outcome = deliver(
+        message_id, engine=committing_engine, settings=settings, channel_for=lambda _: channel, now=later
+    )
+    assert outcome.status == "sent"
+    assert len(channel.sent) == 1 and channel.lookups == 1  # asked the provider first; sent at most once
+    with unit_of_work(committing_engine) as session:
+        states = [e.state for e in message_history(session, message_id)]
+        assert states == ["queued", "sending", "queued", "sending", "sent"]
+
+
+def test_claim_due_hands_out_due_rows_once_and_lost_jobs_again(session: Session) -> None:
+    member = make_member(session)
+    due = queue_messages(session, [_new(member, "coupon:40"), _new(member, "coupon:41")], now=DAY)
+    queue_messages(session, [_new(member, "coupon:42", not_before=DAY + timedelta(days=3))], now=DAY)
+    assert claim_due_messages(session, DAY, limit=10) == due
+    assert claim_due_messages(session, DAY + timedelta(minutes=1), limit=10) == []
+    # still queued 10 minutes later: the broker lost the job, hand it out again
+    assert claim_due_messages(session, DAY + timedelta(minutes=11), limit=10) == due
+
+
+def test_provider_status_moves_forward_only(session: Session) -> None:
+    member = make_member(session)
+    [message_id] = queue_messages(session, [_new(member, "coupon:50")], now=DAY)
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.state, message.provider_id = MessageState.sent, "SM50"
+    session.add(message)
+    session.flush()
+    assert apply_provider_status(session, provider_id="SM50", status="delivered") is True
+    assert apply_provider_status(session, provider_id="SM50", status="delivered") is False  # a repeat
+    assert apply_provider_status(session, provider_id="SM50", status="sent") is False  # late and older
+    session.refresh(message)
+    assert message.state == MessageState.delivered and message.delivered_at is not None
+    assert [e.state for e in message_history(session, message_id)].count("delivered") == 1
+    assert apply_provider_status(session, provider_id="SM-unknown", status="delivered") is False
+
+
+def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -> None:
+    member = make_member(session)
+    [message_id] = queue_messages(session, [_new(member, "coupon:51")], now=DAY)
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.state = MessageState.sending  # claimed; the provider accepted; the worker died before recording
+    session.add(message)
+    session.flush()
+    assert apply_provider_status(session, provider_id="SM51", status="sent", message_id=message_id) is True
+    session.refresh(message)
+    assert message.state == MessageState.sent and message.provider_id == "SM51"
+
+
+def test_cancel_pending_promotions_or_one_occasion(session: Session) -> None:
+    member = make_member(session)
+    promo, about, welcome = queue_messages(
+        session,
+        [
+            _new(member, "coupon:60"),
+            _new(member, "occasion:7:2026-12-01", occasion_id=7),
+            _new(member, "welcome:1", category=Category.transactional),
+        ],
+    )
+    assert cancel_pending(session, member_id=member.id or 0, occasion_id=7, reason="occasion retired") == 1
+    assert cancel_pending(session, member_id=member.id or 0, reason="paused") == 1
+    states = {m.id: m.state for m in session.exec(select(Message).where(Message.member_id == member.id))}
+    assert states == {promo: "cancelled", about: "cancelled", welcome: "queued"}
+
+
+def test_outbox_writes_each_message_once_marked_not_sent(
+    committing_engine: Engine, settings: Settings
+) -> None:
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session, email="o@example.com", email_opt_in=True)
+        ids = queue_messages(
+            session, [_new(member, "coupon:70"), _new(member, "coupon:70", channel="email")], now=DAY
+        )
+        session.commit()
+    for message_id in ids:
+        outcome = deliver(
+            message_id,
+            engine=committing_engine,
+            settings=settings,
+            channel_for=lambda name: OutboxChannel(settings, name),
+            now=DAY,
+        )
+        assert outcome.status == "sent"
+    files = sorted(p.name for p in settings.outbox_dir.iterdir())
+    assert files == [f"{ids[0]:08d}-sms.json", f"{ids[1]:08d}-email.eml"]
+    sms = json.loads((settings.outbox_dir / files[0]).read_text())
+    assert "NOT SENT" in sms["status"] and sms["to"] == member.phone
+    eml = BytesParser(policy=policy.default).parsebytes((settings.outbox_dir / files[1]).read_bytes())
+    assert str(eml["X-Loyalty-Outbox"]).startswith("NOT SENT") and eml["To"] == "o@example.com"
+    assert eml["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert str(eml["List-Unsubscribe"]).startswith("<http://testserver/u/")
+    assert eml["Subject"] == "İyi ki doğdunuz, Ayşe!"
+    assert eml.get_content_type() == "multipart/alternative"
+
+
+@pytest.mark.postgres_only
+def test_two_dispatchers_never_hand_out_the_same_rows(committing_engine: Engine) -> None:
+    with unit_of_work(committing_engine) as session:
+        member = make_member(session)
+        queue_messages(session, [_new(member, f"coupon:{900 + i}") for i in range(400)], now=DAY)
+        session.commit()
+    results: list[list[int]] = []
+    barrier = threading.Barrier(4)
+
+    def dispatcher() -> None:
+        barrier.wait()
+        mine: list[int] = []
+        while True:
+            with unit_of_work(committing_engine) as session:
+                ids = claim_due_messages(session, DAY, limit=25)
+                session.commit()
+            if not ids:
+                break
+            mine += ids
+        results.append(mine)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = [i for r in results for i in r]
+    assert len(everything) == 400 and len(set(everything)) == 400
