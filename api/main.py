@@ -28,6 +28,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.routes import unsubscribe
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
+    from api import pages
+    from api.routes import outbox
+
+    app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
+    pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox), static under /static/pages
     return app
 
 

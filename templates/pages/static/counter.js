@@ -1,0 +1,216 @@
+/* Counter: find a member (phone in any form, card scan, name), register, record purchases, card PDF, coupons. */
+"use strict";
+
+(() => {
+  const { t, api, el, show, showError, busy, formatDate, formatMoney } = App;
+  const $ = (id) => document.getElementById(id);
+  let current = null; // { member, card }
+
+  const listOf = (data) => (Array.isArray(data) ? data : (data && (data.items || data.members || data.results)) || []);
+  const digits = (text) => text.replace(/[\s\-().]/g, "");
+
+  /** Automatic search kind: letters -> name; +90 / 0... / 5xxxxxxxxx -> phone; other digits -> card. */
+  function guessKind(query) {
+    const compact = digits(query);
+    if (/[^\d+]/.test(compact)) return "name";
+    if (compact.startsWith("+") || compact.startsWith("0") || (compact.length === 10 && compact.startsWith("5"))
+        || (compact.length === 12 && compact.startsWith("90"))) return "phone";
+    return "card";
+  }
+
+  function consentOf(member) {
+    const c = member.consent || {};
+    return { sms: c.sms ?? member.sms_opt_in ?? false, email: c.email ?? member.email_opt_in ?? false };
+  }
+
+  function couponsOf(...sources) {
+    for (const source of sources) {
+      if (!source) continue;
+      const list = source.active_coupons || source.coupons;
+      if (Array.isArray(list)) return list;
+    }
+    return null;
+  }
+
+  function renderMember() {
+    const { member, card, coupons } = current;
+    $("member-panel").hidden = false;
+    $("member-name").textContent = member.full_name;
+    $("member-phone").textContent = member.phone || "";
+    $("member-email").textContent = member.email || t("common.none");
+    const consent = consentOf(member);
+    $("member-consent").textContent = `SMS: ${t(consent.sms ? "common.yes" : "common.no")} · ${t("member.email")}: ${t(consent.email ? "common.yes" : "common.no")}`
+      + (member.paused ? ` · ${t("member.paused")}` : "");
+    if (card) {
+      $("member-card").textContent = `${card.number} (${t("card.status." + card.status)})`;
+      $("card-pdf").hidden = false;
+    } else {
+      $("member-card").textContent = t("member.no_card");
+      $("card-pdf").hidden = true;
+    }
+    const list = $("member-coupons");
+    list.replaceChildren();
+    if (!coupons || !coupons.length) list.append(el("li", { text: t("member.no_coupons") }));
+    else for (const c of coupons) list.append(el("li", { text: couponText(c) }));
+  }
+
+  function offerText(c) {
+    const offer = c.offer || c;
+    const kind = offer.kind || offer.offer_kind;
+    const value = offer.value ?? offer.offer_value;
+    if (value == null) return "";
+    return kind === "percent" ? `%${Number(value)}` : formatMoney(value);
+  }
+
+  function couponText(c) {
+    const parts = [c.code_display || c.code, offerText(c)];
+    if (c.expires_at) parts.push(`${t("coupon.expires")}: ${formatDate(c.expires_at)}`);
+    return parts.filter(Boolean).join(" · ");
+  }
+
+  async function loadMember(memberId, scan) {
+    const member = scan && scan.member && scan.member.full_name ? scan.member : await api.get(`/members/${memberId}`);
+    let card = scan && scan.number ? scan : scan && scan.card ? scan.card : null;
+    if (!card) {
+      try { card = await api.get(`/members/${memberId}/card`); } catch (err) { if (err.status !== 404) throw err; }
+    }
+    let coupons = couponsOf(scan, member);
+    if (!coupons && card && card.number && !scan) {
+      try { coupons = couponsOf(await api.get(`/cards/${encodeURIComponent(card.number)}`)); } catch (err) { coupons = null; }
+    }
+    current = { member, card, coupons };
+    renderMember();
+    $("purchase-amount").focus();
+  }
+
+  $("find-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const query = $("find-query").value.trim();
+    const kind = $("find-by").value === "auto" ? guessKind(query) : $("find-by").value;
+    const box = $("find-result");
+    await busy(event.submitter, async () => {
+      try {
+        if (kind === "card") {
+          const scan = await api.get(`/cards/${encodeURIComponent(digits(query))}`);
+          const memberId = scan.member_id ?? (scan.member && scan.member.id) ?? (scan.card && scan.card.member_id);
+          await loadMember(memberId, scan);
+          box.replaceChildren();
+          return;
+        }
+        const param = kind === "phone" ? "phone" : "q";
+        const found = listOf(await api.get(`/members?${param}=${encodeURIComponent(query)}`));
+        if (!found.length) { show(box, "info", t("find.none")); return; }
+        if (found.length === 1) { box.replaceChildren(); await loadMember(found[0].id); return; }
+        const choices = el("ul", { class: "plain" }, found.map((m) => el("li", {},
+          el("button", { type: "button", class: "link", onclick: () => { box.replaceChildren(); loadMember(m.id).catch((err) => showError(box, err)); } },
+            `${m.full_name} · ${m.phone}`))));
+        show(box, "info", t("find.choose"), choices);
+      } catch (err) {
+        showError(box, err, kind === "card" ? { 404: t("find.none") } : undefined);
+      }
+    });
+  });
+
+  $("register-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("register-result");
+    const payload = {
+      full_name: form.full_name.value.trim(),
+      phone: form.phone.value.trim(),
+      locale: form.locale.value,
+      consent: { sms: form.consent_sms.checked, email: form.consent_email.checked },
+      consent_source: "counter",
+    };
+    if (form.email.value.trim()) payload.email = form.email.value.trim();
+    await busy(event.submitter, async () => {
+      try {
+        const { data } = await api.post("/members", payload);
+        show(box, "ok", `${t("register.done")} ${data.full_name} · ${data.phone}`);
+        form.reset();
+        current = { member: data, card: null, coupons: [] };
+        renderMember();
+        $("purchase-amount").focus();
+      } catch (err) {
+        showError(box, err, { 409: t("register.exists") });
+        const existing = err.detail && (err.detail.member_id ?? (err.detail.member && err.detail.member.id));
+        if (err.status === 409 && existing != null) {
+          box.append(el("button", { type: "button", onclick: () => loadMember(existing).catch((e) => showError(box, e)) }, t("register.open_existing")));
+        }
+      }
+    });
+  });
+
+  $("purchase-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("purchase-result");
+    if (!current) { show(box, "error", t("purchase.select_member")); return; }
+    const payload = { amount: form.amount.value, receipt_id: form.receipt_id.value.trim() };
+    await busy(event.submitter, async () => {
+      try {
+        const { status, data } = await api.post(`/members/${current.member.id}/purchases`, payload);
+        const repeated = status === 200 || data.created === false;
+        if (data.card) current.card = data.card;
+        renderMember();
+        if (data.card_issued && data.card) {
+          const pending = data.card.status === "pending_review";
+          show(box, pending ? "info" : "ok big", pending ? t("purchase.card_pending") : `${t("purchase.card_issued")} ${data.card.number}`,
+            pending ? null : el("button", { type: "button", onclick: () => downloadCard(data.card.number, box) }, t("card.pdf")));
+        } else {
+          const amount = data.purchase && data.purchase.amount !== undefined ? data.purchase.amount : payload.amount;
+          show(box, repeated ? "info" : "ok", repeated ? t("purchase.repeat") : `${t("purchase.done")} ${formatMoney(amount)}`);
+        }
+        if (!repeated) form.reset();
+      } catch (err) {
+        showError(box, err);
+      }
+    });
+  });
+
+  /** The PDF needs the bearer token: fetch it as a blob and hand the browser an object URL to save/open. */
+  async function downloadCard(number, box) {
+    try {
+      const response = await api.request("GET", `/cards/${encodeURIComponent(number)}/pdf`, { raw: true });
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: `card-${number}.pdf` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      showError(box || $("member-result"), err);
+    }
+  }
+  $("card-pdf").addEventListener("click", () => current && current.card && downloadCard(current.card.number));
+
+  const couponMessages = () => ({ 404: t("coupon.404"), 409: t("coupon.409"), 410: t("coupon.410"), 422: t("coupon.422") });
+  const code = () => encodeURIComponent($("coupon-code").value.trim());
+
+  $("coupon-check").addEventListener("click", async (event) => {
+    const box = $("coupon-result");
+    if (!$("coupon-code").reportValidity()) return;
+    await busy(event.target, async () => {
+      try {
+        const coupon = await api.get(`/coupons/${code()}`);
+        show(box, "ok", `${t("coupon.valid")} ${couponText(coupon)}`);
+      } catch (err) { showError(box, err, couponMessages()); }
+    });
+  });
+
+  $("coupon-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const box = $("coupon-result");
+    const amount = $("coupon-amount").value;
+    const body = amount ? { purchase_amount: amount } : {};
+    const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
+    await busy(event.submitter, async () => {
+      try {
+        const { data } = await api.request("POST", `/coupons/${code()}/redeem`, { json: body, headers: { "Idempotency-Key": key } });
+        show(box, "ok big", `${t("coupon.redeemed")} ${couponText(data || {})}`);
+      } catch (err) { showError(box, err, couponMessages()); }
+    });
+  });
+
+  App.gate();
+})();

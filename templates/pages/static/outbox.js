@@ -1,0 +1,28 @@
+/* The development outbox: GET /api/v1/outbox (marketing/admin), newest first. Nothing listed was sent. */
+"use strict";
+
+(() => {
+  const { t, api, el, show, showError, busy, formatTime } = App;
+  const $ = (id) => document.getElementById(id);
+
+  async function load(button) {
+    const box = $("outbox-result");
+    const table = $("outbox-table");
+    await busy(button, async () => {
+      let listing;
+      try { listing = await api.get("/outbox"); } catch (err) { showError(box, err); return; }
+      if (!listing.entries.length) { show(box, "info", t("outbox.empty")); table.hidden = true; return; }
+      box.replaceChildren();
+      table.tBodies[0].replaceChildren(...listing.entries.map((m) => el("tr", {},
+        el("td", {}, el("code", { text: m.file })),
+        el("td", {}, el("time", { datetime: m.time, text: formatTime(m.time) })),
+        el("td", { text: m.channel === "email" ? t("camp.channel.email") : t("camp.channel.sms") }),
+        el("td", { text: m.to }),
+        el("td", {}, m.subject ? el("strong", { text: m.subject }) : null, el("pre", { text: m.preview })))));
+      table.hidden = false;
+    });
+  }
+
+  $("outbox-refresh").addEventListener("click", (event) => load(event.target));
+  App.gate().then((me) => { if (me) load(null); });
+})();
