@@ -418,13 +418,32 @@ def _year_ok(segment_year: int) -> sa.ColumnElement[bool]:
     )
 
 
+def _month_day_range(start: date, end: date) -> sa.ColumnElement[bool]:
+    """(month, day) from ``start`` to ``end`` (same year) as per-month ranges on the (month, day) index.
+
+    Plain column comparisons rather than a row-value comparison: PostgreSQL estimates them from the
+    column statistics (a row comparison gets a default guess that is 10x off and turns the join to
+    members into a full scan).
+    """
+    month, day = col(Occasion.month), col(Occasion.day)
+    if start.month == end.month:
+        return sa.and_(month == start.month, day.between(start.day, end.day))
+    parts: list[sa.ColumnElement[bool]] = []
+    first_full = start.month if start.day == 1 else start.month + 1
+    # "full" as in a leap year: Feb 1-28 of a common year must not take in the Feb 29 rows by range
+    last_full = end.month if end.day == calendar.monthrange(2000, end.month)[1] else end.month - 1
+    if first_full != start.month:
+        parts.append(sa.and_(month == start.month, day >= start.day))
+    if first_full <= last_full:
+        parts.append(month == first_full if first_full == last_full else month.between(first_full, last_full))
+    if last_full != end.month:
+        parts.append(sa.and_(month == end.month, day <= end.day))
+    return sa.or_(*parts)
+
+
 def _segment_match(segment: _Segment) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
     """(condition, ordinal yyyymmdd of the celebrated day) for occasions falling in ``segment``."""
-    month_day = sa.tuple_(col(Occasion.month), col(Occasion.day))
-    in_range = sa.and_(
-        month_day >= sa.tuple_(sa.literal(segment.start.month), sa.literal(segment.start.day)),
-        month_day <= sa.tuple_(sa.literal(segment.end.month), sa.literal(segment.end.day)),
-    )
+    in_range = _month_day_range(segment.start, segment.end)
     ordinal = segment.year * 10000 + col(Occasion.month) * 100 + col(Occasion.day)
     condition = sa.and_(in_range, _year_ok(segment.year))
     feb28 = date(segment.year, 2, 28)
@@ -507,9 +526,20 @@ def upcoming_occasions(
         raise Invalid("now", "now must be an aware datetime")
 
     base = (
-        select(Occasion, Member.full_name, Member.timezone)
+        sa.select(
+            col(Occasion.id),
+            col(Occasion.member_id),
+            col(Member.full_name),
+            col(Occasion.kind),
+            col(Occasion.for_whom),
+            col(Occasion.relation_name),
+            col(Occasion.purpose),
+            col(Occasion.remind_days_before),
+            col(Occasion.recurrence),
+            col(Member.timezone),
+        )
         .join(Member, col(Member.id) == col(Occasion.member_id))
-        .where(Occasion.status == OccasionStatus.active)
+        .where(col(Occasion.status) == OccasionStatus.active)
     )
     if kinds:
         base = base.where(col(Occasion.kind).in_(list(kinds)))
@@ -536,29 +566,28 @@ def upcoming_occasions(
     if window is None:
         return []
     condition, ordinal = window
-    query = base.where(condition).order_by(ordinal, col(Occasion.id))
+    query = base.add_columns(ordinal.label("celebrated")).where(condition).order_by(ordinal, col(Occasion.id))
     if limit is not None:
         query = query.limit(limit)
 
     out = []
-    for occasion, full_name, zone in session.exec(query).all():
-        today = today_of_zone[zone]
-        when = next_occurrence(occasion, today + timedelta(days=offset))
-        assert when is not None and occasion.id is not None
+    for row in session.execute(query):
+        # the database already said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29 if common)
+        when = date(row.celebrated // 10000, row.celebrated // 100 % 100, row.celebrated % 100)
         out.append(
             UpcomingOccasion(
-                occasion_id=occasion.id,
-                member_id=occasion.member_id,
-                member_name=full_name,
-                kind=occasion.kind,
-                for_whom=occasion.for_whom,
-                relation_name=occasion.relation_name,
-                purpose=occasion.purpose,
+                occasion_id=row.id,
+                member_id=row.member_id,
+                member_name=row.full_name,
+                kind=row.kind,
+                for_whom=row.for_whom,
+                relation_name=row.relation_name,
+                purpose=row.purpose,
                 date=when,
-                days_until=(when - today).days,
-                remind_days_before=occasion.remind_days_before,
-                recurrence=occasion.recurrence,
-                timezone=zone,
+                days_until=(when - today_of_zone[row.timezone]).days,
+                remind_days_before=row.remind_days_before,
+                recurrence=row.recurrence,
+                timezone=row.timezone,
             )
         )
     return out
