@@ -1,0 +1,146 @@
+"""A local HTTP server speaking enough of Twilio's Messages API for the real twilio client.
+
+POST /2010-04-01/Accounts/{sid}/Messages.json creates a message (or answers a scripted error), GET on the
+same path lists the accepted ones (filtered by To). ``script`` holds actions for the next POSTs:
+``("error", http_status, twilio_code)``, ``("429", retry_after)``, ``("accept_then_stall", seconds)``
+(accepts, then answers too late for the client), ``("stall", seconds)`` (answers late, accepts nothing).
+``fail_numbers`` maps a To number to a Twilio error code for every attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ERRORS = {
+    21211: "The 'To' number is not a valid phone number.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+    21612: "The 'To' phone number is not currently reachable via SMS",
+    20500: "Internal Server Error",
+    20429: "Too Many Requests",
+}
+
+
+@dataclass
+class FakeTwilio:
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    script: deque[tuple[Any, ...]] = field(default_factory=deque)
+    fail_numbers: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def accept(self, form: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            record = {
+                "sid": f"SM{next(self._ids):032d}",
+                "to": form.get("To", ""),
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form.get("Body", ""),
+                "status": "queued",
+                "status_callback": form.get("StatusCallback"),
+                "validity_period": form.get("ValidityPeriod"),
+                "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+            }
+            self.accepted.append(record)
+            return record
+
+    def bodies_to(self, number: str) -> list[str]:
+        with self.lock:
+            return [r["body"] for r in self.accepted if r["to"] == number]
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in {"status_callback", "validity_period"}}
+
+
+def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # or every keep-alive request stalls ~40 ms
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        def _error(self, status: int, code: int, headers: dict[str, str] | None = None) -> None:
+            self._answer(
+                status,
+                {"code": code, "message": ERRORS.get(code, "error"), "more_info": "", "status": status},
+                headers,
+            )
+
+        def do_GET(self) -> None:
+            query = parse_qs(urlsplit(self.path).query)
+            to = query.get("To", [None])[0]
+            with fake.lock:
+                found = [_public(r) for r in reversed(fake.accepted) if to is None or r["to"] == to]
+            self._answer(200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            with fake.lock:
+                fake.requests += 1
+                action = fake.script.popleft() if fake.script else ("ok",)
+            code = fake.fail_numbers.get(form.get("To", ""))
+            if action[0] == "error":
+                return self._error(action[1], action[2])
+            if action[0] == "429":
+                return self._error(429, 20429, {"Retry-After": str(action[1])})
+            if action[0] == "stall":
+                time.sleep(action[1])
+                return self._error(503, 20500)
+            if code is not None:
+                return self._error(400, code)
+            record = fake.accept(form)
+            if action[0] == "accept_then_stall":
+                time.sleep(action[1])
+            self._answer(201, _public(record))
+
+    return Handler
+
+
+class FakeTwilioServer:
+    def __init__(self) -> None:
+        self.fake = FakeTwilio()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.fake))
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FakeTwilioServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
