@@ -171,6 +171,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "camp.repeat": ("Tekrar", "Repeat"),
     "camp.every_year": ("Her yıl", "Every year"),
     "camp.one_year": ("Yalnızca bu yıl:", "Only in year:"),
+    "camp.year": ("Kampanya yılı", "Campaign year"),
     "camp.offer_kind": ("İndirim türü", "Offer kind"),
     "camp.offer.percent": ("Yüzde (%)", "Percent (%)"),
     "camp.offer.amount": ("Tutar (₺)", "Amount (₺)"),

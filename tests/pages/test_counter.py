@@ -1,0 +1,104 @@
+"""The counter in headless Chromium: register, three purchases earn the card, its PDF, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.pages.conftest import sign_in, tr
+
+pytestmark = pytest.mark.browser
+
+
+def record_purchase(page: Page, amount: str, receipt: str) -> None:
+    page.get_by_label(tr("purchase.amount")).fill(amount)
+    page.get_by_label(tr("purchase.receipt")).fill(receipt)
+    page.get_by_role("button", name=tr("purchase.submit")).click()
+
+
+def find(page: Page, query: str) -> None:
+    page.get_by_label(tr("find.query")).fill(query)
+    page.get_by_role("button", name=tr("find.submit"), exact=True).click()
+
+
+def test_register_three_purchases_earn_the_card_and_its_pdf_downloads(page: Page, tmp_path: Path) -> None:
+    sign_in(page, "staff", next_path="/counter")
+
+    page.get_by_label(tr("member.name")).fill("Işıl Çağlar Öztürk")
+    page.get_by_label(tr("member.phone")).fill("0532 611 22 33")
+    page.get_by_label(tr("member.email")).fill("isil@example.com")
+    page.get_by_label(tr("member.consent_sms")).check()
+    page.get_by_role("button", name=tr("register.submit")).click()
+    expect(page.locator("#register-result")).to_contain_text(tr("register.done"))
+    panel = page.locator("#member-panel")
+    expect(panel.locator("#member-name")).to_have_text("Işıl Çağlar Öztürk")
+    expect(panel.locator("#member-phone")).to_have_text("+905326112233")  # stored in E.164
+    expect(panel.locator("#member-consent")).to_contain_text(f"SMS: {tr('common.yes')}")
+    expect(panel.locator("#member-card")).to_have_text(tr("member.no_card"))
+
+    receipt = page.get_by_label(tr("purchase.receipt"))
+    result = page.locator("#purchase-result")
+    for number, amount in ((1, "120.50"), (2, "80")):
+        record_purchase(page, amount, f"FIS-{number}")
+        expect(receipt).to_have_value("")  # cleared only after the API accepted it
+        expect(result).to_contain_text(tr("purchase.done"))
+        expect(result).not_to_contain_text(tr("purchase.card_issued"))
+    expect(panel.locator("#member-card")).to_have_text(tr("member.no_card"))
+
+    record_purchase(page, "45.90", "FIS-3")
+    expect(result).to_contain_text(tr("purchase.card_issued"))
+    card_text = panel.locator("#member-card")
+    expect(card_text).to_contain_text(tr("card.status.active"))
+    card_number = card_text.inner_text().split(" ")[0]
+    assert card_number.isdigit()
+    expect(result).to_contain_text(card_number)
+
+    with page.expect_download() as download_info:
+        result.get_by_role("button", name=tr("card.pdf")).click()
+    download = download_info.value
+    assert download.suggested_filename == f"card-{card_number}.pdf"
+    pdf = tmp_path / "card.pdf"
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+    # the same receipt again: said so, nothing recorded twice
+    record_purchase(page, "45.90", "FIS-3")
+    expect(result).to_contain_text(tr("purchase.repeat"))
+
+    # found again by the phone in another form, then by scanning the card number
+    page.goto("/counter")
+    find(page, "+90 (532) 611-2233")
+    expect(panel.locator("#member-name")).to_have_text("Işıl Çağlar Öztürk")
+    expect(panel.locator("#member-card")).to_contain_text(card_number)
+    page.goto("/counter")
+    find(page, card_number)
+    expect(panel.locator("#member-name")).to_have_text("Işıl Çağlar Öztürk")
+    with page.expect_download() as again:
+        panel.get_by_role("button", name=tr("card.pdf")).click()
+    assert again.value.suggested_filename == f"card-{card_number}.pdf"
+
+    # the same phone cannot register twice: the 409 is shown in the page language
+    page.get_by_label(tr("member.name")).fill("Başka Biri")
+    page.get_by_label(tr("member.phone")).fill("5326112233")
+    page.get_by_role("button", name=tr("register.submit")).click()
+    expect(page.locator("#register-result")).to_contain_text(tr("register.exists"))
+
+
+def test_input_errors_and_unknown_things_are_explained(page: Page) -> None:
+    sign_in(page, "staff", next_path="/counter")
+    page.get_by_label(tr("member.name")).fill("Ahmet Yılmaz")
+    page.get_by_label(tr("member.phone")).fill("12")
+    page.get_by_role("button", name=tr("register.submit")).click()
+    register = page.locator("#register-result")
+    expect(register).to_contain_text(tr("err.422"))
+    expect(register).to_contain_text("phone")
+    expect(register).to_have_attribute("role", "alert")
+
+    find(page, "0599 000 00 00")
+    expect(page.locator("#find-result")).to_contain_text(tr("find.none"))
+
+    page.get_by_label(tr("coupon.code")).fill("ZZZZ-ZZZZ-ZZ")
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(page.locator("#coupon-result")).to_contain_text(tr("coupon.404"))
