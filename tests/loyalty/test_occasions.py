@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -339,3 +341,64 @@ def test_list_and_describe(session: Session) -> None:
     assert second.retired_by == "user:ayla"
     again = retire_occasion(session, second.id, actor="member", now=NOON_UTC + timedelta(days=1))
     assert again.retired_at == NOON_UTC  # retiring twice keeps the first time
+
+
+# ---------------------------------------------------------------- the database agrees with dateutil
+
+ZONES = [
+    "Europe/Istanbul",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "America/New_York",
+    "Asia/Tokyo",
+    "UTC",
+]
+INSTANTS = [
+    datetime(2026, 11, 22, 10, 30, tzinfo=UTC),
+    datetime(2026, 12, 31, 11, 0, tzinfo=UTC),  # three local dates at once, two of them in different years
+    datetime(2027, 2, 27, 23, 0, tzinfo=UTC),  # Feb 28 of a common year in the east
+    datetime(2028, 2, 28, 12, 0, tzinfo=UTC),  # Feb 28 / Feb 29 of a leap year
+    datetime(2028, 12, 30, 20, 0, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("now", INSTANTS, ids=lambda d: d.isoformat())
+@pytest.mark.parametrize(("days", "offset"), [(1, 0), (1, 3), (10, 0), (45, 2), (366, 0)])
+def test_upcoming_matches_next_occurrence_for_every_occasion(
+    session: Session, now: datetime, days: int, offset: int
+) -> None:
+    """The SQL window per time zone gives exactly what next_occurrence (dateutil) says."""
+    rng = random.Random(f"{now.isoformat()}-{days}-{offset}")
+    members = [make_member(session, timezone=zone) for zone in ZONES]
+    occasions: list[Occasion] = []
+    special = [(2, 28), (2, 29), (3, 1), (12, 31), (1, 1)]
+    for i in range(150):
+        member = rng.choice(members)
+        if i < 40:
+            month, day = special[i % len(special)]
+        else:
+            picked = date(2000, 1, 1) + timedelta(days=rng.randrange(366))
+            month, day = picked.month, picked.day
+        once = rng.random() < 0.3
+        leap = (month, day) == (2, 29)
+        years = [2024, 2028] if leap else [2025, 2026, 2027, 2028, 2029]
+        year = rng.choice(years) if once or rng.random() < 0.5 else None
+        data = {"date": f"{year}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"}
+        occasions.append(_add(session, member.id, recurrence="once" if once else "yearly", **data))
+    retired = occasions[-1]
+    retire_occasion(session, retired.id, actor="member", now=now)
+
+    zone_of = {m.id: m.timezone for m in members}
+    expected = {}
+    for occasion in occasions[:-1]:
+        today = now.astimezone(ZoneInfo(zone_of[occasion.member_id])).date()
+        when = next_occurrence(occasion, today + timedelta(days=offset))
+        if when is not None and (when - today).days < offset + days:
+            expected[occasion.id] = (when, (when - today).days)
+
+    found = {
+        o.occasion_id: (o.date, o.days_until)
+        for o in upcoming_occasions(session, days=days, offset_days=offset, now=now)
+        if o.member_id in zone_of
+    }
+    assert found == expected
