@@ -417,45 +417,11 @@ def _revive(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    subject: str
-    text: str
-    html: str
-
-
-def render_message(purpose: str, locale: str, channel: str, values: dict[str, Any]) -> Any:
-    """H4a's loyalty.message_templates.render_message when present; until then the same file layout
-    (templates/messages/<locale>/<purpose>.{sms.txt,email.txt,email.html,subject.txt}) rendered here."""
-    try:
-        from loyalty.message_templates import render_message as render  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        render = None
-    if render is not None:
-        return render(purpose, locale, channel, values)
-    import jinja2
-
-    from loyalty.settings import TEMPLATES_DIR
-
-    folder = TEMPLATES_DIR / "messages"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder), autoescape=jinja2.select_autoescape(["html"])
-    )
-    lang = locale if (folder / locale).is_dir() else "tr"
-
-    def one(kind: str) -> str:
-        name = f"{lang}/{purpose}.{kind}"
-        return env.get_template(name).render(values).strip() if (folder / name).exists() else ""
-
-    if channel == "sms":
-        return _Rendered("", one("sms.txt"), "")
-    return _Rendered(one("subject.txt"), one("email.txt"), one("email.html"))
-
-
 def _render(
     session: Session, message: Message, member: Member, channel: Channel, settings: Settings
 ) -> Outgoing:
     from loyalty.links import unsubscribe_url
+    from loyalty.message_templates import render_message
 
     unsubscribe = unsubscribe_url(settings, member.id or 0, channel)
     values = _revive(message.context) | {

@@ -52,7 +52,11 @@ def published() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
 
 
 def _new(member: Member, key: str, **fields: Any) -> NewMessage:
-    values: dict[str, Any] = {"purpose": "birthday_self", "category": Category.promotional}
+    values: dict[str, Any] = {
+        "purpose": "birthday_self",
+        "category": Category.promotional,
+        "context": {"occasion_on": "2026-12-01"},
+    }
     values.update(fields)
     return NewMessage(
         member_id=member.id or 0, requested_channel=values.pop("channel", "sms"), dedupe_key=key, **values

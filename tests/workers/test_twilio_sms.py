@@ -70,6 +70,7 @@ def _queued(engine: Engine, **member_fields: object) -> tuple[int, str]:
                     dedupe_key=f"coupon:{member.id}",
                     purpose="birthday_self",
                     category=Category.promotional,
+                    context={"occasion_on": "2026-12-01"},
                 )
             ],
         )

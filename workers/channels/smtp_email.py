@@ -47,6 +47,8 @@ class SmtpEmailChannel:
     def send(self, out: Outgoing) -> str:
         email = build_email(out, self.settings)
         try:
+            if self._smtp is not None and not self._alive(self._smtp):
+                self.close()  # a pooled connection the server dropped meanwhile: not a delivery failure
             if self._smtp is None:
                 self._smtp = self._connect()
             refused = self._smtp.send_message(email)
@@ -63,6 +65,13 @@ class SmtpEmailChannel:
         if refused:
             raise PermanentSendError(f"recipient refused: {refused}", code="550")
         return str(email["Message-ID"])
+
+    @staticmethod
+    def _alive(smtp: smtplib.SMTP) -> bool:
+        try:
+            return smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
 
     @staticmethod
     def _by_code(code: int, text: str) -> Exception:
