@@ -1,5 +1,80 @@
+"""Members: register at the counter, find (phone, name, card), read, edit, and the consent ledger."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import AnyUser, SessionDep, SettingsDep, StaffUser
+from loyalty import consent, members
+from loyalty.consent import ConsentChange, ConsentEventPublic
+from loyalty.members import MemberCreate, MemberPublic, MemberUpdate
+from loyalty.users import User
 
 router = APIRouter(tags=["members"])
+
+
+def _actor(user: User) -> str:
+    return f"user:{user.username}"
+
+
+@router.post("/members", status_code=status.HTTP_201_CREATED, response_model=MemberPublic)
+def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, user: StaffUser) -> MemberPublic:
+    """Register a member with their consent. The phone may be written in any common form; the same
+    phone again answers 409 with ``member_id`` and ``member`` naming who already has it."""
+    member = members.register_member(
+        session,
+        data,
+        actor=_actor(user),
+        default_timezone=settings.timezone,
+        default_locale=settings.locale,
+        created_by_user_id=user.id,
+    )
+    view = members.to_public(member)
+    session.commit()
+    return view
+
+
+@router.get("/members", response_model=list[MemberPublic])
+def search(
+    session: SessionDep,
+    _user: AnyUser,
+    phone: str | None = None,
+    q: Annotated[str | None, Query(description="name; Turkish case folding, every word must match")] = None,
+    card: Annotated[str | None, Query(description="card number (spaces and hyphens allowed)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[MemberPublic]:
+    found = members.search_members(session, phone=phone, q=q, card=card, limit=limit)
+    return [members.to_public(m) for m in found]
+
+
+@router.get("/members/{member_id}", response_model=MemberPublic)
+def read(member_id: int, session: SessionDep, _user: AnyUser) -> MemberPublic:
+    return members.to_public(members.get_member(session, member_id))
+
+
+@router.patch("/members/{member_id}", response_model=MemberPublic)
+def update(member_id: int, data: MemberUpdate, session: SessionDep, user: StaffUser) -> MemberPublic:
+    member = members.update_member(session, member_id, data, actor=_actor(user))
+    view = members.to_public(member)
+    session.commit()
+    return view
+
+
+@router.post("/members/{member_id}/consent", response_model=MemberPublic)
+def change_consent(
+    member_id: int, data: ConsentChange, session: SessionDep, user: StaffUser
+) -> MemberPublic:
+    """Grant or revoke one channel; it takes effect at once and is written to the ledger."""
+    member = members.get_member(session, member_id)
+    consent.record_consent(session, member, data.channel, data.granted, source=data.source, actor=_actor(user))
+    view = members.to_public(member)
+    session.commit()
+    return view
+
+
+@router.get("/members/{member_id}/consent", response_model=list[ConsentEventPublic])
+def consent_ledger(member_id: int, session: SessionDep, _user: AnyUser) -> list[ConsentEventPublic]:
+    """The member's consent ledger, oldest first (channel, granted, source, actor, time)."""
+    return [consent.event_public(e) for e in consent.consent_history(session, member_id)]
