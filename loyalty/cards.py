@@ -9,14 +9,16 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from loyalty.db import UTCDateTime, utcnow
-from loyalty.errors import Invalid, NotFound
+from loyalty.errors import Conflict, Invalid, NotFound
 
 CARD_NUMBER_LENGTH = 16
 CURRENT_STATUSES = ("active", "pending_review")
@@ -48,6 +50,43 @@ class Card(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reviewed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CardPublic(SQLModel):
+    number: str  # 16 digits, as printed in the QR code
+    number_display: str  # grouped by four, as printed on the card
+    holder_name: str
+    status: CardStatus
+    issued_at: datetime
+    member_id: int
+
+
+def to_public(card: Card) -> CardPublic:
+    return CardPublic(
+        number=card.number,
+        number_display=format_card_number(card.number),
+        holder_name=card.holder_name,
+        status=card.status,
+        issued_at=card.issued_at,
+        member_id=card.member_id,
+    )
+
+
+class MemberSummary(SQLModel):
+    id: int
+    full_name: str
+    phone: str
+    email: str | None
+    member_since: datetime
+
+
+class CardScan(SQLModel):
+    """What the counter sees after scanning a card."""
+
+    card: CardPublic
+    member: MemberSummary
+    # the member's active coupons; filled in by the coupons module (H4b) once it exists
+    active_coupons: list[dict[str, Any]] = []
 
 
 def new_card_number() -> str:
@@ -99,3 +138,121 @@ def current_card(session: Session, member_id: int) -> Card | None:
     return session.exec(
         select(Card).where(Card.member_id == member_id, col(Card.status).in_(CURRENT_STATUSES))
     ).first()
+
+
+def member_card(session: Session, member_id: int) -> Card:
+    """The member's current card, or NotFound (the member may not exist or may not have earned one yet)."""
+    card = current_card(session, member_id)
+    if card is None:
+        raise NotFound(f"member {member_id} has no card yet / üyenin henüz kartı yok")
+    return card
+
+
+def issue_card(
+    session: Session,
+    member_id: int,
+    holder_name: str,
+    *,
+    pending_review: bool = False,
+    now: datetime | None = None,
+) -> tuple[Card, bool]:
+    """Create the member's card unless one is current; returns (card, newly_issued).
+
+    The partial unique index ``uq_cards_member_current`` is the guard: a concurrent issue that won the
+    race makes our INSERT fail inside a SAVEPOINT, and we return the winner's card instead. A clash on
+    the (random) number itself just draws a new number.
+    """
+    for _attempt in range(5):
+        card = Card(
+            member_id=member_id,
+            number=new_card_number(),
+            holder_name=holder_name,
+            status=CardStatus.pending_review if pending_review else CardStatus.active,
+            issued_at=now or utcnow(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(card)
+                session.flush()
+        except IntegrityError:
+            existing = current_card(session, member_id)
+            if existing is not None:
+                return existing, False
+            continue
+        if card.status == CardStatus.active:
+            _queue_welcome(session, card)
+        return card, True
+    raise RuntimeError("could not draw a free card number in 5 attempts")  # pragma: no cover
+
+
+def approve_card(
+    session: Session, number: str, *, actor_user_id: int | None, now: datetime | None = None
+) -> Card:
+    """Staff review of a held card: pending_review -> active (approving an active card changes nothing)."""
+    card = find_card(session, number)
+    if card.status == CardStatus.active:
+        return card
+    if card.status != CardStatus.pending_review:
+        raise Conflict(
+            f"card is {card.status}, only a card awaiting review can be approved / kart onay beklemiyor"
+        )
+    card.status = CardStatus.active
+    card.reviewed_by_user_id = actor_user_id
+    card.reviewed_at = now or utcnow()
+    session.add(card)
+    session.flush()
+    _queue_welcome(session, card)
+    return card
+
+
+def _queue_welcome(session: Session, card: Card) -> None:
+    """The welcome message (with the PDF card by e-mail) goes out once the card is active."""
+    from loyalty.messages import queue_card_welcome
+
+    assert card.id is not None
+    queue_card_welcome(session, card.id)
+
+
+def scan_card(session: Session, number: str) -> CardScan:
+    """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
+    from loyalty.members import Member
+
+    card = find_card(session, number)
+    member = session.get(Member, card.member_id)
+    if member is None or member.id is None:  # pragma: no cover - cascade deletes cards with the member
+        raise NotFound(f"member {card.member_id} not found")
+    return CardScan(
+        card=to_public(card),
+        member=MemberSummary(
+            id=member.id,
+            full_name=member.full_name,
+            phone=member.phone,
+            email=member.email,
+            member_since=member.created_at,
+        ),
+        # H4b: active_coupons=[...] from loyalty.coupons.active_coupons(session, member.id, now)
+    )
+
+
+def printable_card(session: Session, number: str) -> Card:
+    """A card that may be printed: found and active (a card awaiting review or revoked is not printed)."""
+    card = find_card(session, number)
+    if card.status != CardStatus.active:
+        raise Conflict(
+            f"card {format_card_number(card.number)} is {card.status}, only active cards are printed / "
+            "yalnızca aktif kartlar basılır"
+        )
+    return card
+
+
+def printable_cards(session: Session, numbers: list[str]) -> list[Card]:
+    """The cards of a print sheet, in the given order; an error names the position of the bad number."""
+    cards = []
+    for position, raw in enumerate(numbers, start=1):
+        try:
+            cards.append(printable_card(session, raw))
+        except Invalid as exc:
+            raise Invalid("numbers", f"number #{position} ({raw!r}): {exc.message}") from None
+        except (NotFound, Conflict) as exc:
+            raise type(exc)(f"number #{position}: {exc.message}") from None
+    return cards

@@ -1,5 +1,67 @@
+"""Purchases at the counter (idempotent on receipt_id; the card rule runs on each new one) and feedback."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, status
+
+from api.deps import SessionDep, SettingsDep, StaffUser
+from loyalty import feedback as feedback_service
+from loyalty.feedback import FeedbackCreate, FeedbackPublic
+from loyalty.purchases import CardRule, PurchaseCreate, PurchaseResult, purchase_result, record_purchase
 
 router = APIRouter(tags=["purchases"])
+
+
+@router.post(
+    "/members/{member_id}/purchases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PurchaseResult,
+    responses={
+        200: {"model": PurchaseResult, "description": "receipt already recorded: the original purchase"},
+        409: {"description": "the receipt is recorded for another member"},
+    },
+)
+def add_purchase(
+    member_id: int,
+    data: PurchaseCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: StaffUser,
+) -> PurchaseResult:
+    """Record a purchase. The N-th purchase in the window issues the member's named card (``card_issued``)."""
+    outcome = record_purchase(
+        session,
+        member_id,
+        data.amount,
+        data.receipt_id,
+        occurred_at=data.occurred_at,
+        store_id=data.store_id,
+        actor_user_id=user.id,
+        rule=CardRule.from_settings(settings),
+    )
+    result = purchase_result(outcome)
+    session.commit()
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post(
+    "/members/{member_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackPublic
+)
+def add_feedback(
+    member_id: int, data: FeedbackCreate, session: SessionDep, user: StaffUser
+) -> FeedbackPublic:
+    """Record a 0-10 score; a detractor (0-6) as the latest score holds the next card for review."""
+    feedback = feedback_service.record_feedback(
+        session,
+        member_id,
+        data.score,
+        comment=data.comment,
+        purchase_id=data.purchase_id,
+        actor_user_id=user.id,
+    )
+    result = feedback_service.to_public(feedback)
+    session.commit()
+    return result
