@@ -63,12 +63,11 @@ def update(member_id: int, data: MemberUpdate, session: SessionDep, user: StaffU
 
 
 @router.post("/members/{member_id}/consent", response_model=MemberPublic)
-def change_consent(
-    member_id: int, data: ConsentChange, session: SessionDep, user: StaffUser
-) -> MemberPublic:
+def change_consent(member_id: int, data: ConsentChange, session: SessionDep, user: StaffUser) -> MemberPublic:
     """Grant or revoke one channel; it takes effect at once and is written to the ledger."""
     member = members.get_member(session, member_id)
-    consent.record_consent(session, member, data.channel, data.granted, source=data.source, actor=_actor(user))
+    actor = _actor(user)
+    consent.record_consent(session, member, data.channel, data.granted, source=data.source, actor=actor)
     view = members.to_public(member)
     session.commit()
     return view
