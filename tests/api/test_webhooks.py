@@ -1,0 +1,139 @@
+"""Twilio webhooks (signature, forward-only status, keywords) and the signed unsubscribe link."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from loyalty.consent import ConsentEvent
+from loyalty.links import unsubscribe_token, unsubscribe_url
+from loyalty.members import Channel, Member
+from loyalty.messages import Category, Message, MessageState, NewMessage, message_history, queue_messages
+from loyalty.settings import Settings
+from tests.builders import make_member
+
+TOKEN = "twilio-auth-token-for-tests"
+STATUS = "/api/v1/webhooks/twilio/status"
+INBOUND = "/api/v1/webhooks/twilio/inbound"
+
+
+@pytest.fixture
+def hook_client(app: FastAPI, settings: Settings) -> TestClient:
+    # the public base URL differs from the host the request arrives on, as behind a proxy
+    app.state.settings = settings.model_copy(
+        update={"twilio_auth_token": TOKEN, "public_base_url": "https://shop.example.com"}
+    )
+    return TestClient(app)
+
+
+def _post(client: TestClient, path: str, form: dict[str, str], *, token: str = TOKEN) -> int:
+    signature = RequestValidator(token).compute_signature(f"https://shop.example.com{path}", form)
+    response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+    return response.status_code
+
+
+def _sent_message(session: Session, member: Member, sid: str) -> Message:
+    [message_id] = queue_messages(
+        session,
+        [
+            NewMessage(
+                member_id=member.id or 0,
+                requested_channel="sms",
+                dedupe_key=f"coupon:{sid}",
+                purpose="birthday_self",
+                category=Category.promotional,
+            )
+        ],
+    )
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.state, message.provider_id = MessageState.sent, sid
+    session.add(message)
+    session.flush()
+    return message
+
+
+def test_status_callback_needs_a_valid_signature_and_moves_forward_only(
+    hook_client: TestClient, session: Session
+) -> None:
+    message = _sent_message(session, make_member(session), "SM1")
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered", "AccountSid": "AC1"}
+    assert _post(hook_client, STATUS, form, token="wrong-token") == 403
+    assert hook_client.post(STATUS, data=form).status_code == 403  # no signature at all
+    session.refresh(message)
+    assert message.state == MessageState.sent
+    assert _post(hook_client, STATUS, form) == 204
+    assert _post(hook_client, STATUS, form) == 204  # Twilio repeats itself
+    assert _post(hook_client, STATUS, {**form, "MessageStatus": "sent"}) == 204  # late, older news
+    session.refresh(message)
+    assert message.state == MessageState.delivered
+    assert [e.state for e in message_history(session, message.id or 0)] == ["queued", "delivered"]
+
+
+def test_status_path_with_our_message_id_is_signed_with_its_query(
+    hook_client: TestClient, session: Session
+) -> None:
+    message = _sent_message(session, make_member(session), "SM2")
+    path = f"{STATUS}?m={message.id}"
+    assert (
+        _post(hook_client, path, {"MessageSid": "SM2", "MessageStatus": "undelivered", "ErrorCode": "30003"})
+        == 204
+    )
+    session.refresh(message)
+    assert message.state == MessageState.failed and message.error_code == "30003"
+
+
+@pytest.mark.parametrize(
+    "word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "RET", "İPTAL", "iptal"]
+)
+def test_opt_out_keywords(hook_client: TestClient, session: Session, word: str) -> None:
+    member = make_member(session, sms=True)
+    assert (
+        _post(hook_client, INBOUND, {"From": member.phone, "Body": f" {word} ", "MessageSid": "SMin"}) == 200
+    )
+    session.refresh(member)
+    assert member.sms_opt_in is False
+    event = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).one()
+    assert (event.granted, event.source, event.actor) == (False, "sms keyword", "twilio")
+
+
+@pytest.mark.parametrize("word", ["START", "yes", "UNSTOP"])
+def test_opt_in_keywords(hook_client: TestClient, session: Session, word: str) -> None:
+    member = make_member(session, sms=False)
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": word}) == 200
+    session.refresh(member)
+    assert member.sms_opt_in is True
+
+
+def test_other_texts_and_bad_signatures_change_nothing(hook_client: TestClient, session: Session) -> None:
+    member = make_member(session, sms=True)
+    assert (
+        _post(hook_client, INBOUND, {"From": member.phone, "Body": "stop sending me the menu please"}) == 200
+    )
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": "STOP"}, token="forged") == 403
+    session.refresh(member)
+    assert member.sms_opt_in is True
+
+
+def test_unsubscribe_link_confirms_then_records(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    member = make_member(session, email="u@example.com", email_opt_in=True)
+    url = unsubscribe_url(settings, member.id or 0, Channel.email)
+    path = url.removeprefix(settings.public_base_url)
+    page = client.get(path)
+    assert page.status_code == 200 and "<form" in page.text
+    session.refresh(member)
+    assert member.email_opt_in is True  # a GET (a link scanner) unsubscribes nobody
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    session.refresh(member)
+    assert member.email_opt_in is False and member.sms_opt_in is True
+    event = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).one()
+    assert (event.channel, event.granted, event.actor) == ("email", False, "member")
+    forged = unsubscribe_token("another-secret", member.id or 0, Channel.email)
+    assert client.post(f"/u/{forged}").status_code == 404
+    assert client.get("/u/not-a-token").status_code == 404
