@@ -471,6 +471,14 @@ def _dates_filter(first: date, last: date) -> tuple[sa.ColumnElement[bool], sa.C
     return sa.or_(*conditions), sa.case(*whens, else_=0)
 
 
+def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
+    """SQL condition on ``occasions``: active or not, celebrated on a local date in ``[first, last]``
+    (Feb 29 on Feb 28 in common years, one-offs only in their year, yearly ones from their first year).
+
+    For other modules' queries (an occasion campaign's audience); AND it with the status you need."""
+    return _dates_filter(first, last)[0]
+
+
 def _window_filter(
     days: int, offset: int, today_of_zone: dict[str, date]
 ) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:

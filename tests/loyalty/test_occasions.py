@@ -402,3 +402,21 @@ def test_upcoming_matches_next_occurrence_for_every_occasion(
         if o.member_id in zone_of
     }
     assert found == expected
+
+
+def test_celebrated_between_for_other_queries(session: Session) -> None:
+    from sqlmodel import col, select
+
+    from loyalty.occasions import celebrated_between
+
+    member = make_member(session)
+    leap = _add(session, member.id, date="--02-29")
+    feb28 = _add(session, member.id, date="02-28")
+    march = _add(session, member.id, date="03-01")
+    query = select(Occasion.id).where(Occasion.member_id == member.id)
+    common = set(session.exec(query.where(celebrated_between(date(2027, 2, 28), date(2027, 2, 28)))))
+    assert common == {leap.id, feb28.id}
+    leap_year = set(session.exec(query.where(celebrated_between(date(2028, 2, 28), date(2028, 2, 28)))))
+    assert leap_year == {feb28.id}
+    wrap = query.where(celebrated_between(date(2027, 2, 27), date(2028, 3, 1))).order_by(col(Occasion.id))
+    assert list(session.exec(wrap)) == [leap.id, feb28.id, march.id]
