@@ -1,0 +1,57 @@
+"""How an SMS text is encoded and how many segments it costs.
+
+GSM-7 (GSM 03.38 basic table + extension table, through the ``gsm0338`` codec: an extension character such
+as ``€`` or ``{`` is an escape plus a septet, so it counts 2) fits 160 septets in one SMS and 153 per part of
+a concatenated one. Any character outside those tables (Turkish ş ğ ı İ ç, emoji) forces UCS-2: 70 UTF-16
+code units in one SMS, 67 per part. A part never splits an escape pair or a surrogate pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
+
+GSM_SINGLE, GSM_PART = 160, 153
+UCS2_SINGLE, UCS2_PART = 70, 67
+
+Encoding = Literal["GSM-7", "UCS-2"]
+
+
+@dataclass(frozen=True)
+class SmsInfo:
+    encoding: Encoding
+    segments: int
+    length: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    offending: str = ""  # the characters that forced UCS-2, in order of first appearance
+
+
+def _gsm_units(char: str) -> int | None:
+    try:
+        return len(char.encode("gsm03.38"))
+    except UnicodeEncodeError:
+        return None
+
+
+def _pack(units: list[int], single: int, part: int) -> int:
+    """Segments for characters of the given widths: one if all fit in ``single``, else greedy parts."""
+    if sum(units) <= single:
+        return 1 if units else 0
+    segments, used = 1, 0
+    for width in units:
+        if used + width > part:
+            segments, used = segments + 1, 0
+        used += width
+    return segments
+
+
+def sms_segments(text: str) -> SmsInfo:
+    """Encoding, segment count and length of ``text`` as an SMS."""
+    gsm = [_gsm_units(c) for c in text]
+    if all(u is not None for u in gsm):
+        units = [u for u in gsm if u is not None]
+        return SmsInfo("GSM-7", _pack(units, GSM_SINGLE, GSM_PART), sum(units))
+    offending = "".join(dict.fromkeys(c for c, u in zip(text, gsm, strict=True) if u is None))
+    ucs2 = [len(c.encode("utf-16-le")) // 2 for c in text]
+    return SmsInfo("UCS-2", _pack(ucs2, UCS2_SINGLE, UCS2_PART), sum(ucs2), offending)
