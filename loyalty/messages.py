@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -321,6 +321,193 @@ def queue_card_welcome(session: Session, card_id: int, *, now: datetime | None =
     for message_id in ids:
         jobs.defer(session, SEND_TASK, message_id)
     return len(ids)
+
+
+ONCE_KINDS = {"new_job", "graduation", "new_home", "new_baby"}
+
+
+def occasion_purpose(kind: str, for_whom: str) -> str:
+    """The template for an occasion: birthday_self / birthday_relative / once_congrats / occasion_reminder."""
+    if kind == "birthday":
+        return "birthday_self" if for_whom == "self" else "birthday_relative"
+    if kind in ONCE_KINDS:
+        return "once_congrats"
+    return "occasion_reminder"
+
+
+def occasion_values(occasion: Any, when: date, locale: str) -> dict[str, Any]:
+    """Template values naming whom the occasion is for and the purpose the member told us."""
+    from loyalty.occasions import KIND_NAMES, for_whom_label
+
+    tr_name, en_name = KIND_NAMES.get(occasion.kind, KIND_NAMES["custom"])
+    return {
+        "occasion_on": when.isoformat(),
+        "purpose": occasion.purpose,
+        "for_whom": occasion.for_whom,
+        "for_whom_label": for_whom_label(occasion, locale),
+        "kind": occasion.kind,
+        "kind_name": en_name if locale.startswith("en") else tr_name,
+    }
+
+
+def _local_date(moment: datetime, zone: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    try:
+        return moment.astimezone(ZoneInfo(zone)).date()
+    except (ValueError, KeyError):
+        return moment.date()
+
+
+def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | None = None) -> int:
+    """One message per coupon of the run, on the campaign's channel, due at the coupon's ``valid_from``
+    (the member's own local send time) and stale at its expiry. Idempotent (dedupe key ``coupon:<id>``).
+
+    The template is the campaign's own, else: for an occasion campaign the one that fits the member's
+    occasion (birthday_self, birthday_relative, once_congrats, occasion_reminder), else holiday_coupon."""
+    from loyalty.campaigns import Campaign, CampaignRun
+    from loyalty.coupons import Coupon, format_code
+
+    run = session.get(CampaignRun, run_id)
+    if run is None:
+        raise NotFound(f"campaign run {run_id} not found")
+    campaign = session.get(Campaign, run.campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {run.campaign_id} not found")
+    rows = session.exec(
+        select(Coupon, Member)
+        .join(Member, Member.id == Coupon.member_id)  # type: ignore[arg-type]
+        .where(Coupon.run_id == run_id)
+        .order_by(Coupon.id)  # type: ignore[arg-type]
+    ).all()
+    occasions = _run_occasions(session, campaign, run, [m.id or 0 for _, m in rows])
+    holiday = _holiday_values(session, campaign, run)
+    new: list[NewMessage] = []
+    for coupon, member in rows:
+        context: dict[str, Any] = {
+            "campaign_name": campaign.name,
+            "coupon_code": format_code(coupon.code),
+            "offer_kind": coupon.offer_kind,
+            "offer_value": str(coupon.offer_value),
+            "expires_on": _local_date(coupon.expires_at, member.timezone).isoformat(),
+            **holiday,
+        }
+        if coupon.min_purchase is not None:
+            context["min_purchase_amount"] = str(coupon.min_purchase)
+        if holiday:
+            lang = "en" if member.locale.startswith("en") else "tr"
+            context["holiday_name"] = holiday.get(f"holiday_name_{lang}", campaign.holiday_key)
+        occasion = occasions.get(member.id or 0)
+        purpose = campaign.template or "holiday_coupon"
+        if occasion is not None:
+            context |= occasion_values(occasion, occasion_day(campaign, run), member.locale)
+            purpose = campaign.template or occasion_purpose(occasion.kind, occasion.for_whom)
+        new.append(
+            NewMessage(
+                member_id=member.id or 0,
+                requested_channel=campaign.channel,
+                dedupe_key=f"coupon:{coupon.id}",
+                purpose=purpose,
+                category=Category.promotional,
+                locale=member.locale,
+                context=context,
+                not_before=coupon.valid_from,
+                expires_at=coupon.expires_at,
+                campaign_id=campaign.id,
+                run_id=run_id,
+                coupon_id=coupon.id,
+                occasion_id=occasion.id if occasion is not None else None,
+            )
+        )
+    return len(queue_messages(session, new, now=now))
+
+
+def occasion_day(campaign: Any, run: Any) -> date:
+    return run.send_date + timedelta(days=campaign.days_before or 0)
+
+
+def _run_occasions(session: Session, campaign: Any, run: Any, member_ids: list[int]) -> dict[int, Any]:
+    """For an occasion campaign: each member's active occasion celebrated on the run's day."""
+    if campaign.trigger_type != "occasion" or not member_ids:
+        return {}
+    from loyalty.occasions import Occasion, OccasionStatus, next_occurrence
+
+    day = occasion_day(campaign, run)
+    found: dict[int, Any] = {}
+    for chunk in _chunks(member_ids, 1000):
+        query = select(Occasion).where(
+            Occasion.member_id.in_(chunk),  # type: ignore[attr-defined]
+            Occasion.status == OccasionStatus.active,
+        )
+        if campaign.occasion_kinds:
+            query = query.where(Occasion.kind.in_(campaign.occasion_kinds))  # type: ignore[attr-defined]
+        if campaign.for_whom:
+            query = query.where(Occasion.for_whom.in_(campaign.for_whom))  # type: ignore[attr-defined]
+        for occasion in session.exec(query.order_by(Occasion.id)):  # type: ignore[arg-type]
+            if occasion.member_id not in found and next_occurrence(occasion, day) == day:
+                found[occasion.member_id] = occasion
+    return found
+
+
+def _holiday_values(session: Session, campaign: Any, run: Any) -> dict[str, Any]:
+    if campaign.trigger_type != "holiday" or not campaign.holiday_key:
+        return {}
+    from loyalty.holidays import holidays_for
+
+    day = occasion_day(campaign, run)
+    values: dict[str, Any] = {"holiday_key": campaign.holiday_key}
+    for lang in ("tr", "en"):
+        for year in (day.year, day.year + 1):
+            for info in holidays_for(year, campaign.country, lang, session=session):
+                if info.key == campaign.holiday_key and info.date >= day:
+                    values.setdefault(f"holiday_name_{lang}", info.name)
+                    values.setdefault("holiday_on", info.date.isoformat())
+    return values
+
+
+def queue_occasion_reminders(session: Session, now: datetime) -> int:
+    """The daily reminders members asked for: ``remind_days_before`` days ahead of a yearly occasion, on
+    the day itself for a one-off one (a new job). Due at 10:00 member-local, stale after the day; paused
+    members are skipped. Idempotent per occasion and date (``occasion:<id>:<date>``)."""
+    from zoneinfo import ZoneInfo
+
+    from loyalty.occasions import Occasion, upcoming_occasions
+
+    upcoming = upcoming_occasions(session, days=61, now=now, exclude_paused=True)
+    wanted = [
+        u
+        for u in upcoming
+        if (u.days_until == 0 if u.recurrence == "once" else u.days_until == u.remind_days_before)
+    ]
+    if not wanted:
+        return 0
+    members = {
+        m.id: m
+        for m in session.exec(select(Member).where(Member.id.in_({u.member_id for u in wanted})))  # type: ignore[union-attr]
+    }
+    new = []
+    for u in wanted:
+        member = members[u.member_id]
+        occasion = session.get(Occasion, u.occasion_id)
+        zone = ZoneInfo(u.timezone)
+        local_today = now.astimezone(zone).date()
+        send_at = datetime.combine(local_today, time(10, 0), tzinfo=zone).astimezone(UTC)
+        stale = datetime.combine(u.date + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+        new.append(
+            NewMessage(
+                member_id=u.member_id,
+                requested_channel="preferred",
+                dedupe_key=f"occasion:{u.occasion_id}:{u.date.isoformat()}",
+                purpose=occasion_purpose(u.kind, u.for_whom),
+                category=Category.promotional,
+                locale=member.locale,
+                context=occasion_values(occasion, u.date, member.locale),
+                not_before=max(send_at, now),
+                expires_at=stale,
+                occasion_id=u.occasion_id,
+            )
+        )
+    return len(queue_messages(session, new, now=now))
 
 
 def cancel_pending(session: Session, *, member_id: int, occasion_id: int | None = None, reason: str) -> int:

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -30,8 +31,10 @@ from loyalty.messages import (
     claim_due_messages,
     message_history,
     prepare_send,
+    queue_campaign_messages,
     queue_card_welcome,
     queue_messages,
+    queue_occasion_reminders,
     recover_stuck,
 )
 from loyalty.settings import Settings
@@ -314,3 +317,132 @@ def test_two_dispatchers_never_hand_out_the_same_rows(committing_engine: Engine)
         t.join()
     everything = [i for r in results for i in r]
     assert len(everything) == 400 and len(set(everything)) == 400
+
+
+def _campaign_run(session: Session, **fields: Any) -> tuple[Any, Any]:
+    from datetime import date
+
+    from loyalty.campaigns import Campaign, CampaignRun
+
+    values: dict[str, Any] = {
+        "name": "Doğum günü",
+        "trigger_type": "occasion",
+        "offer_kind": "percent",
+        "offer_value": Decimal("15"),
+        "channel": "preferred",
+        "created_by": "user:mira",
+        "days_before": 0,
+        "occasion_kinds": ["birthday", "new_job"],
+    }
+    values.update(fields)
+    campaign = Campaign(**values)
+    session.add(campaign)
+    session.flush()
+    run = CampaignRun(
+        campaign_id=campaign.id or 0,
+        run_key="2026-12-01",
+        send_date=date(2026, 12, 1),
+        send_time="10:00",
+        issue_at=datetime(2026, 11, 30, 20, 0, tzinfo=UTC),
+    )
+    session.add(run)
+    session.flush()
+    return campaign, run
+
+
+def _occasion(session: Session, member: Member, kind: str, for_whom: str = "self", **fields: Any) -> Any:
+    from loyalty.occasions import Occasion
+
+    occasion = Occasion(
+        member_id=member.id or 0,
+        kind=kind,
+        for_whom=for_whom,
+        purpose=fields.pop("purpose", "pasta"),
+        month=fields.pop("month", 12),
+        day=fields.pop("day", 1),
+        recurrence=fields.pop("recurrence", "yearly"),
+        stated_by="member",
+        **fields,
+    )
+    session.add(occasion)
+    session.flush()
+    return occasion
+
+
+def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) -> None:
+    from loyalty.coupons import Offer, issue_coupons
+
+    campaign, run = _campaign_run(session)
+    ayse = make_member(session, full_name="Ayşe Kaya")
+    john = make_member(session, full_name="John Smith", locale="en", timezone="Europe/London")
+    _occasion(session, ayse, "birthday", "daughter", relation_name="Elif", purpose="çikolatalı pasta sever")
+    _occasion(session, john, "new_job", purpose="first day at the bank", recurrence="once", year=2026)
+    valid_from = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    issued = issue_coupons(
+        session,
+        campaign_id=campaign.id,
+        run_id=run.id,
+        members=[
+            (ayse.id, valid_from, valid_from + timedelta(days=14)),
+            (john.id, valid_from + timedelta(hours=3), valid_from + timedelta(days=14)),
+        ],
+        offer=Offer(kind="percent", value=Decimal("15"), valid_days=14),
+    )
+    assert issued == 2
+    assert queue_campaign_messages(session, run.id) == 2
+    assert queue_campaign_messages(session, run.id) == 0  # a retried run queues nothing twice
+    messages = {m.member_id: m for m in session.exec(select(Message).where(Message.run_id == run.id))}
+    mine, his = messages[ayse.id], messages[john.id]
+    assert mine.purpose == "birthday_relative" and his.purpose == "once_congrats"
+    assert mine.not_before == valid_from and his.not_before == valid_from + timedelta(hours=3)
+    assert mine.expires_at == valid_from + timedelta(days=14) and mine.category == "promotional"
+    assert (
+        mine.context["for_whom_label"] == "kızım Elif" and mine.context["purpose"] == "çikolatalı pasta sever"
+    )
+    assert mine.context["offer_kind"] == "percent" and mine.context["coupon_code"].count("-") == 2
+    from loyalty.message_templates import render_message
+
+    text = render_message(
+        mine.purpose, mine.locale, "sms", {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe"}
+    ).text
+    assert (
+        "kızım Elif" in text
+        and "çikolatalı pasta sever" in text
+        and "%15" in text
+        and "1 Aralık 2026" in text
+    )
+    english = render_message(
+        his.purpose,
+        his.locale,
+        "email",
+        {**his.context, "first_name": "John", "shop_name": "Köşe", "unsubscribe_url": "u"},
+    )
+    assert "new job" in english.subject and "first day at the bank" in english.text and "15%" in english.text
+
+
+def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(session: Session) -> None:
+    now = datetime(2026, 11, 28, 0, 30, tzinfo=UTC)  # 03:30 on Nov 28 in Istanbul
+    member = make_member(session, full_name="Deniz Ak")
+    paused = make_member(session, paused=True)
+    _occasion(session, member, "birthday", "spouse", purpose="sürpriz parti", remind_days_before=3)
+    _occasion(
+        session,
+        member,
+        "graduation",
+        "son",
+        purpose="mezuniyet",
+        recurrence="once",
+        year=2026,
+        day=28,
+        month=11,
+    )
+    _occasion(session, paused, "birthday", remind_days_before=3)
+    assert queue_occasion_reminders(session, now) == 2
+    assert queue_occasion_reminders(session, now) == 0
+    rows = session.exec(select(Message).where(Message.member_id.in_([member.id, paused.id]))).all()  # type: ignore[union-attr]
+    by_purpose = {m.purpose: m for m in rows}
+    assert set(by_purpose) == {"birthday_relative", "once_congrats"}
+    reminder = by_purpose["birthday_relative"]
+    assert reminder.dedupe_key.endswith(":2026-12-01") and reminder.context["occasion_on"] == "2026-12-01"
+    assert reminder.not_before == datetime(2026, 11, 28, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+    assert reminder.expires_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)  # the end of the day itself
