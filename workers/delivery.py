@@ -116,16 +116,13 @@ def dispatch_due(engine: Engine, settings: Settings, now: datetime | None = None
     with unit_of_work(engine) as session:
         report.recovered = recover_stuck(session, now)
         session.commit()
-    try:
-        from loyalty.campaigns import claim_due_runs  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the campaigns module is not there (yet)
-        claim_due_runs = None
-    if claim_due_runs is not None:
-        with unit_of_work(engine) as session:
-            report.runs = list(claim_due_runs(session, now))
-            for run_id in report.runs:
-                jobs.defer(session, "workers.run_campaign", run_id)
-            session.commit()
+    from loyalty.campaigns import claim_due_runs
+
+    with unit_of_work(engine) as session:
+        report.runs = list(claim_due_runs(session, now))
+        for run_id in report.runs:
+            jobs.defer(session, "workers.run_campaign", run_id)
+        session.commit()
     redispatch = timedelta(seconds=settings.dispatch_redispatch_seconds)
     while report.dispatched < settings.dispatch_max_per_tick:
         with unit_of_work(engine) as session:

@@ -64,7 +64,7 @@ def send_message(self: Task, message_id: int) -> str:
 @app.task(name="workers.run_campaign", ignore_result=True)
 def run_campaign(run_id: int) -> None:
     from loyalty import jobs
-    from loyalty.campaigns import run_campaign as run  # type: ignore[attr-defined,unused-ignore]
+    from loyalty.campaigns import run_campaign as run
 
     with unit_of_work(get_engine()) as session:
         run(session, run_id, utcnow())
@@ -74,7 +74,7 @@ def run_campaign(run_id: int) -> None:
 
 @app.task(name="workers.expire_coupons", ignore_result=True)
 def expire_coupons() -> int:
-    from loyalty.coupons import expire_coupons as expire  # type: ignore[attr-defined,unused-ignore]
+    from loyalty.coupons import expire_coupons as expire
 
     with unit_of_work(get_engine()) as session:
         count: int = expire(session, utcnow())
@@ -84,7 +84,7 @@ def expire_coupons() -> int:
 
 @app.task(name="workers.daily_occasions", ignore_result=True)
 def daily_occasions() -> int:
-    from loyalty.messages import queue_occasion_reminders  # type: ignore[attr-defined,unused-ignore]
+    from loyalty.messages import queue_occasion_reminders
 
     with unit_of_work(get_engine()) as session:
         count: int = queue_occasion_reminders(session, utcnow())
