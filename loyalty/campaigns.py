@@ -675,10 +675,8 @@ def _lock_run(session: Session, run_id: int) -> CampaignRun:
 def _schedule_next(
     session: Session, campaign: Campaign, run: CampaignRun, now: datetime
 ) -> CampaignRun | None:
-    if (
-        campaign.trigger_type == TriggerType.date
-        or (campaign.year is not None
-        and campaign.trigger_type == "holiday")
+    if campaign.trigger_type == TriggerType.date or (
+        campaign.year is not None and campaign.trigger_type == "holiday"
     ):
         return None
     zone = _zone(get_settings().timezone)
@@ -820,18 +818,24 @@ def message_values(
     expires_at: datetime,
     member_timezone: str,
 ) -> dict[str, Any]:
-    """The template values of one campaign message (JSON-safe: ``*_on`` are ISO dates, ``*_amount``
-    decimal strings); the sender adds first_name, shop_name and unsubscribe_url."""
+    """The template values of one campaign message, as loyalty.messages.queue_campaign_messages builds
+    them (JSON-safe: ``*_on`` ISO dates, ``*_amount`` decimal strings; ``holiday_name`` and
+    ``min_purchase_amount`` only when there is one); the sender adds first_name, shop_name and
+    unsubscribe_url. Used by the preview."""
     zone = _zone(member_timezone, get_settings().timezone)
-    return {
+    values: dict[str, Any] = {
         "campaign_name": campaign.name,
-        "occasion_name": occasion_name(session, campaign, run, locale),
         "offer_kind": campaign.offer_kind,
         "offer_value": str(campaign.offer_value),
-        "min_purchase_amount": None if campaign.min_purchase is None else str(campaign.min_purchase),
         "coupon_code": coupon_code,
         "expires_on": expires_at.astimezone(zone).date().isoformat(),
     }
+    holiday = occasion_name(session, campaign, run, locale)
+    if holiday:
+        values["holiday_name"] = holiday
+    if campaign.min_purchase is not None:
+        values["min_purchase_amount"] = str(campaign.min_purchase)
+    return values
 
 
 # ---- preview ------------------------------------------------------------
@@ -1045,7 +1049,10 @@ def campaign_stats(
     )
     coupons = session.execute(sa.select(sa.func.count()).where(mine_c)).scalar_one()
     counts = dict(
-        session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state)).tuples().all()
+        
+            tuple(row)
+            for row in session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state))
+        
     )
     red, revenue = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(c.redeemed_purchase_amount), 0)).where(

@@ -1,5 +1,67 @@
+"""Campaigns (marketing and admin): create, list, show with runs and results, preview, cancel."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
+
+from api.deps import MarketingUser, SessionDep, SettingsDep
+from loyalty import campaigns
+from loyalty.campaigns import CampaignCreate, CampaignDetail, CampaignPreview, CampaignPublic, RunPublic
 
 router = APIRouter(tags=["campaigns"])
+
+
+class CampaignCreated(CampaignPublic):
+    runs: list[RunPublic]
+
+
+@router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignCreated)
+def create_campaign(
+    data: CampaignCreate, session: SessionDep, settings: SettingsDep, user: MarketingUser
+) -> CampaignCreated:
+    """``scheduled_for`` is the first send instant (UTC) at the local send time in the shop's zone;
+    each member gets it at that local time in their own zone."""
+    campaign = campaigns.create_campaign(
+        session,
+        data,
+        actor=f"user:{user.username}",
+        timezone_name=settings.timezone,
+        country=settings.country,
+    )
+    view = campaigns.describe(session, campaign, timezone_name=settings.timezone)
+    zone = campaigns._zone(settings.timezone)
+    runs = [campaigns.run_public(r, zone) for r in campaigns.campaign_runs(session, campaign.id or 0)]
+    session.commit()
+    return CampaignCreated(**view.model_dump(), runs=runs)
+
+
+@router.get("/campaigns", response_model=list[CampaignPublic])
+def list_campaigns(
+    session: SessionDep, settings: SettingsDep, _user: MarketingUser, status: str | None = None
+) -> list[CampaignPublic]:
+    found = campaigns.list_campaigns(session, status=status)
+    return [campaigns.describe(session, c, timezone_name=settings.timezone) for c in found]
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignDetail)
+def show_campaign(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> CampaignDetail:
+    return campaigns.campaign_detail(session, campaign_id, timezone_name=settings.timezone)
+
+
+@router.post("/campaigns/{campaign_id}/preview", response_model=CampaignPreview)
+def preview_campaign(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> CampaignPreview:
+    return campaigns.preview_campaign(session, campaign_id, settings=settings)
+
+
+@router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignPublic)
+def cancel_campaign(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, user: MarketingUser
+) -> CampaignPublic:
+    campaign = campaigns.cancel_campaign(session, campaign_id, actor=f"user:{user.username}")
+    view = campaigns.describe(session, campaign, timezone_name=settings.timezone)
+    session.commit()
+    return view
