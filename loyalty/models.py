@@ -9,6 +9,7 @@ from loyalty import (  # noqa: F401
     coupons,
     feedback,
     holidays,
+    idempotency,
     members,
     messages,
     occasions,

@@ -6,8 +6,9 @@ import itertools
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from loyalty.db import utcnow
 from loyalty.members import Member
@@ -89,3 +90,62 @@ def make_purchase(
     session.add(purchase)
     session.flush()
     return purchase
+
+
+def make_campaign_run(session: Session, run_key: str | None = None, **campaign_fields: object) -> Any:
+    """A campaign (holiday trigger, 15 % off) and one scheduled run of it: what coupons hang on."""
+    from loyalty.campaigns import Campaign, CampaignRun
+
+    values: dict[str, object] = {
+        "name": "Kurban Bayramı",
+        "trigger_type": "holiday",
+        "holiday_key": "kurban_bayrami",
+        "offer_kind": "percent",
+        "offer_value": Decimal("15"),
+        "created_by": "user:test",
+        **campaign_fields,
+    }
+    campaign = Campaign(**values)  # type: ignore[arg-type]
+    session.add(campaign)
+    session.flush()
+    now = utcnow()
+    run = CampaignRun(
+        campaign_id=campaign.id,
+        run_key=run_key or f"run-{next(_seq)}",
+        send_date=now.date(),
+        send_time="10:00",
+        issue_at=now,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def make_coupon(
+    session: Session,
+    member: Member,
+    *,
+    run: Any = None,
+    kind: str = "percent",
+    value: str = "15",
+    min_purchase: str | None = None,
+    valid_from: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Any:
+    """One issued coupon for ``member`` (through ``loyalty.coupons.issue_coupons``)."""
+    from datetime import timedelta
+
+    from loyalty.coupons import Coupon, Offer, issue_coupons
+
+    run = run or make_campaign_run(session)
+    start = valid_from or utcnow() - timedelta(hours=1)
+    minimum = None if min_purchase is None else Decimal(min_purchase)
+    offer = Offer(kind, Decimal(value), minimum, valid_days=14)
+    issue_coupons(
+        session,
+        campaign_id=run.campaign_id,
+        run_id=run.id,
+        members=[(member.id or 0, start, expires_at or start + timedelta(days=14))],
+        offer=offer,
+    )
+    return session.exec(select(Coupon).where(Coupon.run_id == run.id, Coupon.member_id == member.id)).one()

@@ -1,5 +1,113 @@
+"""Coupons at the counter: validate, redeem exactly once (optionally idempotent), reverse a redemption."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.deps import AnyUser, SessionDep, StaffUser
+from loyalty import coupons, idempotency, members
+from loyalty.coupons import CouponPublic, CouponSummary, RedemptionAuditPublic, RedemptionPublic
+from loyalty.db import utcnow
 
 router = APIRouter(tags=["coupons"])
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        description="Any unique string (a UUID): a retried request with the same key gets the first answer.",
+    ),
+]
+
+
+class RedeemRequest(BaseModel):
+    purchase_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    store_id: int | None = None
+
+
+class ReverseRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    store_id: int | None = None
+
+
+@router.get("/coupons/{code}", response_model=CouponPublic)
+def check_coupon(code: str, session: SessionDep, _user: AnyUser) -> CouponPublic:
+    """Validate a code without redeeming it: status, offer, expiry, the member, and whether it can be
+    redeemed now (``redeemable_now``, else ``reason``)."""
+    return coupons.describe(session, coupons.get_coupon(session, code))
+
+
+@router.post(
+    "/coupons/{code}/redeem",
+    response_model=RedemptionPublic,
+    responses={
+        404: {"description": "unknown code"},
+        409: {"description": "already redeemed (when, where, by whom)"},
+        410: {"description": "expired (with the expiry) or cancelled"},
+        422: {"description": "malformed code, below the minimum purchase, or an Idempotency-Key reused"},
+    },
+)
+def redeem_coupon(
+    code: str,
+    session: SessionDep,
+    user: StaffUser,
+    idempotency_key: IdempotencyKeyHeader = None,
+    data: RedeemRequest | None = None,
+) -> JSONResponse:
+    """Redeem once; the answer carries the discount for ``purchase_amount`` and what is left to pay."""
+    data = data or RedeemRequest()
+    bare = coupons.normalize_code(code)
+    amount = None if data.purchase_amount is None else data.purchase_amount.quantize(coupons.CENT)
+
+    def redeem() -> idempotency.Answer:
+        now = utcnow()
+        coupon = coupons.redeem(
+            session, bare, purchase_amount=amount, store_id=data.store_id, actor_user_id=user.id or 0, now=now
+        )
+        view = coupons.describe_redemption(session, coupon, amount, now)
+        return idempotency.Answer(200, view.model_dump(mode="json"))
+
+    answer = idempotency.run_once(
+        session,
+        key=idempotency_key,
+        user_id=user.id or 0,
+        scope="coupon.redeem",
+        request={"code": bare, "purchase_amount": str(amount), "store_id": data.store_id},
+        action=redeem,
+    )
+    session.commit()
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.post("/coupons/{code}/reverse", response_model=CouponPublic)
+def reverse_redemption(code: str, data: ReverseRequest, session: SessionDep, user: StaffUser) -> CouponPublic:
+    """Undo a redemption with a reason: the coupon is usable again (until it expires); the audit stays."""
+    coupon = coupons.reverse_redemption(
+        session, code, reason=data.reason, actor_user_id=user.id or 0, store_id=data.store_id
+    )
+    view = coupons.describe(session, coupon)
+    session.commit()
+    return view
+
+
+@router.get("/coupons/{code}/audit", response_model=list[RedemptionAuditPublic])
+def coupon_audit(code: str, session: SessionDep, _user: StaffUser) -> list[RedemptionAuditPublic]:
+    """Every redemption and reversal of the coupon, oldest first."""
+    coupon = coupons.get_coupon(session, code)
+    return [
+        RedemptionAuditPublic.model_validate(row, from_attributes=True)
+        for row in coupons.redemption_audit(session, coupon.id or 0)
+    ]
+
+
+@router.get("/members/{member_id}/coupons", response_model=list[CouponSummary])
+def member_coupons(member_id: int, session: SessionDep, _user: AnyUser) -> list[CouponSummary]:
+    """The member's coupons that can be redeemed now, soonest to expire first."""
+    members.get_member(session, member_id)  # 404 for an unknown member
+    return [coupons.summary(c) for c in coupons.active_coupons(session, member_id)]
