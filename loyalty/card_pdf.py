@@ -102,7 +102,7 @@ def render_cards_pdf(views: Sequence[CardView]) -> bytes:
     if not views:
         raise ValueError("no cards to render")
     html = _env().get_template("card.html").render(cards=views, title=_title(views))
-    return _write(html, "card_page.css")
+    return html_to_pdf(html, "card_page.css")
 
 
 def render_sheet_pdf(views: Sequence[CardView]) -> bytes:
@@ -119,7 +119,7 @@ def render_sheet_pdf(views: Sequence[CardView]) -> bytes:
             title=_title(views),
         )
     )
-    return _write(html, "sheet.css")
+    return html_to_pdf(html, "sheet.css")
 
 
 def sheet_layout(count: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -159,7 +159,8 @@ def _title(views: Sequence[CardView]) -> str:
     return views[0].shop_name if len(views) > 1 else f"{views[0].shop_name} — {views[0].holder_name}"
 
 
-def _write(html: str, page_css: str) -> bytes:
+def html_to_pdf(html: str, page_css: str = "card_page.css") -> bytes:
+    """Any HTML through the same locked-down WeasyPrint setup (the templates' base URL, the fetcher)."""
     fetcher, fonts, stylesheets = _resources(page_css)
     document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=stylesheets, font_config=fonts)
