@@ -139,7 +139,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "coupon.409": ("Bu kupon daha önce kullanılmış.", "This coupon was already redeemed."),
     "coupon.410": ("Bu kuponun süresi dolmuş.", "This coupon has expired."),
     "coupon.404": ("Bu kodla bir kupon yok.", "There is no coupon with this code."),
-    "coupon.422": ("Kupon bu alışverişte kullanılamaz.", "The coupon cannot be used on this purchase."),
+    "coupon.422": ("Kupon kodu veya tutar geçersiz.", "The coupon code or the amount is not valid."),
+    "coupon.discount": ("İndirim", "Discount"),
+    "coupon.amount_due": ("Ödenecek", "To pay"),
     "coupon.offer": ("İndirim", "Offer"),
     "coupon.expires": ("Son geçerlilik", "Expires"),
     # marketing: calendar

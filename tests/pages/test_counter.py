@@ -26,10 +26,10 @@ def find(page: Page, query: str) -> None:
 def test_register_three_purchases_earn_the_card_and_its_pdf_downloads(page: Page, tmp_path: Path) -> None:
     sign_in(page, "staff", next_path="/counter")
 
-    page.get_by_label(tr("member.name")).fill("Işıl Çağlar Öztürk")
-    page.get_by_label(tr("member.phone")).fill("0532 611 22 33")
-    page.get_by_label(tr("member.email")).fill("isil@example.com")
-    page.get_by_label(tr("member.consent_sms")).check()
+    page.get_by_label(tr("member.name"), exact=True).fill("Işıl Çağlar Öztürk")
+    page.get_by_label(tr("member.phone"), exact=True).fill("0532 611 22 33")
+    page.get_by_label(tr("member.email"), exact=True).fill("isil@example.com")
+    page.get_by_label(tr("member.consent_sms"), exact=True).check()
     page.get_by_role("button", name=tr("register.submit")).click()
     expect(page.locator("#register-result")).to_contain_text(tr("register.done"))
     panel = page.locator("#member-panel")
@@ -51,9 +51,10 @@ def test_register_three_purchases_earn_the_card_and_its_pdf_downloads(page: Page
     expect(result).to_contain_text(tr("purchase.card_issued"))
     card_text = panel.locator("#member-card")
     expect(card_text).to_contain_text(tr("card.status.active"))
-    card_number = card_text.inner_text().split(" ")[0]
-    assert card_number.isdigit()
-    expect(result).to_contain_text(card_number)
+    card_number = card_text.get_attribute("data-number") or ""
+    assert len(card_number) == 16 and card_number.isdigit()
+    grouped = " ".join(card_number[i : i + 4] for i in range(0, 16, 4))
+    expect(result).to_contain_text(grouped)  # shown grouped by four, as printed
 
     with page.expect_download() as download_info:
         result.get_by_role("button", name=tr("card.pdf")).click()
@@ -71,34 +72,44 @@ def test_register_three_purchases_earn_the_card_and_its_pdf_downloads(page: Page
     page.goto("/counter")
     find(page, "+90 (532) 611-2233")
     expect(panel.locator("#member-name")).to_have_text("Işıl Çağlar Öztürk")
-    expect(panel.locator("#member-card")).to_contain_text(card_number)
+    expect(panel.locator("#member-card")).to_contain_text(grouped)
     page.goto("/counter")
-    find(page, card_number)
+    find(page, grouped)  # a scanner or a person typing the grouped number
     expect(panel.locator("#member-name")).to_have_text("Işıl Çağlar Öztürk")
     with page.expect_download() as again:
         panel.get_by_role("button", name=tr("card.pdf")).click()
     assert again.value.suggested_filename == f"card-{card_number}.pdf"
 
     # the same phone cannot register twice: the 409 is shown in the page language
-    page.get_by_label(tr("member.name")).fill("Başka Biri")
-    page.get_by_label(tr("member.phone")).fill("5326112233")
+    page.get_by_label(tr("member.name"), exact=True).fill("Başka Biri")
+    page.get_by_label(tr("member.phone"), exact=True).fill("5326112233")
     page.get_by_role("button", name=tr("register.submit")).click()
     expect(page.locator("#register-result")).to_contain_text(tr("register.exists"))
 
 
 def test_input_errors_and_unknown_things_are_explained(page: Page) -> None:
     sign_in(page, "staff", next_path="/counter")
-    page.get_by_label(tr("member.name")).fill("Ahmet Yılmaz")
-    page.get_by_label(tr("member.phone")).fill("12")
+    page.get_by_label(tr("member.name"), exact=True).fill("Ahmet Yılmaz")
+    page.get_by_label(tr("member.phone"), exact=True).fill("12")
     page.get_by_role("button", name=tr("register.submit")).click()
     register = page.locator("#register-result")
     expect(register).to_contain_text(tr("err.422"))
     expect(register).to_contain_text("phone")
     expect(register).to_have_attribute("role", "alert")
 
-    find(page, "0599 000 00 00")
+    find(page, "0532 999 88 77")
     expect(page.locator("#find-result")).to_contain_text(tr("find.none"))
+    find(page, "0599 000 00 00")  # not a Turkish number at all: the API's reason is shown
+    expect(page.locator("#find-result")).to_contain_text("0599 000 00 00")
+    expect(page.locator("#find-result")).to_contain_text(tr("err.422"))
+    find(page, "4111 1111 1111 1112")  # a card number with a wrong check digit
+    expect(page.locator("#find-result")).to_contain_text("check digit")
 
-    page.get_by_label(tr("coupon.code")).fill("ZZZZ-ZZZZ-ZZ")
+    coupon = page.locator("#coupon-result")
+    page.get_by_label(tr("coupon.code")).fill("zzzz-zzzz-zz")
     page.get_by_role("button", name=tr("coupon.redeem")).click()
-    expect(page.locator("#coupon-result")).to_contain_text(tr("coupon.404"))
+    expect(coupon).to_contain_text(tr("coupon.422"))
+    expect(coupon).to_contain_text("11")  # the API says how long a code is
+    page.get_by_label(tr("coupon.code")).fill("zzzz-zzzz-zzz")
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(coupon).to_contain_text(tr("coupon.404"))

@@ -42,10 +42,12 @@
     $("member-consent").textContent = `SMS: ${t(consent.sms ? "common.yes" : "common.no")} · ${t("member.email")}: ${t(consent.email ? "common.yes" : "common.no")}`
       + (member.paused ? ` · ${t("member.paused")}` : "");
     if (card) {
-      $("member-card").textContent = `${card.number} (${t("card.status." + card.status)})`;
+      $("member-card").textContent = `${card.number_display || card.number} (${t("card.status." + card.status)})`;
+      $("member-card").dataset.number = card.number;
       $("card-pdf").hidden = false;
     } else {
       $("member-card").textContent = t("member.no_card");
+      delete $("member-card").dataset.number;
       $("card-pdf").hidden = true;
     }
     const list = $("member-coupons");
@@ -63,20 +65,22 @@
   }
 
   function couponText(c) {
-    const parts = [c.code_display || c.code, offerText(c)];
+    const parts = [c.code, offerText(c), c.member_name];
+    if (c.offer && c.offer.min_purchase != null) parts.push(`${t("camp.min_purchase")}: ${formatMoney(c.offer.min_purchase)}`);
     if (c.expires_at) parts.push(`${t("coupon.expires")}: ${formatDate(c.expires_at)}`);
     return parts.filter(Boolean).join(" · ");
   }
 
+  /** Load and show a member; ``scan`` is a card scan answer {card, member, active_coupons} when there is one. */
   async function loadMember(memberId, scan) {
-    const member = scan && scan.member && scan.member.full_name ? scan.member : await api.get(`/members/${memberId}`);
-    let card = scan && scan.number ? scan : scan && scan.card ? scan.card : null;
+    const member = await api.get(`/members/${memberId}`);
+    let card = scan ? scan.card : null;
     if (!card) {
       try { card = await api.get(`/members/${memberId}/card`); } catch (err) { if (err.status !== 404) throw err; }
     }
     let coupons = couponsOf(scan, member);
-    if (!coupons && card && card.number && !scan) {
-      try { coupons = couponsOf(await api.get(`/cards/${encodeURIComponent(card.number)}`)); } catch (err) { coupons = null; }
+    if (!coupons) {
+      try { coupons = await api.get(`/members/${memberId}/coupons`); } catch (err) { coupons = null; }
     }
     current = { member, card, coupons };
     renderMember();
@@ -92,7 +96,7 @@
       try {
         if (kind === "card") {
           const scan = await api.get(`/cards/${encodeURIComponent(digits(query))}`);
-          const memberId = scan.member_id ?? (scan.member && scan.member.id) ?? (scan.card && scan.card.member_id);
+          const memberId = (scan.card && scan.card.member_id) ?? (scan.member && scan.member.id);
           await loadMember(memberId, scan);
           box.replaceChildren();
           return;
@@ -155,7 +159,7 @@
         renderMember();
         if (data.card_issued && data.card) {
           const pending = data.card.status === "pending_review";
-          show(box, pending ? "info" : "ok big", pending ? t("purchase.card_pending") : `${t("purchase.card_issued")} ${data.card.number}`,
+          show(box, pending ? "info" : "ok big", pending ? t("purchase.card_pending") : `${t("purchase.card_issued")} ${data.card.number_display || data.card.number}`,
             pending ? null : el("button", { type: "button", onclick: () => downloadCard(data.card.number, box) }, t("card.pdf")));
         } else {
           const amount = data.purchase && data.purchase.amount !== undefined ? data.purchase.amount : payload.amount;
@@ -193,7 +197,12 @@
     await busy(event.target, async () => {
       try {
         const coupon = await api.get(`/coupons/${code()}`);
-        show(box, "ok", `${t("coupon.valid")} ${couponText(coupon)}`);
+        if (coupon.redeemable_now === false) {
+          const heading = coupon.status === "redeemed" ? t("coupon.409") : coupon.status === "expired" ? t("coupon.410") : coupon.reason || coupon.status;
+          show(box, "error", heading, el("p", { class: "detail", text: [couponText(coupon), coupon.reason].filter(Boolean).join(" · ") }));
+        } else {
+          show(box, "ok", `${t("coupon.valid")} ${couponText(coupon)}`);
+        }
       } catch (err) { showError(box, err, couponMessages()); }
     });
   });
@@ -207,7 +216,11 @@
     await busy(event.submitter, async () => {
       try {
         const { data } = await api.request("POST", `/coupons/${code()}/redeem`, { json: body, headers: { "Idempotency-Key": key } });
-        show(box, "ok big", `${t("coupon.redeemed")} ${couponText(data || {})}`);
+        const money = [];
+        if (data && data.discount != null) money.push(`${t("coupon.discount")}: ${formatMoney(data.discount)}`);
+        if (data && data.amount_due != null) money.push(`${t("coupon.amount_due")}: ${formatMoney(data.amount_due)}`);
+        show(box, "ok big", `${t("coupon.redeemed")} ${money.join(" · ")}`, el("p", { class: "detail", text: couponText(data || {}) }));
+        if (current) loadMember(current.member.id).catch(() => {});
       } catch (err) { showError(box, err, couponMessages()); }
     });
   });
