@@ -80,6 +80,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     sock.close()
 
 
+@pytest.fixture
+def live_db(live_server: LiveServer) -> Iterator[Session]:
+    """A session on the live server's database; what a test builds there must be committed to be seen."""
+    engine = make_engine(live_server.settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
+from loyalty.db import utcnow
+from tests.builders import make_campaign_run, make_coupon, make_member
 from tests.pages.conftest import sign_in, tr
 
 pytestmark = pytest.mark.browser
@@ -113,3 +117,43 @@ def test_input_errors_and_unknown_things_are_explained(page: Page) -> None:
     page.get_by_label(tr("coupon.code")).fill("zzzz-zzzz-zzz")
     page.get_by_role("button", name=tr("coupon.redeem")).click()
     expect(coupon).to_contain_text(tr("coupon.404"))
+
+
+def test_coupons_show_on_the_member_and_redeem_exactly_once(page: Page, live_db: Session) -> None:
+    member = make_member(live_db, "Şükrü Gündoğdu", "+905327770011")
+    good = make_coupon(live_db, member, value="15", min_purchase="100")
+    past = utcnow() - timedelta(days=30)
+    old = make_coupon(
+        live_db, member, run=make_campaign_run(live_db), valid_from=past, expires_at=past + timedelta(days=14)
+    )
+    good_code, old_code = good.display_code, old.display_code
+    live_db.commit()
+
+    sign_in(page, "staff", next_path="/counter")
+    find(page, "0532 777 00 11")
+    coupons = page.locator("#member-coupons")
+    expect(coupons).to_contain_text(good_code)
+    expect(coupons).not_to_contain_text(old_code)  # only coupons usable now
+
+    result = page.locator("#coupon-result")
+    page.get_by_label(tr("coupon.code")).fill(good_code.lower().replace("-", " "))
+    page.get_by_role("button", name=tr("coupon.check")).click()
+    expect(result).to_contain_text(tr("coupon.valid"))
+    expect(result).to_contain_text("Şükrü Gündoğdu")
+
+    page.get_by_label(tr("coupon.amount")).fill("50")
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(result).to_contain_text(tr("coupon.422"))  # below the minimum purchase of 100
+    page.get_by_label(tr("coupon.amount")).fill("200")
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(result).to_contain_text(tr("coupon.redeemed"))
+    expect(result).to_contain_text("30,00")  # 15 % of 200
+    expect(coupons).to_have_text(tr("member.no_coupons"))
+
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(result).to_contain_text(tr("coupon.409"))
+    expect(result).to_have_attribute("role", "alert")
+
+    page.get_by_label(tr("coupon.code")).fill(old_code)
+    page.get_by_role("button", name=tr("coupon.redeem")).click()
+    expect(result).to_contain_text(tr("coupon.410"))
