@@ -103,13 +103,15 @@ def test_a_one_year_campaign_in_the_past_is_refused(session: Session) -> None:
 
 
 def test_members_get_ten_oclock_in_their_own_zone(session: Session) -> None:
-    run = CampaignRun(campaign_id=1, run_key="2026", send_date=date(2026, 5, 25), send_time="10:00",
-                      issue_at=JAN_2026)  # fmt: skip
+    run = CampaignRun(
+        campaign_id=1, run_key="2026", send_date=date(2026, 5, 25), send_time="10:00", issue_at=JAN_2026
+    )
     assert member_send_instant(run, "Europe/Istanbul") == datetime(2026, 5, 25, 7, 0, tzinfo=UTC)
     assert member_send_instant(run, "Europe/London") == datetime(2026, 5, 25, 9, 0, tzinfo=UTC)  # BST
     assert member_send_instant(run, "America/New_York") == datetime(2026, 5, 25, 14, 0, tzinfo=UTC)  # EDT
-    winter = CampaignRun(campaign_id=1, run_key="x", send_date=date(2026, 12, 29), send_time="10:00",
-                         issue_at=JAN_2026)  # fmt: skip
+    winter = CampaignRun(
+        campaign_id=1, run_key="x", send_date=date(2026, 12, 29), send_time="10:00", issue_at=JAN_2026
+    )
     assert member_send_instant(winter, "Europe/London") == datetime(2026, 12, 29, 10, 0, tzinfo=UTC)  # GMT
     assert member_send_instant(winter, "America/New_York") == datetime(2026, 12, 29, 15, 0, tzinfo=UTC)  # EST
     # an unknown zone falls back to the shop's
@@ -271,12 +273,25 @@ def test_occasion_campaign_runs_daily_for_occasions_days_before_ahead(session: S
     retired = make_member(session, "Can Demir")
     other_day = make_member(session, "Deniz Ak")
     for member, day, status in ((due_mom, 4, "active"), (retired, 4, "active"), (other_day, 5, "active")):
-        session.add(Occasion(member_id=member.id or 0, kind="birthday", for_whom="self", purpose="doğum günüm",
-                             month=3, day=day, recurrence="yearly", stated_by="member", status=status))  # fmt: skip
+        session.add(
+            Occasion(
+                member_id=member.id or 0,
+                kind="birthday",
+                for_whom="self",
+                purpose="doğum günüm",
+                month=3,
+                day=day,
+                recurrence="yearly",
+                stated_by="member",
+                status=status,
+            )
+        )
     session.flush()
     session.execute(sa.update(Occasion).where(Occasion.member_id == retired.id).values(status="retired"))  # type: ignore[arg-type]
-    data = kurban(trigger={"type": "occasion", "kinds": ["birthday"], "days_before": 3, "send_time": "10:00"},
-                  audience={})  # fmt: skip
+    data = kurban(
+        trigger={"type": "occasion", "kinds": ["birthday"], "days_before": 3, "send_time": "10:00"},
+        audience={},
+    )
     campaign = create(session, data, now=now)
     (run,) = runs_of(session, campaign)
     assert (run.run_key, run.send_date) == ("2026-03-01", date(2026, 3, 1))
@@ -302,8 +317,14 @@ def test_results_count_coupons_messages_and_redemptions(session: Session) -> Non
     campaigns.run_campaign(session, run.id or 0, _due(run))
     coupon = session.exec(select(Coupon).where(Coupon.member_id == members[0].id)).one()
     staff = make_user(session)
-    redeem(session, coupon.code, purchase_amount=Decimal("200.00"), store_id=None, actor_user_id=staff.id or 0,
-           now=datetime(2026, 5, 26, 9, 0, tzinfo=UTC))  # fmt: skip
+    redeem(
+        session,
+        coupon.code,
+        purchase_amount=Decimal("200.00"),
+        store_id=None,
+        actor_user_id=staff.id or 0,
+        now=datetime(2026, 5, 26, 9, 0, tzinfo=UTC),
+    )
     stats = campaigns.campaign_stats(session, campaign.id or 0, timezone_name="Europe/Istanbul")
     assert (stats.targeted, stats.coupons, stats.redeemed) == (4, 4, 1)
     assert stats.redemption_rate == 0.25 and stats.revenue == Decimal("200.00")
