@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from loyalty.db import unit_of_work
@@ -27,50 +21,9 @@ from loyalty.messages import (
 )
 from loyalty.settings import Settings
 from tests.builders import make_member
+from tests.workers.smtp_fake import SmtpServer
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.delivery import deliver, schedule_retry
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives; ``reject`` maps an address to an SMTP reply."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.reject: dict[str, str] = {}
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.reject:
-            return self.reject[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class SmtpServer:
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        self.port = _free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ class FakeTwilio:
     script: deque[tuple[Any, ...]] = field(default_factory=deque)
     fail_numbers: dict[str, int] = field(default_factory=dict)
     requests: int = 0
+    delay: float = 0.0  # seconds each POST takes (to give a test time to kill a worker mid-campaign)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -108,6 +109,8 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 fake.requests += 1
                 action = fake.script.popleft() if fake.script else ("ok",)
             code = fake.fail_numbers.get(form.get("To", ""))
+            if fake.delay:
+                time.sleep(fake.delay)
             if action[0] == "error":
                 return self._error(action[1], action[2])
             if action[0] == "429":

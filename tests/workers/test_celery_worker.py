@@ -1,0 +1,295 @@
+"""Real Celery workers (``celery -A workers.app worker`` subprocesses) on Redis and PostgreSQL.
+
+A campaign of a few thousand members goes through the whole path: the minute dispatcher claims the due
+run, the worker issues coupons and queues messages (campaigns, coupons), then hands the messages out in
+chunks to send_message tasks that go through the real twilio client (to a local Messages API) and SMTP
+(aiosmtpd). A worker SIGKILLed in the middle of a campaign is restarted and every member still gets
+exactly one SMS. Redis: LOYALTY_TEST_REDIS_URL (default redis://127.0.0.1:6379/6); these tests fail,
+not skip, when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from loyalty.campaigns import CampaignCreate, create_campaign
+from loyalty.db import unit_of_work, utcnow
+from loyalty.members import Member
+from loyalty.settings import ROOT, Settings
+from loyalty.text import fold
+from tests.workers.smtp_fake import SmtpServer
+from tests.workers.twilio_fake import FakeTwilioServer
+from workers.app import make_app
+
+pytestmark = [pytest.mark.celery, pytest.mark.postgres_only]
+
+REDIS_URL = os.environ.get("LOYALTY_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+@pytest.fixture
+def broker() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} (set LOYALTY_TEST_REDIS_URL): {exc}")
+    client.flushdb()  # this test's own Redis database only
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilioServer]:
+    with FakeTwilioServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker_env(
+    db_url: str, broker: str, twilio: FakeTwilioServer, smtp: SmtpServer, tmp_path: Path
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
+    env.update(
+        {
+            "LOYALTY_ENV": "test",
+            "LOYALTY_SECRET_KEY": "celery-test-secret-0123456789abcdef",
+            "LOYALTY_DATABASE_URL": db_url,
+            "LOYALTY_BROKER_URL": broker,
+            "LOYALTY_PUBLIC_BASE_URL": "https://shop.example.com",
+            "LOYALTY_SMS_BACKEND": "twilio",
+            "LOYALTY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "LOYALTY_TWILIO_AUTH_TOKEN": "test-token",
+            "LOYALTY_TWILIO_FROM_NUMBER": "+15005550006",
+            "LOYALTY_TWILIO_BASE_URL": twilio.url,
+            "LOYALTY_EMAIL_BACKEND": "smtp",
+            "LOYALTY_SMTP_HOST": "127.0.0.1",
+            "LOYALTY_SMTP_PORT": str(smtp.port),
+            "LOYALTY_OUTBOX_DIR": str(tmp_path / "outbox"),
+            # quiet hours are proven in tests/loyalty/test_policy.py; here the wall clock must not matter
+            "LOYALTY_QUIET_HOURS_START": "0",
+            "LOYALTY_QUIET_HOURS_END": "0",
+            # a killed worker's claims and lost jobs come back after seconds, not minutes
+            "LOYALTY_MESSAGE_LEASE_SECONDS": "5",
+            "LOYALTY_DISPATCH_REDISPATCH_SECONDS": "5",
+            "LOYALTY_DISPATCH_CHUNK": "250",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class Workers:
+    """Worker subprocesses, each in its own process group so SIGKILL takes the pool children too."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.procs = env, logs, {}  # type: ignore[var-annotated]
+
+    def start(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "workers.app",
+                "worker",
+                "-n",
+                f"{name}@%h",
+                "-c",
+                str(concurrency),
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+    def log_tail(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.logs.glob("*.log"))
+
+
+@pytest.fixture
+def workers(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
+    group = Workers(worker_env, tmp_path)
+    yield group
+    group.stop_all()
+
+
+def _members(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    now = utcnow()
+    for row in rows:
+        row.setdefault("name_search", fold(row["full_name"]))
+        row.setdefault("locale", "tr")
+        row.setdefault("timezone", "Europe/Istanbul")
+        row.setdefault("preferred_channel", "sms")
+        row.setdefault("email", None)
+        row.setdefault("sms_opt_in", True)
+        row.setdefault("email_opt_in", False)
+        row.setdefault("phone_valid", True)
+        row.setdefault("paused", False)
+        row.setdefault("created_at", now)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Member.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _campaign(engine: Engine, name: str) -> int:
+    """A date campaign whose send time has just passed (created as if five minutes ago)."""
+    zone = ZoneInfo("Europe/Istanbul")
+    created = utcnow() - timedelta(minutes=5)
+    send_at = (utcnow() - timedelta(minutes=2)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    data = CampaignCreate.model_validate(
+        {
+            "name": name,
+            "trigger": {"type": "date", "send_at": send_at},
+            "offer": {"kind": "percent", "value": "15", "valid_days": 14},
+            "channel": "preferred",
+        }
+    )
+    with unit_of_work(engine) as session:
+        campaign = create_campaign(
+            session, data, actor="user:test", now=created, timezone_name="Europe/Istanbul"
+        )
+        session.commit()
+        return campaign.id or 0
+
+
+def _drive(settings: Settings, until: Callable[[], bool], *, timeout: float, workers: Workers) -> float:
+    """Send the minute tick (``workers.dispatch_due``) every second, as beat would every minute."""
+    app = make_app(settings)
+    started = time.monotonic()
+    while not until():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"the campaign did not finish in {timeout} s; worker logs:\n{workers.log_tail()}")
+        app.send_task("workers.dispatch_due")
+        time.sleep(1.0)
+    return time.monotonic() - started
+
+
+def _states(engine: Engine) -> Counter[str]:
+    with engine.connect() as conn:
+        return Counter(
+            dict(conn.execute(sa.text("SELECT state, count(*) FROM messages GROUP BY state")).all())
+        )
+
+
+def test_two_workers_deliver_a_campaign_to_every_member_exactly_once(
+    committing_engine: Engine,
+    workers: Workers,
+    twilio: FakeTwilioServer,
+    smtp: SmtpServer,
+    worker_env: dict[str, str],
+) -> None:
+    sms_members = [{"full_name": f"Sms Üye {i}", "phone": f"+90532{i:07d}"} for i in range(2000)]
+    mail_members = [
+        {
+            "full_name": f"Mail Üye {i}",
+            "phone": f"+90533{i:07d}",
+            "email": f"uye{i}@example.com",
+            "email_opt_in": True,
+            "sms_opt_in": False,
+            "preferred_channel": "email",
+        }
+        for i in range(800)
+    ]
+    opted_out = [
+        {"full_name": f"Ret {i}", "phone": f"+90534{i:07d}", "sms_opt_in": False} for i in range(100)
+    ]
+    paused = [{"full_name": f"Ara {i}", "phone": f"+90535{i:07d}", "paused": True} for i in range(100)]
+    _members(committing_engine, sms_members + mail_members + opted_out + paused)
+    campaign_id = _campaign(committing_engine, "Yılbaşı")
+    workers.start("w1")
+    workers.start("w2")
+    settings = Settings(env="test", broker_url=worker_env["LOYALTY_BROKER_URL"], secret_key="x" * 32)
+
+    expected = len(sms_members) + len(mail_members)
+    elapsed = _drive(
+        settings, lambda: _states(committing_engine)["sent"] == expected, timeout=240, workers=workers
+    )
+
+    sms_to = Counter(r["to"] for r in twilio.fake.accepted)
+    assert sorted(sms_to) == sorted(m["phone"] for m in sms_members) and set(sms_to.values()) == {1}
+    mail_to = Counter(str(m["To"]) for m in smtp.inbox.messages)
+    assert sorted(mail_to) == sorted(m["email"] for m in mail_members) and set(mail_to.values()) == {1}
+    with committing_engine.connect() as conn:
+        per_member = conn.execute(
+            sa.text("SELECT member_id, count(*) FROM messages WHERE campaign_id = :c GROUP BY member_id"),
+            {"c": campaign_id},
+        ).all()
+    assert len(per_member) == expected and {n for _, n in per_member} == {1}
+    assert _states(committing_engine) == Counter({"sent": expected})  # nothing to opted-out or paused members
+    record = twilio.fake.accepted[0]
+    assert record["status_callback"].startswith("https://shop.example.com/api/v1/webhooks/twilio/status?m=")
+    print(f"\n{expected} messages through 2 workers (-c 2 each) in {elapsed:.1f} s incl. issuing coupons")
+
+
+def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
+    committing_engine: Engine, workers: Workers, twilio: FakeTwilioServer, worker_env: dict[str, str]
+) -> None:
+    members = [{"full_name": f"Üye {i}", "phone": f"+90536{i:07d}"} for i in range(1500)]
+    _members(committing_engine, members)
+    _campaign(committing_engine, "Kurban Bayramı")
+    twilio.fake.delay = 0.004  # about 250 SMS/s per pool process: the kill lands mid-campaign
+    workers.start("first")
+    settings = Settings(env="test", broker_url=worker_env["LOYALTY_BROKER_URL"], secret_key="x" * 32)
+    _drive(settings, lambda: len(twilio.fake.accepted) >= 300, timeout=120, workers=workers)
+    workers.kill("first")  # SIGKILL: no warm shutdown, claims left in 'sending', prefetched jobs lost
+    interrupted = _states(committing_engine)
+    assert 0 < interrupted["sent"] < len(members), interrupted
+    workers.start("second")
+    _drive(settings, lambda: _states(committing_engine)["sent"] == len(members), timeout=240, workers=workers)
+    per_number = Counter(r["to"] for r in twilio.fake.accepted)
+    assert len(per_number) == len(members) and set(per_number.values()) == {1}  # exactly one SMS each
+    with committing_engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT member_id, count(*) FROM messages GROUP BY member_id")).all()
+        recovered = conn.execute(
+            sa.text(
+                "SELECT count(DISTINCT message_id) FROM message_events WHERE detail LIKE 'lease expired%'"
+            )
+        ).scalar_one()
+    assert len(rows) == len(members) and {n for _, n in rows} == {1}
+    print(f"\nkilled at {dict(interrupted)}; {recovered} claims recovered after the lease")
