@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -479,8 +479,11 @@ def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
     return _dates_filter(first, last)[0]
 
 
+Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]]
+
+
 def _window_filter(
-    days: int, offset: int, today_of_zone: dict[str, date]
+    match: Match, today_of_zone: dict[str, date]
 ) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
     """The WHERE clause and the ordinal of the celebrated day, grouped by each distinct local today."""
     zones_by_today: dict[date, list[str]] = defaultdict(list)
@@ -491,8 +494,7 @@ def _window_filter(
     conditions: list[sa.ColumnElement[bool]] = []
     whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
     for today, zones in sorted(zones_by_today.items()):
-        first = today + timedelta(days=offset)
-        condition, ordinal = _dates_filter(first, first + timedelta(days=days - 1))
+        condition, ordinal = match(today)
         in_zone = sa.and_(col(Member.timezone).in_(sorted(zones)), condition)
         conditions.append(in_zone)
         whens.append((in_zone, ordinal))
@@ -533,6 +535,81 @@ def upcoming_occasions(
     if now.tzinfo is None:
         raise Invalid("now", "now must be an aware datetime")
 
+    def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+        first = today + timedelta(days=offset)
+        return _dates_filter(first, first + timedelta(days=days - 1))
+
+    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=limit)
+
+
+def due_reminders(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+    exclude_paused: bool = True,
+    once_on_the_day: bool = False,
+) -> list[UpcomingOccasion]:
+    """Occasions whose reminder is due today in the member's own time zone: celebrated exactly
+    ``remind_days_before`` days from the member's today (``once_on_the_day``: one-offs on the day itself
+    instead). Filtered in the database, unlike fetching ``upcoming_occasions(days=61)`` and filtering."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise Invalid("now", "now must be an aware datetime")
+    remind, month, day_col = col(Occasion.remind_days_before), col(Occasion.month), col(Occasion.day)
+    yearly = col(Occasion.recurrence) == Recurrence.yearly
+
+    def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+        # the reminder days today .. today+60 are one contiguous (month, day) range on the index; the
+        # (remind_days_before, month, day) triples then pick each occasion's own day within it
+        last = today + timedelta(days=REMIND_MAX)
+        conditions: list[sa.ColumnElement[bool]] = []
+        for segment in _segments(today, last):
+            days_in = [
+                (ahead, day)
+                for ahead in range(REMIND_MAX + 1)
+                if segment.start <= (day := today + timedelta(days=ahead)) <= segment.end
+            ]
+            exact = sa.tuple_(remind, month, day_col).in_([(ahead, d.month, d.day) for ahead, d in days_in])
+            condition = sa.and_(_month_day_range(segment.start, segment.end), _year_ok(segment.year), exact)
+            if once_on_the_day:
+                condition = sa.and_(condition, yearly)
+            feb28 = date(segment.year, 2, 28)
+            if not calendar.isleap(segment.year) and segment.start <= feb28 <= segment.end:
+                leap_day = sa.and_(
+                    month == 2,
+                    day_col == 29,
+                    remind == (feb28 - today).days,
+                    yearly,
+                    sa.or_(col(Occasion.year).is_(None), col(Occasion.year) <= segment.year),
+                )
+                condition = sa.or_(condition, leap_day)
+            conditions.append(condition)
+        by_remind = {ahead: _ordinal(today + timedelta(days=ahead)) for ahead in range(REMIND_MAX + 1)}
+        ordinal: sa.ColumnElement[int] = sa.case(by_remind, value=remind, else_=0)
+        if once_on_the_day:
+            on_the_day, _ = _dates_filter(today, today)
+            conditions.append(sa.and_(sa.not_(yearly), on_the_day))
+            ordinal = sa.case((yearly, ordinal), else_=_ordinal(today))
+        return sa.or_(*conditions), ordinal
+
+    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=None)
+
+
+def _ordinal(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _select(
+    session: Session,
+    match: Match,
+    *,
+    now: datetime,
+    kinds: Sequence[str] | None,
+    exclude_paused: bool,
+    limit: int | None,
+) -> list[UpcomingOccasion]:
+    """Two indexed queries: the distinct zones among candidates, then ``match`` per distinct local today."""
     base = (
         sa.select(
             col(Occasion.id),
@@ -556,12 +633,11 @@ def upcoming_occasions(
 
     # 1) distinct zones among candidates: any local today at this instant is UTC's date -1, 0 or +1
     utc_day = now.astimezone(UTC).date()
-    first = utc_day - timedelta(days=1) + timedelta(days=offset)
-    wide, _ = _dates_filter(first, first + timedelta(days=days + 1))
+    wide = sa.or_(*(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1)))
     zone_query = (
         select(Member.timezone)
         .join(Occasion, col(Member.id) == col(Occasion.member_id))
-        .where(Occasion.status == OccasionStatus.active, wide)
+        .where(col(Occasion.status) == OccasionStatus.active, wide)
         .distinct()
     )
     if kinds:
@@ -569,8 +645,8 @@ def upcoming_occasions(
     zones = session.exec(zone_query).all()
     today_of_zone = {zone: today for zone in zones if (today := _zone_today(zone, now)) is not None}
 
-    # 2) the exact query, one (month, day) window per distinct local today
-    window = _window_filter(days, offset, today_of_zone)
+    # 2) the exact query, one window per distinct local today
+    window = _window_filter(match, today_of_zone)
     if window is None:
         return []
     condition, ordinal = window
