@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import StrictInt
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from loyalty.db import UTCDateTime, utcnow
@@ -15,7 +16,7 @@ SCORE_MIN, SCORE_MAX = 0, 10
 
 
 class FeedbackCreate(SQLModel):
-    score: int
+    score: StrictInt
     comment: str | None = Field(default=None, max_length=2000)
     purchase_id: int | None = None
 

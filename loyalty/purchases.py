@@ -218,9 +218,10 @@ def _valid_amount(amount: Decimal | int | str) -> Decimal:
         raise Invalid("amount", "amount must be greater than 0 / tutar 0'dan büyük olmalı")
     if value > MAX_AMOUNT or value != value.quantize(Decimal("0.01")):
         raise Invalid(
-            "amount", "amount must have at most 2 decimals and 10 digits / tutar en fazla 2 ondalık"
+            "amount",
+            "amount must have at most 2 decimals and 10 digits / tutar en çok 2 ondalık, 10 hane olmalı",
         )
-    return value
+    return value.quantize(Decimal("0.01"))
 
 
 def _valid_receipt(receipt_id: str) -> str:
