@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from loyalty.db import UTCDateTime, is_postgres, utcnow
+from loyalty.db import UTCDateTime, utcnow
 from loyalty.errors import Invalid, NotFound
 from loyalty.members import Channel, Member
 
@@ -56,9 +56,13 @@ def _channel(value: Channel | str) -> Channel:
 
 
 def _lock_member(session: Session, member: Member) -> None:
-    """Serialize consent writes per member (PostgreSQL row lock; SQLite writers are serial anyway)."""
-    if is_postgres(session) and member.id is not None:
-        session.exec(select(Member.id).where(Member.id == member.id).with_for_update()).first()
+    """Serialize consent writes per member and reload the cached flags under the lock.
+
+    Reloading matters: the ORM only writes a column it sees changed, so a stale in-memory flag could
+    leave the cache different from the newest ledger row when another writer committed in between.
+    """
+    session.flush()
+    session.refresh(member, attribute_names=["sms_opt_in", "email_opt_in", "email"], with_for_update=True)
 
 
 def _ever_revoked(session: Session, member_id: int, channel: Channel) -> bool:
@@ -97,11 +101,11 @@ def record_consent(
         session.add(member)
         session.flush()
     assert member.id is not None
+    _lock_member(session, member)
     if granted and channel == Channel.email and not member.email:
         raise Invalid(
             "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
         )
-    _lock_member(session, member)
     if granted and IMPORT in (source, actor) and _ever_revoked(session, member.id, channel):
         return None
     event = ConsentEvent(
