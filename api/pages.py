@@ -66,6 +66,7 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
             "roles": PAGE_ROLES[page],
             "nav": NAV,
             "shop_name": settings.shop_name,
+            "timezone": settings.timezone,
             "api_prefix": API_PREFIX,
             **context,
         },

@@ -5,6 +5,7 @@ const App = (() => {
   const body = document.body;
   const API = body.dataset.api || "/api/v1";
   const LANG = body.dataset.lang || "tr";
+  const TZ = body.dataset.tz || undefined; // times are shown in the shop's zone, whatever the browser's
   const TEXT = JSON.parse(document.getElementById("i18n").textContent);
 
   function t(key, values) {
@@ -158,7 +159,8 @@ const App = (() => {
   }
 
   const dateFormat = new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric", weekday: "short" });
-  const timeFormat = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
+  const timeFormat = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short", timeZone: TZ });
+  const percent = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 1 });
   const money = new Intl.NumberFormat(LANG, { style: "currency", currency: "TRY" });
 
   function formatDate(iso) {
@@ -167,7 +169,9 @@ const App = (() => {
     return dateFormat.format(new Date(y, m - 1, d));
   }
   function formatTime(iso) { return iso ? timeFormat.format(new Date(iso)) : ""; }
+  function formatPercent(ratio) { return ratio == null ? "" : percent.format(Number(ratio)); }
+  function stateName(state) { return TEXT["state." + state] ? t("state." + state) : state || ""; }
   function formatMoney(value) { return value == null || value === "" ? "" : money.format(Number(value)); }
 
-  return { API, LANG, t, auth, api, ApiError, detailText, el, show, showError, busy, gate, roleName, formatDate, formatTime, formatMoney };
+  return { API, LANG, TZ, t, auth, api, ApiError, detailText, el, show, showError, busy, gate, roleName, formatDate, formatTime, formatMoney, formatPercent, stateName };
 })();

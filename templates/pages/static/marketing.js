@@ -2,34 +2,9 @@
 "use strict";
 
 (() => {
-  const { t, LANG, api, el, show, showError, busy, formatDate, formatTime } = App;
+  const { t, LANG, api, el, show, showError, busy, formatDate, formatTime, formatMoney, formatPercent, stateName } = App;
   const $ = (id) => document.getElementById(id);
   const SESSION_KEY = "loyalty.campaigns";
-  const LABELS = {
-    audience: "camp.audience", audience_size: "camp.audience", cost: "camp.cost", estimated_cost: "camp.cost",
-    samples: "camp.samples", sample_messages: "camp.samples", encoding: "camp.encoding", segments: "camp.segments",
-    targeted: "camp.stats.targeted", coupons: "camp.stats.coupons", sent: "camp.stats.sent",
-    delivered: "camp.stats.delivered", failed: "camp.stats.failed", redeemed: "camp.stats.redeemed",
-    status: "camp.status", scheduled_for: "camp.scheduled_for",
-  };
-  const label = (key) => (LABELS[key] ? t(LABELS[key]) : key.replaceAll("_", " "));
-
-  /** Any JSON answer as nested definition lists, with known keys in the page language. */
-  function describe(value) {
-    if (value == null) return el("span", { text: "—" });
-    if (Array.isArray(value)) {
-      return value.length ? el("ul", { class: "plain" }, value.map((item) => el("li", {}, describe(item))))
-        : el("span", { text: t("common.none") });
-    }
-    if (typeof value === "object") {
-      return el("dl", { class: "facts" }, Object.entries(value).flatMap(([key, inner]) => [
-        el("dt", { text: label(key) }), el("dd", {}, describe(inner))]));
-    }
-    if (typeof value === "boolean") return el("span", { text: t(value ? "common.yes" : "common.no") });
-    const text = String(value);
-    return text.includes("\n") ? el("pre", { text }) : el("span", { text });
-  }
-
   // ---- holiday calendar
   let holidays = [];
 
@@ -95,7 +70,8 @@
       try {
         const { data } = await api.post("/campaigns", payload);
         remember(data.id);
-        const when = data.scheduled_for ? `${t("camp.scheduled_for")}: ${formatTime(data.scheduled_for)}` : "";
+        const when = data.scheduled_for
+          ? `${t("camp.scheduled_for")}: ${formatTime(data.scheduled_for)} (${data.timezone || App.TZ})` : "";
         show(box, "ok", `${t("camp.created")} ${data.name || payload.name}. ${when}`);
         await loadCampaigns();
       } catch (err) { showError(box, err); }
@@ -111,20 +87,66 @@
     if (id != null && !ids.includes(id)) sessionStorage.setItem(SESSION_KEY, JSON.stringify([...ids, id]));
   }
 
+  const facts = (pairs) => el("dl", { class: "facts" }, pairs.filter(([, v]) => v != null && v !== "")
+    .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v instanceof Node ? v : String(v))]));
+  const table = (head, rows) => el("div", { class: "scroll" }, el("table", {},
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((cell) => el("td", { text: cell == null ? "" : String(cell) })))))));
+  const channelName = (ch) => t("camp.channel." + ch);
+
+  function renderPreview(p) {
+    const cost = p.estimated_cost || {};
+    const samples = (p.samples || []).map((m) => el("article", { class: "sample" },
+      el("h5", { text: `${channelName(m.channel)} · ${t("lang." + m.locale)}` }),
+      m.subject ? el("p", {}, el("strong", { text: `${t("camp.subject")}: ` }), m.subject) : null,
+      el("pre", { text: m.text }),
+      m.channel === "sms" ? facts([[t("camp.encoding"), m.encoding], [t("camp.segments"), m.segments],
+        [t("camp.length"), m.length], [t("camp.forced_by"), m.forced_by]]) : null));
+    return el("div", {},
+      p.scheduled_for ? el("p", { text: `${t("camp.scheduled_for")}: ${formatTime(p.scheduled_for)}` }) : null,
+      el("h5", { text: t("camp.audience") }),
+      facts([[t("camp.total"), p.audience.total], [channelName("sms"), p.audience.sms], [channelName("email"), p.audience.email]]),
+      el("h5", { text: t("camp.cost") }),
+      facts([[t("camp.sms_messages"), cost.sms_messages], [t("camp.segments"), cost.sms_segments],
+        [t("camp.emails"), cost.emails], [t("camp.total"), cost.total != null ? formatMoney(cost.total) : null]]),
+      el("h5", { text: t("camp.samples") }), samples.length ? samples : el("p", { text: t("common.none") }));
+  }
+
+  function renderResults(d) {
+    const s = d.stats || {};
+    const stat = (key) => [t("camp.stats." + key), s[key]];
+    return el("div", {},
+      facts([[t("camp.status"), stateName(d.status)], [t("camp.scheduled_for"), formatTime(d.scheduled_for)],
+        stat("targeted"), stat("coupons"), stat("sent"), stat("delivered"), stat("failed"), stat("redeemed"),
+        [t("camp.redemption_rate"), formatPercent(s.redemption_rate)],
+        [t("camp.revenue"), s.revenue != null ? formatMoney(s.revenue) : null]]),
+      (d.runs || []).length ? el("h5", { text: t("camp.runs") }) : null,
+      (d.runs || []).length ? table([t("camp.run"), t("camp.status"), t("cal.date"), t("camp.send_time")],
+        d.runs.map((r) => [r.run_key, stateName(r.status), formatDate(r.send_date), r.send_time])) : null,
+      (s.per_day || []).length ? el("h5", { text: t("camp.per_day") }) : null,
+      (s.per_day || []).length ? table([t("camp.day"), t("camp.stats.coupons"), t("camp.stats.sent"), t("camp.stats.delivered"), t("camp.stats.failed"), t("camp.stats.redeemed")],
+        s.per_day.map((r) => [formatDate(r.day), r.coupons, r.sent, r.delivered, r.failed, r.redeemed])) : null);
+  }
+
   function campaignItem(c) {
     const details = el("div", { class: "details", role: "status", "aria-live": "polite" });
     const act = (labelKey, work) => el("button", { type: "button", class: "small", onclick: async (event) => {
       await busy(event.target, async () => {
-        try { details.replaceChildren(el("h4", { text: t(labelKey) }), describe(await work())); } catch (err) { showError(details, err); }
+        try { details.replaceChildren(el("h4", { text: t(labelKey) }), await work()); } catch (err) { showError(details, err); }
       });
     } }, t(labelKey));
     const when = c.scheduled_for ? ` · ${t("camp.scheduled_for")}: ${formatTime(c.scheduled_for)}` : "";
-    return el("li", { "data-id": c.id },
-      el("p", {}, el("strong", { text: c.name }), ` · ${t("camp.status")}: ${c.status || ""}${when}`),
+    const status = el("span", { class: "status", text: stateName(c.status) });
+    return el("li", { "data-id": c.id, "data-scheduled-local": c.scheduled_local },
+      el("p", {}, el("strong", { text: c.name }), ` · ${t("camp.status")}: `, status, when),
       el("div", { class: "row" },
-        act("camp.preview", async () => (await api.post(`/campaigns/${c.id}/preview`, {})).data),
-        act("camp.results", () => api.get(`/campaigns/${c.id}`)),
-        act("camp.cancel", async () => (await api.post(`/campaigns/${c.id}/cancel`, {})).data)),
+        act("camp.preview", async () => renderPreview((await api.post(`/campaigns/${c.id}/preview`, {})).data)),
+        act("camp.results", async () => renderResults(await api.get(`/campaigns/${c.id}`))),
+        act("camp.cancel", async () => {
+          const { data } = await api.post(`/campaigns/${c.id}/cancel`, {});
+          status.textContent = stateName(data.status);
+          return el("p", { text: t("camp.cancelled") });
+        })),
       details);
   }
 
