@@ -213,6 +213,9 @@ def register_member(
         raise Invalid(
             "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
         )
+    source = (data.consent_source or "counter").strip()
+    if not source or len(source) > 32:
+        raise Invalid("consent_source", "consent_source must have 1 to 32 characters / en çok 32 karakter")
     existing = _by_phone(session, phone)
     if existing is not None:
         raise _conflict(existing)
@@ -235,7 +238,6 @@ def register_member(
         if existing is None:  # pragma: no cover - another unique column; should not happen
             raise
         raise _conflict(existing) from None
-    source = data.consent_source or "counter"
     record_consent(session, member, Channel.sms, data.consent.sms, source=source, actor=actor)
     record_consent(session, member, Channel.email, data.consent.email, source=source, actor=actor)
     return member

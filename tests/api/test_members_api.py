@@ -72,6 +72,7 @@ def test_second_registration_is_409_naming_the_member(
         ({"consent": {"sms": False, "email": True}}, "email"),
         ({"preferred_channel": "pigeon"}, "preferred_channel"),
         ({"full_name": ""}, "full_name"),
+        ({"consent_source": "x" * 40}, "consent_source"),
     ],
 )
 def test_invalid_input_is_422_naming_the_field(
