@@ -109,7 +109,9 @@ class OccasionBase(SQLModel):
 
 class Occasion(OccasionBase, table=True):
     __tablename__ = "occasions"
-    __table_args__ = (sa.Index("ix_occasions_month_day", "month", "day"),)
+    # (month, day) ranges for the upcoming window; the third column lets "celebrated on today + N and
+    # reminded N days before" be point lookups for the daily reminders
+    __table_args__ = (sa.Index("ix_occasions_month_day_remind", "month", "day", "remind_days_before"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
@@ -560,8 +562,7 @@ def due_reminders(
     yearly = col(Occasion.recurrence) == Recurrence.yearly
 
     def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
-        # the reminder days today .. today+60 are one contiguous (month, day) range on the index; the
-        # (remind_days_before, month, day) triples then pick each occasion's own day within it
+        # one point lookup on (month, day, remind_days_before) per possible reminder distance
         last = today + timedelta(days=REMIND_MAX)
         conditions: list[sa.ColumnElement[bool]] = []
         for segment in _segments(today, last):
@@ -570,8 +571,10 @@ def due_reminders(
                 for ahead in range(REMIND_MAX + 1)
                 if segment.start <= (day := today + timedelta(days=ahead)) <= segment.end
             ]
-            exact = sa.tuple_(remind, month, day_col).in_([(ahead, d.month, d.day) for ahead, d in days_in])
-            condition = sa.and_(_month_day_range(segment.start, segment.end), _year_ok(segment.year), exact)
+            exact = sa.or_(
+                *(sa.and_(month == d.month, day_col == d.day, remind == ahead) for ahead, d in days_in)
+            )
+            condition = sa.and_(exact, _year_ok(segment.year))
             if once_on_the_day:
                 condition = sa.and_(condition, yearly)
             feb28 = date(segment.year, 2, 28)

@@ -56,12 +56,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('occasions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_occasions_member_id'), ['member_id'], unique=False)
-        batch_op.create_index('ix_occasions_month_day', ['month', 'day'], unique=False)
+        batch_op.create_index('ix_occasions_month_day_remind', ['month', 'day', 'remind_days_before'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('occasions', schema=None) as batch_op:
-        batch_op.drop_index('ix_occasions_month_day')
+        batch_op.drop_index('ix_occasions_month_day_remind')
         batch_op.drop_index(batch_op.f('ix_occasions_member_id'))
 
     op.drop_table('occasions')
