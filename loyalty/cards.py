@@ -215,6 +215,7 @@ def _queue_welcome(session: Session, card: Card) -> None:
 
 def scan_card(session: Session, number: str) -> CardScan:
     """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
+    from loyalty.coupons import active_coupons, summary
     from loyalty.members import Member
 
     card = find_card(session, number)
@@ -230,7 +231,7 @@ def scan_card(session: Session, number: str) -> CardScan:
             email=member.email,
             member_since=member.created_at,
         ),
-        # H4b: active_coupons=[...] from loyalty.coupons.active_coupons(session, member.id, now)
+        active_coupons=[summary(c).model_dump(mode="json") for c in active_coupons(session, member.id)],
     )
 
 

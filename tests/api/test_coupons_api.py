@@ -187,3 +187,25 @@ def test_a_members_active_coupons(client: TestClient, session: Session, staff: d
     assert response.status_code == 200
     assert [c["code"] for c in response.json()] == [format_code(usable.code)]
     assert client.get(f"{API}/members/999999/coupons", headers=staff).status_code == 404
+
+
+def test_a_card_scan_lists_the_members_active_coupons(
+    client: TestClient, session: Session, staff: dict
+) -> None:
+    from loyalty.cards import format_card_number, issue_card
+
+    member = make_member(session, "Deniz Aydın")
+    card, _ = issue_card(session, member.id or 0, member.full_name)
+    now = utcnow()
+    usable = make_coupon(
+        session, member, valid_from=now - timedelta(days=1), expires_at=now + timedelta(days=3)
+    )
+    used = make_coupon(
+        session, member, valid_from=now - timedelta(days=1), expires_at=now + timedelta(days=3)
+    )
+    assert client.post(f"{API}/coupons/{used.code}/redeem", headers=staff, json={}).status_code == 200
+    scan = client.get(f"{API}/cards/{format_card_number(card.number)}", headers=staff)
+    assert scan.status_code == 200, scan.text
+    listed = scan.json()["active_coupons"]
+    assert [c["code"] for c in listed] == [format_code(usable.code)]
+    assert listed[0]["offer"]["kind"] == "percent" and listed[0]["status"] == "issued"
