@@ -29,10 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
     from api import pages
-    from api.routes import outbox
+    from api.routes import outbox, self_service
 
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
-    pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox), static under /static/pages
+    app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
+    pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
     return app
 
 

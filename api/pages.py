@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from loyalty import i18n
+from loyalty import i18n, occasions
 from loyalty.settings import TEMPLATES_DIR, Settings
 
 PAGES_DIR = TEMPLATES_DIR / "pages"
@@ -97,6 +97,19 @@ def marketing(request: Request) -> HTMLResponse:
 def outbox(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     return render(request, "outbox", outbox_dir=str(settings.outbox_dir))
+
+
+@router.get("/m/{token}", response_class=HTMLResponse)
+def member_page(request: Request, token: str) -> HTMLResponse:
+    """The member's own page (the signed link is the credential); its script calls /api/v1/self/{token}."""
+    lang = request_language(request)
+    index = 1 if lang == "en" else 0
+    kinds = {key: names[index] for key, names in occasions.KIND_NAMES.items()}
+    relations = {key: names[index] for key, names in occasions.RELATIONS.items()}
+    response = render(request, "member", token=token, kinds=kinds, relations=relations)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never pass it on
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -83,6 +83,7 @@
       try { coupons = await api.get(`/members/${memberId}/coupons`); } catch (err) { coupons = null; }
     }
     current = { member, card, coupons };
+    $("self-link-url").hidden = true;
     renderMember();
     $("purchase-amount").focus();
   }
@@ -187,6 +188,19 @@
     }
   }
   $("card-pdf").addEventListener("click", () => current && current.card && downloadCard(current.card.number));
+
+  $("self-link").addEventListener("click", async (event) => {
+    if (!current) return;
+    await busy(event.target, async () => {
+      try {
+        const { url } = await api.get(`/members/${current.member.id}/self-link`);
+        const link = $("self-link-url");
+        link.href = url;
+        link.textContent = url;
+        link.hidden = false;
+      } catch (err) { showError($("member-result"), err); }
+    });
+  });
 
   const couponMessages = () => ({ 404: t("coupon.404"), 409: t("coupon.409"), 410: t("coupon.410"), 422: t("coupon.422") });
   const code = () => encodeURIComponent($("coupon-code").value.trim());
