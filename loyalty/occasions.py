@@ -73,7 +73,7 @@ RELATIONS: dict[str, tuple[str, str]] = {
     "father": ("babam", "my father"),
     "sister": ("kız kardeşim", "my sister"),
     "brother": ("erkek kardeşim", "my brother"),
-    "grandmother": ("babaannem / anneannem", "my grandmother"),
+    "grandmother": ("büyükannem", "my grandmother"),
     "grandfather": ("dedem", "my grandfather"),
     "grandchild": ("torunum", "my grandchild"),
     "friend": ("arkadaşım", "my friend"),
