@@ -7,7 +7,10 @@ from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
+from loyalty.member_links import member_page_token
+from tests.builders import make_member
 from tests.pages.conftest import PASSWORD, USERS, LiveServer, sign_in, tr
 
 pytestmark = pytest.mark.browser
@@ -95,23 +98,31 @@ def test_staff_may_not_read_the_outbox(page: Page) -> None:
     expect(page.locator("#outbox-table")).to_be_hidden()
 
 
-@pytest.mark.parametrize("path", ["/", "/counter", "/marketing", "/outbox"])
+UNLABELED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
+    .map((e) => e.id || e.name)"""
+NAMELESS_BUTTONS = """() => [...document.querySelectorAll('button')]
+    .filter((b) => !b.textContent.trim()).length"""
+
+
 def test_every_field_has_a_label_and_a_narrow_screen_needs_no_sideways_scrolling(
-    page: Page, path: str
+    page: Page, live_server: LiveServer, live_db: Session
 ) -> None:
+    member = make_member(live_db, "Hatice Nur Doğan", "+905331112299")
+    live_db.commit()
+    assert member.id is not None
     sign_in(page, "admin")
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(path)
-    expect(page.locator("#who")).to_be_visible()
-    unlabeled = page.evaluate(
-        """() => [...document.querySelectorAll('input, select, textarea')]
-              .filter((e) => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
-              .map((e) => e.id || e.name)"""
-    )
-    assert unlabeled == []
-    nameless_buttons = page.evaluate(
-        "() => [...document.querySelectorAll('button')].filter((b) => !b.textContent.trim()).length"
-    )
-    assert nameless_buttons == 0
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    member_page = f"/m/{member_page_token(live_server.settings.secret_key, member.id)}"
+    for path, ready in (
+        ("/", "#who"),
+        ("/counter", "#find-form"),
+        ("/marketing", "#cal-table"),
+        ("/outbox", "#outbox-refresh"),
+        (member_page, "#add-form"),
+    ):
+        page.goto(path)
+        expect(page.locator(ready).first).to_be_visible()
+        assert page.evaluate(UNLABELED_FIELDS) == [], path
+        assert page.evaluate(NAMELESS_BUTTONS) == 0, path
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0, path
