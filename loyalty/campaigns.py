@@ -159,6 +159,7 @@ class CampaignCreate(BaseModel):
     offer: OfferIn
     channel: Literal["sms", "email", "preferred"] = "preferred"
     template: str | None = None
+    draft: bool = False  # saved and previewable, not sent until scheduled
 
 
 class RunPublic(BaseModel):
@@ -218,7 +219,7 @@ def parse_send_time(value: str, field: str = "trigger.send_time") -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _zone(name: str | None, fallback: str = "Europe/Istanbul") -> ZoneInfo:
+def zone_of(name: str | None, fallback: str = "Europe/Istanbul") -> ZoneInfo:
     for candidate in (name, fallback):
         if candidate:
             try:
@@ -248,7 +249,7 @@ def member_send_instant(
     run: _HasSendDate, member_timezone: str, default_timezone: str = "Europe/Istanbul"
 ) -> datetime:
     """UTC instant of the run's local send time in the member's zone (an unknown zone: the shop's)."""
-    return local_send_instant(run.send_date, run.send_time, _zone(member_timezone, default_timezone))
+    return local_send_instant(run.send_date, run.send_time, zone_of(member_timezone, default_timezone))
 
 
 def issue_at_for(send_date: date, send_time: str) -> datetime:
@@ -317,7 +318,7 @@ def upcoming_runs(
 ) -> list[CampaignRun]:
     """The next ``count`` runs as planned (unsaved): for a yearly holiday this year's and next year's
     dates, each from that year's own calendar (a Hijri bayram moves about 11 days a year)."""
-    zone = _zone(timezone_name)
+    zone = zone_of(timezone_name)
     out: list[CampaignRun] = []
     first: int | date = now.astimezone(zone).date()
     if campaign.trigger_type == TriggerType.holiday:
@@ -378,7 +379,7 @@ def create_campaign(
 
     settings = get_settings()
     now = now or utcnow()
-    zone = _zone(timezone_name or settings.timezone)
+    zone = zone_of(timezone_name or settings.timezone)
     name = data.name.strip()
     if not name or len(name) > 200:
         raise Invalid("name", "name is required (at most 200 characters) / kampanya adı gerekli")
@@ -400,6 +401,7 @@ def create_campaign(
         created_by=actor,
         created_at=now,
         updated_at=now,
+        status=CampaignStatus.draft if data.draft else CampaignStatus.scheduled,
     )
     trigger = data.trigger
     if isinstance(trigger, HolidayTrigger):
@@ -544,7 +546,7 @@ def offer_dict(campaign: Campaign) -> dict[str, Any]:
 
 
 def describe(session: Session, campaign: Campaign, *, timezone_name: str | None = None) -> CampaignPublic:
-    zone = _zone(timezone_name or get_settings().timezone)
+    zone = zone_of(timezone_name or get_settings().timezone)
     upcoming = next_run(session, campaign.id or 0)
     return CampaignPublic(
         id=campaign.id or 0,
@@ -561,6 +563,29 @@ def describe(session: Session, campaign: Campaign, *, timezone_name: str | None 
         scheduled_local=_local_text(upcoming, zone) if upcoming else None,
         timezone=zone.key,
     )
+
+
+def schedule_campaign(session: Session, campaign_id: int, *, now: datetime | None = None) -> Campaign:
+    """A draft goes live: ``scheduled``, its first run (re-planned from ``now``) claimed when due."""
+    now = now or utcnow()
+    campaign = get_campaign(session, campaign_id)
+    if campaign.status != CampaignStatus.draft:
+        raise Conflict(f"only a draft can be scheduled; this campaign is {campaign.status}")
+    zone = zone_of(get_settings().timezone)
+    run = next_run(session, campaign_id)
+    if run is not None and local_send_instant(run.send_date, run.send_time, zone) < now:
+        session.delete(run)
+        session.flush()
+        run = None
+    if run is None:
+        planned = upcoming_runs(session, campaign, now=now, count=1, timezone_name=zone.key)
+        if not planned or local_send_instant(planned[0].send_date, planned[0].send_time, zone) < now:
+            raise Invalid("trigger", "the send time is in the past / gönderim zamanı geçmişte")
+        session.add(planned[0])
+    campaign.status, campaign.updated_at = CampaignStatus.scheduled, now
+    session.add(campaign)
+    session.flush()
+    return campaign
 
 
 # ---- cancelling ------------------------------------------------------------
@@ -617,7 +642,7 @@ def claim_due_runs(session: Session, now: datetime, limit: int = 10) -> list[int
     query = (
         sa.select(col(CampaignRun.id))
         .join(Campaign, col(Campaign.id) == col(CampaignRun.campaign_id))
-        .where(due, col(Campaign.status) != CampaignStatus.cancelled.value)
+        .where(due, col(Campaign.status).in_([CampaignStatus.scheduled.value, CampaignStatus.running.value]))
         .order_by(col(CampaignRun.issue_at))
         .limit(limit)
     )
@@ -679,7 +704,7 @@ def _schedule_next(
         campaign.year is not None and campaign.trigger_type == "holiday"
     ):
         return None
-    zone = _zone(get_settings().timezone)
+    zone = zone_of(get_settings().timezone)
     planned = _planned_run(session, campaign, first=_next_first(campaign, run), now=now, zone=zone)
     if campaign.trigger_type == TriggerType.occasion:
         # the next day even if its send time has passed (a catch-up after downtime still sends)
@@ -717,7 +742,7 @@ def run_campaign(session: Session, run_id: int, now: datetime) -> RunResult:
             session.add(run)
             session.flush()
         return RunResult(run_id, "cancelled")
-    if run.issue_at > now:
+    if run.issue_at > now or campaign.status == CampaignStatus.draft:
         return RunResult(run_id, "not_due")
 
     settings = get_settings()
@@ -822,7 +847,7 @@ def message_values(
     them (JSON-safe: ``*_on`` ISO dates, ``*_amount`` decimal strings; ``holiday_name`` and
     ``min_purchase_amount`` only when there is one); the sender adds first_name, shop_name and
     unsubscribe_url. Used by the preview."""
-    zone = _zone(member_timezone, get_settings().timezone)
+    zone = zone_of(member_timezone, get_settings().timezone)
     values: dict[str, Any] = {
         "campaign_name": campaign.name,
         "offer_kind": campaign.offer_kind,
@@ -888,7 +913,7 @@ def preview_campaign(
     encoding and segments), and the estimated cost: SMS segments x price + e-mails x price."""
     now = now or utcnow()
     settings = settings or get_settings()
-    zone = _zone(settings.timezone)
+    zone = zone_of(settings.timezone)
     campaign = get_campaign(session, campaign_id)
     run = next_run(session, campaign_id)
     if run is None:
@@ -1015,7 +1040,7 @@ def campaign_stats(
     from loyalty.messages import MESSAGES
 
     now = now or utcnow()
-    zone = _zone(timezone_name or get_settings().timezone)
+    zone = zone_of(timezone_name or get_settings().timezone)
     c, m = COUPONS.c, MESSAGES.c
     targeted = session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(col(CampaignRun.targeted)), 0)).where(
@@ -1049,10 +1074,8 @@ def campaign_stats(
     )
     coupons = session.execute(sa.select(sa.func.count()).where(mine_c)).scalar_one()
     counts = dict(
-        
-            tuple(row)
-            for row in session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state))
-        
+        tuple(row)
+        for row in session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state))
     )
     red, revenue = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(c.redeemed_purchase_amount), 0)).where(
@@ -1078,7 +1101,7 @@ def campaign_detail(
     """The campaign, its runs (done, scheduled, and for a yearly campaign the planned next years up to
     two ahead of today) and its results."""
     now = now or utcnow()
-    zone = _zone(timezone_name or get_settings().timezone)
+    zone = zone_of(timezone_name or get_settings().timezone)
     campaign = get_campaign(session, campaign_id)
     runs = campaign_runs(session, campaign_id)
     if (

@@ -29,7 +29,7 @@ def create_campaign(
         country=settings.country,
     )
     view = campaigns.describe(session, campaign, timezone_name=settings.timezone)
-    zone = campaigns._zone(settings.timezone)
+    zone = campaigns.zone_of(settings.timezone)
     runs = [campaigns.run_public(r, zone) for r in campaigns.campaign_runs(session, campaign.id or 0)]
     session.commit()
     return CampaignCreated(**view.model_dump(), runs=runs)
@@ -55,6 +55,17 @@ def preview_campaign(
     campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> CampaignPreview:
     return campaigns.preview_campaign(session, campaign_id, settings=settings)
+
+
+@router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignPublic)
+def schedule_campaign(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> CampaignPublic:
+    """A draft (created with ``"draft": true``) goes live."""
+    campaign = campaigns.schedule_campaign(session, campaign_id)
+    view = campaigns.describe(session, campaign, timezone_name=settings.timezone)
+    session.commit()
+    return view
 
 
 @router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignPublic)

@@ -237,6 +237,26 @@ def test_a_stale_running_run_is_claimed_again(session: Session) -> None:
     assert campaigns.claim_due_runs(session, now + campaigns.RUN_LEASE + timedelta(seconds=1)) == [run.id]
 
 
+def test_a_draft_is_not_sent_until_scheduled(session: Session) -> None:
+    make_member(session)
+    campaign = create(session, kurban(audience={}, draft=True))
+    assert campaign.status == "draft"
+    (run,) = runs_of(session, campaign)
+    assert campaigns.claim_due_runs(session, _due(run)) == []
+    assert campaigns.run_campaign(session, run.id or 0, _due(run)).status == "not_due"
+    campaigns.schedule_campaign(session, campaign.id or 0, now=JAN_2026)
+    assert campaign.status == "scheduled"
+    assert campaigns.claim_due_runs(session, _due(run)) == [run.id]
+    with pytest.raises(Conflict):
+        campaigns.schedule_campaign(session, campaign.id or 0, now=JAN_2026)
+
+
+def test_a_draft_scheduled_after_its_date_moves_to_next_year(session: Session) -> None:
+    campaign = create(session, kurban(draft=True))
+    campaigns.schedule_campaign(session, campaign.id or 0, now=datetime(2026, 6, 1, tzinfo=UTC))
+    assert [(r.run_key, r.send_date) for r in runs_of(session, campaign)] == [("2027", date(2027, 5, 14))]
+
+
 def test_cancel_stops_runs(session: Session) -> None:
     make_member(session)
     campaign = create(session, kurban(audience={}))

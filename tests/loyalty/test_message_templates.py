@@ -52,6 +52,8 @@ def test_holiday_coupon_in_turkish_and_english() -> None:
     bare = {k: v for k, v in VALUES.items() if k not in ("holiday_name", "min_purchase_amount")}
     text = render_message("holiday_coupon", "tr", "sms", bare).text
     assert "için" not in text and "üzeri" not in text
+    email = render_message("holiday_coupon", "tr", "email", bare).text
+    assert "\n\nSize özel bir hediyemiz var: %15 indirim." in email
 
 
 def test_html_is_escaped_text_is_not() -> None:
