@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     dispatch_chunk: int = Field(500, ge=1)
     dispatch_max_per_tick: int = Field(50_000, ge=1)
     dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
+    celery_queue: str = "loyalty"  # the broker queue tasks go to (one per deployment sharing a broker)
 
     @field_validator("timezone")
     @classmethod
