@@ -71,6 +71,7 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
             **context,
         },
     )
+    response.headers["Vary"] = "Accept-Language, Cookie"  # the language comes from these
     chosen = i18n.normalize(request.query_params.get("lang"))
     if chosen:
         response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")

@@ -30,6 +30,17 @@ def test_a_page_without_sign_in_sends_to_the_sign_in_form_and_back(page: Page) -
     expect(page.locator("#who-role")).to_have_text(tr("role.staff"))
 
 
+def test_an_expired_token_asks_to_sign_in_again(page: Page) -> None:
+    sign_in(page, "staff")
+    page.evaluate("() => sessionStorage.setItem('loyalty.token', 'expired.or.forged')")
+    page.goto("/counter")
+    expect(page.locator("#gate")).to_contain_text(tr("err.401"))
+    expect(page.locator(".needs-role")).to_be_hidden()
+    page.get_by_role("link", name=tr("login.go")).click()
+    page.wait_for_url("**/?next=%2Fcounter")
+    assert page.evaluate("() => sessionStorage.getItem('loyalty.token')") is None
+
+
 def test_a_wrong_password_is_said_plainly(page: Page) -> None:
     page.goto("/")
     page.get_by_label(tr("login.username")).fill(USERS["staff"])

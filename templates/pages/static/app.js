@@ -113,7 +113,10 @@ const App = (() => {
     const detail = err instanceof ApiError ? detailText(err.detail) : String(err);
     const more = detail && detail !== heading ? el("p", { class: "detail", text: detail }) : null;
     show(box, "error", heading, more);
-    if (status === 401) auth.clear();
+    if (status === 401 && !["index", "member"].includes(document.body.dataset.page)) {
+      auth.clear(); // an expired token: offer the way back in
+      box.append(el("a", { href: "/?next=" + encodeURIComponent(location.pathname), text: t("login.go") }));
+    }
   }
 
   async function busy(button, work) {
@@ -142,7 +145,11 @@ const App = (() => {
     let me;
     try { me = await api.get("/auth/me"); } catch (err) {
       auth.clear();
-      if (roles.length) { box.hidden = false; showError(box, err); box.append(el("a", { href: "/?next=" + encodeURIComponent(location.pathname), text: t("login.go") })); }
+      if (roles.length) {
+        box.hidden = false;
+        showError(box, err);
+        if (err.status !== 401) box.append(el("a", { href: "/?next=" + encodeURIComponent(location.pathname), text: t("login.go") }));
+      }
       return null;
     }
     who.hidden = false;

@@ -3,6 +3,7 @@
 
 (() => {
   const { t, auth, api, show, showError, busy } = App;
+  const PAGES = ["/counter", "/marketing", "/outbox"];
   const form = document.getElementById("login-form");
   const result = document.getElementById("login-result");
 
@@ -25,7 +26,7 @@
         return;
       }
       const next = new URLSearchParams(location.search).get("next");
-      if (next && next.startsWith("/") && !next.startsWith("//")) { location.href = next; return; }
+      if (PAGES.includes(next)) { location.href = next; return; } // only our own pages: no open redirect
       location.reload();
     });
   });
