@@ -386,3 +386,39 @@ def test_two_workers_never_claim_the_same_run(committing_engine: Engine) -> None
         t.join()
     flat = [i for got in claimed for i in got]
     assert len(flat) == len(set(flat)) == 6 and set(flat) == ids
+
+
+@pytest.mark.postgres_only
+def test_the_same_run_in_two_workers_at_once_issues_each_coupon_once(committing_engine: Engine) -> None:
+    with Session(committing_engine) as session:
+        for _ in range(300):
+            make_member(session)
+        campaign = create(session, kurban(audience={}))
+        (run,) = runs_of(session, campaign)
+        run_id, now, campaign_id = run.id or 0, _due(run), campaign.id or 0
+        session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        with Session(committing_engine) as s:
+            barrier.wait()
+            outcomes.append(campaigns.run_campaign(s, run_id, now).status)
+            s.commit()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_done", "done"]
+    with Session(committing_engine) as session:
+        coupons = session.exec(
+            select(sa.func.count()).select_from(Coupon).where(Coupon.run_id == run_id)
+        ).one()
+        messages = session.exec(
+            select(sa.func.count()).select_from(Message).where(Message.run_id == run_id)
+        ).one()
+        assert coupons == messages == 300
+        keys = [r.run_key for r in campaigns.campaign_runs(session, campaign_id)]
+        assert keys == ["2026", "2027"]
