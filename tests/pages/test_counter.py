@@ -157,3 +157,17 @@ def test_coupons_show_on_the_member_and_redeem_exactly_once(page: Page, live_db:
     page.get_by_label(tr("coupon.code")).fill(old_code)
     page.get_by_role("button", name=tr("coupon.redeem")).click()
     expect(result).to_contain_text(tr("coupon.410"))
+
+
+def test_a_name_search_with_several_matches_lets_staff_choose(page: Page, live_db: Session) -> None:
+    make_member(live_db, "ÇİĞDEM Kaya", "+905351230001")
+    make_member(live_db, "Çiğdem Demirtaş", "+905351230002")
+    live_db.commit()
+    sign_in(page, "staff", next_path="/counter")
+    find(page, "çiğdem")  # Turkish case folding: çiğdem finds ÇİĞDEM
+    choices = page.locator("#find-result")
+    expect(choices).to_contain_text(tr("find.choose"))
+    expect(choices.get_by_role("button")).to_have_count(2)
+    choices.get_by_role("button", name="Çiğdem Demirtaş").click()
+    expect(page.locator("#member-name")).to_have_text("Çiğdem Demirtaş")
+    expect(page.locator("#member-phone")).to_have_text("+905351230002")
