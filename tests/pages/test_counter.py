@@ -171,3 +171,14 @@ def test_a_name_search_with_several_matches_lets_staff_choose(page: Page, live_d
     choices.get_by_role("button", name="Çiğdem Demirtaş").click()
     expect(page.locator("#member-name")).to_have_text("Çiğdem Demirtaş")
     expect(page.locator("#member-phone")).to_have_text("+905351230002")
+
+
+def test_names_with_markup_are_shown_as_text(page: Page, live_db: Session) -> None:
+    evil = '<img src=x onerror="window.pwned=1">Ali'
+    make_member(live_db, evil, "+905351239999")
+    live_db.commit()
+    sign_in(page, "staff", next_path="/counter")
+    find(page, "0535 123 99 99")
+    expect(page.locator("#member-name")).to_have_text(evil)
+    assert page.locator("#member-panel img").count() == 0
+    assert page.evaluate("() => window.pwned") is None
