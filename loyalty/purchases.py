@@ -136,6 +136,10 @@ def record_purchase(
                 raise
         else:
             card, issued = _apply_card_rule(session, member, purchase, rule, now)
+            if issued and card is not None and card.status == "active" and card.id is not None:
+                from loyalty.messages import queue_card_welcome  # the welcome goes out after the commit
+
+                queue_card_welcome(session, card.id, now=now)
             return PurchaseOutcome(purchase, card, issued, created=True)
 
     if existing.member_id != member_id:

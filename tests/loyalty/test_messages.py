@@ -446,3 +446,42 @@ def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(sess
     assert reminder.dedupe_key.endswith(":2026-12-01") and reminder.context["occasion_on"] == "2026-12-01"
     assert reminder.not_before == datetime(2026, 11, 28, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
     assert reminder.expires_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)  # the end of the day itself
+
+
+def test_a_card_earned_at_the_counter_sends_its_welcome_with_the_pdf(
+    committing_engine: Engine, settings: Settings, published: list[tuple[str, tuple[Any, ...]]]
+) -> None:
+    from loyalty.purchases import CardRule, record_purchase
+
+    with unit_of_work(committing_engine) as session:
+        member = make_member(
+            session,
+            full_name="Zeynep Ak",
+            email="z@example.com",
+            email_opt_in=True,
+            preferred_channel="email",
+        )
+        session.commit()
+    rule = CardRule(purchases_needed=3, window_days=180)
+    for n in range(3):
+        with unit_of_work(committing_engine) as session:
+            outcome = record_purchase(
+                session, member.id or 0, Decimal("120.00"), f"R-welcome-{n}", rule=rule, now=DAY
+            )
+            session.commit()
+    assert outcome.card_issued and [name for name, _ in published] == ["workers.send_message"]
+    [(_, (message_id,))] = published
+    result = deliver(
+        message_id,
+        engine=committing_engine,
+        settings=settings,
+        channel_for=lambda name: OutboxChannel(settings, name),
+        now=DAY,
+    )
+    assert result.status == "sent"
+    [eml_path] = settings.outbox_dir.glob("*.eml")
+    eml = BytesParser(policy=policy.default).parsebytes(eml_path.read_bytes())
+    assert eml["Subject"] == "Köşe Kahvecisi: kartınız hazır, Zeynep"
+    [pdf] = list(eml.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
+    assert outcome.card is not None and outcome.card.number in eml.get_body(("plain",)).get_content()  # type: ignore[union-attr]
