@@ -194,6 +194,7 @@ def register_member(
     default_timezone: str,
     default_locale: str,
     created_by_user_id: int | None = None,
+    region: str = "TR",
 ) -> Member:
     """Register a member and write the stated consent to the ledger (both channels, granted or not).
 
@@ -203,7 +204,7 @@ def register_member(
     from loyalty.consent import record_consent
 
     name = _full_name(data.full_name)
-    phone = normalize_phone(data.phone)
+    phone = normalize_phone(data.phone, region)
     email = normalize_email(data.email)
     locale = _locale(data.locale or default_locale)
     timezone = _timezone(data.timezone or default_timezone)
@@ -289,6 +290,7 @@ def search_members(
     q: str | None = None,
     card: str | None = None,
     limit: int = 50,
+    region: str = "TR",
 ) -> list[Member]:
     """Find members by phone (any written form), by name (Turkish case folding, every word) or card number.
 
@@ -304,7 +306,7 @@ def search_members(
         raise Invalid("q", "give phone, q (name) or card / telefon, isim veya kart numarası girin")
     query = select(Member)
     if phone is not None:
-        query = query.where(Member.phone == normalize_phone(phone))
+        query = query.where(Member.phone == normalize_phone(phone, region))
     if q is not None:
         for word in fold(q).split():
             query = query.where(col(Member.name_search).like(_like(word), escape="\\"))

@@ -30,6 +30,7 @@ def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, use
         default_timezone=settings.timezone,
         default_locale=settings.locale,
         created_by_user_id=user.id,
+        region=settings.country,
     )
     view = members.to_public(member)
     session.commit()
@@ -39,13 +40,14 @@ def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, use
 @router.get("/members", response_model=list[MemberPublic])
 def search(
     session: SessionDep,
+    settings: SettingsDep,
     _user: AnyUser,
     phone: str | None = None,
     q: Annotated[str | None, Query(description="name; Turkish case folding, every word must match")] = None,
     card: Annotated[str | None, Query(description="card number (spaces and hyphens allowed)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[MemberPublic]:
-    found = members.search_members(session, phone=phone, q=q, card=card, limit=limit)
+    found = members.search_members(session, phone=phone, q=q, card=card, limit=limit, region=settings.country)
     return [members.to_public(m) for m in found]
 
 

@@ -46,6 +46,16 @@ def test_foreign_numbers_keep_their_country() -> None:
     assert normalize_phone("+49 1512 3456789") == "+4915123456789"
 
 
+def test_local_forms_follow_the_shop_country(session: Session) -> None:
+    assert normalize_phone("07911 123456", region="GB") == "+447911123456"
+    data = MemberCreate(full_name="Selin Doğan", phone="07911 123456")
+    member = register_member(
+        session, data, actor="user:t", default_timezone="Europe/London", default_locale="en", region="GB"
+    )
+    assert member.phone == "+447911123456"
+    assert [m.id for m in search_members(session, phone="07911 123456", region="GB")] == [member.id]
+
+
 @pytest.mark.parametrize("raw", ["", "12345", "abc", "+90 532 123 45 67 8", "0532 123"])
 def test_invalid_phone_names_the_field(raw: str) -> None:
     with pytest.raises(Invalid) as exc:
