@@ -809,7 +809,7 @@ def _holiday_name(key: str, year: int, country: str, lang: str) -> str:
     return ""
 
 
-def occasion_name(session: Session | None, campaign: Campaign, run: CampaignRun, locale: str) -> str:
+def holiday_name_of(session: Session | None, campaign: Campaign, run: CampaignRun, locale: str) -> str:
     """The holiday's name in ``locale`` ("Kurban Bayramı" / "Eid al-Adha"); empty for other triggers."""
     if campaign.trigger_type != TriggerType.holiday or not campaign.holiday_key:
         return ""
@@ -855,7 +855,7 @@ def message_values(
         "coupon_code": coupon_code,
         "expires_on": expires_at.astimezone(zone).date().isoformat(),
     }
-    holiday = occasion_name(session, campaign, run, locale)
+    holiday = holiday_name_of(session, campaign, run, locale)
     if holiday:
         values["holiday_name"] = holiday
     if campaign.min_purchase is not None:
