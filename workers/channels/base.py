@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
@@ -35,7 +36,9 @@ def build_email(
     out: Outgoing, settings: Settings, *, extra_headers: dict[str, str] | None = None
 ) -> EmailMessage:
     """multipart/alternative (text + HTML), the card PDF as an attachment, RFC 8058 one-click unsubscribe."""
-    email = EmailMessage()
+    # RFC 5322's 998-character line limit: a long unsubscribe URL must stay one plain token, never an
+    # RFC 2047 encoded-word (which List-Unsubscribe does not allow and mail clients would not follow)
+    email = EmailMessage(policy=policy.default.clone(max_line_length=998))
     email["From"] = settings.email_from
     email["To"] = out.to
     email["Subject"] = out.subject
