@@ -222,8 +222,6 @@ def _drive(settings: Settings, until: Callable[[], bool], *, timeout: float, wor
             pytest.fail(f"the campaign did not finish in {timeout} s; worker logs:\n{workers.log_tail()}")
         app.send_task("workers.dispatch_due")
         time.sleep(1.0)
-        if os.environ.get("H5DEBUG"):
-            print(time.monotonic() - started, flush=True)
     return time.monotonic() - started
 
 
@@ -232,8 +230,6 @@ def _states(engine: Engine) -> Counter[str]:
         found = Counter(
             dict(conn.execute(sa.text("SELECT state, count(*) FROM messages GROUP BY state")).all())
         )
-    if os.environ.get("H5DEBUG"):
-        print(dict(found), flush=True)
     return found
 
 
