@@ -594,8 +594,9 @@ def schedule_campaign(session: Session, campaign_id: int, *, now: datetime | Non
 def cancel_campaign(
     session: Session, campaign_id: int, *, actor: str, now: datetime | None = None
 ) -> Campaign:
-    """Cancel the campaign and its runs not yet done (and, through loyalty.messages when it offers it,
-    its messages not yet sent). Coupons already issued stay valid. Idempotent."""
+    """Cancel the campaign, its runs not yet done and its messages not yet sent.
+
+    Coupons already issued stay valid. Idempotent."""
     now = now or utcnow()
     campaign = get_campaign(session, campaign_id)
     if campaign.status == CampaignStatus.cancelled:
@@ -612,13 +613,9 @@ def cancel_campaign(
     campaign.status = CampaignStatus.cancelled
     campaign.cancelled_at = campaign.updated_at = now
     session.add(campaign)
-    try:
-        from loyalty import messages
-    except ImportError:  # pragma: no cover - the messages module is part of the app
-        messages = None  # type: ignore[assignment]
-    cancel = getattr(messages, "cancel_campaign_messages", None)
-    if cancel is not None:
-        cancel(session, campaign_id=campaign_id, reason=f"campaign cancelled by {actor}")
+    from loyalty.messages import cancel_campaign_messages  # messages import campaigns: import here
+
+    cancel_campaign_messages(session, campaign_id=campaign_id, reason=f"campaign cancelled by {actor}")
     session.flush()
     return campaign
 

@@ -512,15 +512,24 @@ def queue_occasion_reminders(session: Session, now: datetime) -> int:
 
 def cancel_pending(session: Session, *, member_id: int, occasion_id: int | None = None, reason: str) -> int:
     """Cancel a member's queued promotional messages (or only those about ``occasion_id``)."""
-    where = [M.member_id == member_id, M.state == MessageState.queued.value]
+    where = [M.member_id == member_id]
     if occasion_id is not None:
         where.append(M.occasion_id == occasion_id)
     else:
         where.append(M.category == Category.promotional.value)
+    return _cancel_queued(session, where, reason)
+
+
+def cancel_campaign_messages(session: Session, *, campaign_id: int, reason: str) -> int:
+    """Cancel every message of a campaign not yet handed to a provider."""
+    return _cancel_queued(session, [M.campaign_id == campaign_id], reason)
+
+
+def _cancel_queued(session: Session, where: list[Any], reason: str) -> int:
     now = utcnow()
     stmt = (
         sa.update(MESSAGES)
-        .where(*where)
+        .where(M.state == MessageState.queued.value, *where)
         .values(state=MessageState.cancelled.value, error_message=reason[:500], updated_at=now)
         .returning(M.id)
     )

@@ -30,7 +30,7 @@ DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``@pytest.mark.postgres_only`` tests (row locks, races) run only in their PostgreSQL parametrization."""
+    """``@pytest.mark.postgres_only`` tests (row locks, races) run only in the PostgreSQL parametrization."""
     keep, drop = [], []
     for item in items:
         params = getattr(item, "callspec", None)

@@ -269,6 +269,18 @@ def test_cancel_stops_runs(session: Session) -> None:
     assert campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk").status == "cancelled"
 
 
+def test_cancel_cancels_messages_not_yet_sent(session: Session) -> None:
+    make_member(session)
+    campaign = create(session, kurban(audience={}))
+    (run,) = runs_of(session, campaign)
+    assert campaigns.run_campaign(session, run.id or 0, _due(run)).messages_queued == 1
+    queued = session.exec(select(Message).where(Message.campaign_id == campaign.id)).one()
+    assert queued.state == "queued"
+    campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk", now=_due(run))
+    session.refresh(queued)
+    assert queued.state == "cancelled" and "campaign cancelled" in (queued.error_message or "")
+
+
 def test_a_done_one_off_campaign_cannot_be_cancelled(session: Session) -> None:
     campaign = create(session, kurban(trigger={"type": "date", "send_at": "2026-02-14T09:30"}, audience={}))
     (run,) = runs_of(session, campaign)
