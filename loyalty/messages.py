@@ -471,14 +471,9 @@ def queue_occasion_reminders(session: Session, now: datetime) -> int:
     members are skipped. Idempotent per occasion and date (``occasion:<id>:<date>``)."""
     from zoneinfo import ZoneInfo
 
-    from loyalty.occasions import Occasion, upcoming_occasions
+    from loyalty.occasions import Occasion, due_reminders
 
-    upcoming = upcoming_occasions(session, days=61, now=now, exclude_paused=True)
-    wanted = [
-        u
-        for u in upcoming
-        if (u.days_until == 0 if u.recurrence == "once" else u.days_until == u.remind_days_before)
-    ]
+    wanted = due_reminders(session, now=now, exclude_paused=True, once_on_the_day=True)
     if not wanted:
         return 0
     members = {
