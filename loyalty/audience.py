@@ -122,9 +122,9 @@ def occasion_condition(
 
     Uses the occasions module's own date matching (Feb 29 on Feb 28 in common years, one-offs only in their
     year), so the campaign and the reminders agree on when an occasion falls."""
-    from loyalty.occasions import Occasion, OccasionStatus, _dates_filter
+    from loyalty.occasions import Occasion, OccasionStatus, celebrated_between
 
-    on_day, _ = _dates_filter(celebrated, celebrated)
+    on_day = celebrated_between(celebrated, celebrated)
     where = [
         col(Occasion.member_id) == col(Member.id),
         col(Occasion.status) == OccasionStatus.active.value,

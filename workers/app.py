@@ -26,6 +26,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(minute=5, hour=0),
         "options": {"expires": 3600},
     },
+    "purge-idempotency-keys": {
+        "task": "workers.purge_idempotency_keys",
+        "schedule": crontab(minute=15, hour=0),
+        "options": {"expires": 3600},
+    },
     "occasions-daily": {
         "task": "workers.daily_occasions",
         "schedule": crontab(minute=30, hour=0),

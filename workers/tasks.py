@@ -82,6 +82,17 @@ def expire_coupons() -> int:
     return count
 
 
+@app.task(name="workers.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Redeem answers are replayed for two days; older keys are only clutter."""
+    from loyalty.idempotency import purge_keys
+
+    with unit_of_work(get_engine()) as session:
+        count = purge_keys(session, utcnow())
+        session.commit()
+    return count
+
+
 @app.task(name="workers.daily_occasions", ignore_result=True)
 def daily_occasions() -> int:
     from loyalty.messages import queue_occasion_reminders
