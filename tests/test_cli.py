@@ -169,6 +169,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+def test_demo_is_refused_in_production(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from loyalty.users import User
+
+    invoke("db", "upgrade")
+    monkeypatch.setenv("LOYALTY_ENV", "production")
+    monkeypatch.setenv("LOYALTY_SECRET_KEY", "a-real-secret-for-this-test-0123456789")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 2 and "refused" in result.output
+    with Session(engine_for(cli_env)) as session:
+        assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
 def test_serve_answers_on_the_given_port(cli_env: dict[str, str]) -> None:
     invoke("db", "upgrade")
     port = _free_port()

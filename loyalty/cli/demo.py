@@ -77,6 +77,9 @@ def demo(
     from loyalty.users import User
 
     settings = get_settings()
+    if settings.env == "production":
+        console.print("[red]refused: demo users have published passwords (LOYALTY_ENV=production)[/red]")
+        raise typer.Exit(code=2)
     with unit_of_work() as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
             console.print("[dim]database already has users: demo data not added[/dim]")

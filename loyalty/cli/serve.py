@@ -18,11 +18,14 @@ def run(
     port: int = 8000,
     worker: bool = typer.Option(True, "--worker/--no-worker", help="start a worker with beat beside the API"),
 ) -> None:
-    """Everything on one machine: migrate, seed the demo on an empty database, a worker with beat, serve."""
+    """Everything on one machine: migrate, seed the demo on an empty database (not in production), a worker
+    with beat, serve."""
     from loyalty.cli import db, demo
+    from loyalty.settings import get_settings
 
     db.upgrade("head")
-    demo.demo(if_empty=True)
+    if get_settings().env != "production":
+        demo.demo(if_empty=True)
     process = _start_worker() if worker else None
     try:
         serve(host=host, port=port)
