@@ -180,7 +180,7 @@ def issue_card(
                 return existing, False
             continue
         if card.status == CardStatus.active:
-            _queue_welcome(session, card)
+            _queue_welcome(session, card, now)
         return card, True
     raise RuntimeError("could not draw a free card number in 5 attempts")  # pragma: no cover
 
@@ -201,16 +201,16 @@ def approve_card(
     card.reviewed_at = now or utcnow()
     session.add(card)
     session.flush()
-    _queue_welcome(session, card)
+    _queue_welcome(session, card, now)
     return card
 
 
-def _queue_welcome(session: Session, card: Card) -> None:
+def _queue_welcome(session: Session, card: Card, now: datetime | None) -> None:
     """The welcome message (with the PDF card by e-mail) goes out once the card is active."""
     from loyalty.messages import queue_card_welcome
 
     assert card.id is not None
-    queue_card_welcome(session, card.id)
+    queue_card_welcome(session, card.id, now=now)
 
 
 def scan_card(session: Session, number: str) -> CardScan:

@@ -135,11 +135,7 @@ def record_purchase(
             if existing is None:
                 raise
         else:
-            card, issued = _apply_card_rule(session, member, purchase, rule, now)
-            if issued and card is not None and card.status == "active" and card.id is not None:
-                from loyalty.messages import queue_card_welcome  # the welcome goes out after the commit
-
-                queue_card_welcome(session, card.id, now=now)
+            card, issued = _apply_card_rule(session, member, purchase, rule, now)  # queues the welcome
             return PurchaseOutcome(purchase, card, issued, created=True)
 
     if existing.member_id != member_id:

@@ -80,8 +80,10 @@ def deliver(
     return Outcome("sent", provider_id)
 
 
-def schedule_retry(engine: Engine, message_id: int, error: TransientSendError, countdown: float) -> datetime:
-    now = utcnow()
+def schedule_retry(
+    engine: Engine, message_id: int, error: TransientSendError, countdown: float, now: datetime | None = None
+) -> datetime:
+    now = now or utcnow()
     retry_at = now + timedelta(seconds=countdown)
     with unit_of_work(engine) as session:
         record_retry(session, message_id, now, error, retry_at)

@@ -152,7 +152,7 @@ def test_transient_error_requeues_and_permanent_error_fails(
         ids[0], engine=committing_engine, settings=settings, channel_for=lambda _: flaky, now=DAY
     )
     assert outcome.status == "retry" and isinstance(outcome.error, TransientSendError)
-    retry_at = schedule_retry(committing_engine, ids[0], outcome.error, 30)
+    retry_at = schedule_retry(committing_engine, ids[0], outcome.error, 30, now=DAY)
     with unit_of_work(committing_engine) as session:
         message = session.get(Message, ids[0])
         assert message is not None and message.state == MessageState.queued and message.not_before == retry_at
