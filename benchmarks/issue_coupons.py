@@ -22,29 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loyalty import migrate
+from benchmarks._database import fresh_database
 from loyalty.campaigns import Campaign, CampaignRun
 from loyalty.coupons import Coupon, Offer, issue_coupons, new_code
 from loyalty.db import make_engine
 from loyalty.members import Member
 from loyalty.text import fold
-
-
-def fresh_database(url: str) -> None:
-    target = make_url(url)
-    admin = make_engine(
-        target.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
-    migrate.upgrade(url)
 
 
 def seed_members(session: Session, n: int) -> list[int]:
