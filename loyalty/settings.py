@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     def _real_secret_outside_development(self) -> Settings:
         if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("LOYALTY_SECRET_KEY must be set to a real secret outside development")
+        if self.env == "production" and len(self.secret_key.encode()) < 32:
+            raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
         return self
 
     @property

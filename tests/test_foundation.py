@@ -26,6 +26,9 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 def test_placeholder_secret_refused_outside_development() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(env="production")
+    with pytest.raises(ValidationError, match="32 bytes"):
+        Settings(env="production", secret_key="short-secret")
+    assert Settings(env="production", secret_key="s" * 32).secret_key
     assert Settings(env="development").secret_key  # allowed for local use
 
 
