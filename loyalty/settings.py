@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_ca_file: Path | None = None  # an extra CA bundle (PEM) to trust; empty: the system's trust store
     smtp_timeout: float = 10.0
     email_from: str = "Loyalty <no-reply@example.com>"
     email_price: Decimal = Decimal("0.01")
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_ca_file_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _real_secret_outside_development(self) -> Settings:

@@ -1,6 +1,8 @@
 """E-mail through smtplib: plain, STARTTLS or SSL from settings; one connection reused per worker process.
 
-4xx replies, refused or dropped connections and timeouts are transient (retried); 5xx are permanent.
+4xx replies, refused or dropped connections and timeouts are transient (retried); 5xx are permanent, and so
+are configuration errors: a server certificate that does not verify against the trust store (plus
+``smtp_ca_file``) or does not match ``smtp_host``, and a server lacking STARTTLS or AUTH when asked for them.
 SMTP has no way to ask "did you already take this message?", so after a crash the e-mail is sent again
 (at-least-once) with the same Message-ID.
 """
@@ -26,16 +28,21 @@ class SmtpEmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        # verifies the chain and the host name; smtp_ca_file adds a CA (e.g. a company's private one)
+        context = ssl.create_default_context(cafile=s.smtp_ca_file)
         smtp: smtplib.SMTP
         if s.smtp_security == "ssl":
             smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+        try:
             if s.smtp_security == "starttls":
                 smtp.starttls(context=context)
-        if s.smtp_username:
-            smtp.login(s.smtp_username, s.smtp_password)
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     def close(self) -> None:
@@ -59,7 +66,20 @@ class SmtpEmailChannel:
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise self._by_code(exc.smtp_code, f"smtp {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as exc:
+        except ssl.SSLCertVerificationError as exc:  # an OSError, but retrying will not fix the configuration
+            self.close()
+            raise PermanentSendError(
+                f"smtp server certificate not trusted for {self.settings.smtp_host!r}: {exc.verify_message}"
+                " (check LOYALTY_SMTP_HOST and LOYALTY_SMTP_CA_FILE)",
+                code="tls_certificate",
+            ) from exc
+        except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            self.close()
+            raise TransientSendError(f"smtp connection: {exc}", code="connection") from exc
+        except smtplib.SMTPException as exc:  # no STARTTLS or AUTH offered, no common AUTH mechanism, ...
+            self.close()
+            raise PermanentSendError(f"smtp: {exc}", code="smtp") from exc
+        except OSError as exc:  # other socket and TLS errors (after SMTPException, which is an OSError too)
             self.close()
             raise TransientSendError(f"smtp connection: {exc}", code="connection") from exc
         if refused:
