@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.security import read_token
+from loyalty.db import MAX_ID
 from loyalty.settings import Settings
 from loyalty.users import Role, User
 
@@ -29,6 +30,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]  # a row id in the path: out of range is a 422
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col
 
 from loyalty.cards import Card, CardStatus
+from loyalty.db import RowId
 from loyalty.members import Channel, Member
 from loyalty.purchases import Purchase
 
@@ -29,7 +30,7 @@ class AudienceFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_holders_only: bool = False  # only members with an active card
-    store_id: int | None = None  # home store, or at least one purchase there
+    store_id: RowId | None = None  # home store, or at least one purchase there
     recency_days: int | None = Field(default=None, ge=1, le=3650)  # bought within the last N days
     min_purchases: int | None = Field(default=None, ge=1)  # at least N purchases in the window
     min_spend: Decimal | None = Field(default=None, gt=0)  # at least this much spent in the window

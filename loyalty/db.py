@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger value is refused as input (422), not a 500
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Named constraints, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import StrictInt
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from loyalty.db import UTCDateTime, utcnow
+from loyalty.db import RowId, UTCDateTime, utcnow
 from loyalty.errors import Invalid, NotFound
 
 DETRACTOR_MAX = 6
@@ -18,7 +18,7 @@ SCORE_MIN, SCORE_MAX = 0, 10
 class FeedbackCreate(SQLModel):
     score: StrictInt
     comment: str | None = Field(default=None, max_length=2000)
-    purchase_id: int | None = None
+    purchase_id: RowId | None = None
 
 
 class Feedback(SQLModel, table=True):

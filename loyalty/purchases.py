@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from loyalty.cards import Card, CardPublic, current_card, issue_card
 from loyalty.cards import to_public as card_to_public
-from loyalty.db import UTCDateTime, utcnow
+from loyalty.db import RowId, UTCDateTime, utcnow
 from loyalty.errors import Conflict, Invalid, NotFound
 from loyalty.feedback import is_detractor, latest_feedback
 from loyalty.members import Member
@@ -50,7 +50,7 @@ class PurchaseCreate(SQLModel):
     amount: Decimal
     receipt_id: str
     occurred_at: datetime | None = None
-    store_id: int | None = None
+    store_id: RowId | None = None
 
 
 class PurchasePublic(SQLModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
-from api.deps import MarketingUser, SessionDep, SettingsDep
+from api.deps import IdPath, MarketingUser, SessionDep, SettingsDep
+from api.routing import api_router
 from loyalty import campaigns
 from loyalty.campaigns import CampaignCreate, CampaignDetail, CampaignPreview, CampaignPublic, RunPublic
 
-router = APIRouter(tags=["campaigns"])
+router = api_router(tags=["campaigns"])
 
 
 class CampaignCreated(CampaignPublic):
@@ -45,21 +46,21 @@ def list_campaigns(
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignDetail)
 def show_campaign(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> CampaignDetail:
     return campaigns.campaign_detail(session, campaign_id, timezone_name=settings.timezone)
 
 
 @router.post("/campaigns/{campaign_id}/preview", response_model=CampaignPreview)
 def preview_campaign(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> CampaignPreview:
     return campaigns.preview_campaign(session, campaign_id, settings=settings)
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignPublic)
 def schedule_campaign(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> CampaignPublic:
     """A draft (created with ``"draft": true``) goes live."""
     campaign = campaigns.schedule_campaign(session, campaign_id)
@@ -70,7 +71,7 @@ def schedule_campaign(
 
 @router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignPublic)
 def cancel_campaign(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, user: MarketingUser
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, user: MarketingUser
 ) -> CampaignPublic:
     campaign = campaigns.cancel_campaign(session, campaign_id, actor=f"user:{user.username}")
     view = campaigns.describe(session, campaign, timezone_name=settings.timezone)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
 
-from api.deps import AnyUser, SessionDep, SettingsDep, StaffUser
+from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
+from api.routing import api_router
 from loyalty import card_pdf, cards
 from loyalty.cards import CardPublic, CardScan
 
-router = APIRouter(tags=["cards"])
+router = api_router(tags=["cards"])
 
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "the PDF"}
@@ -34,7 +35,7 @@ def _pdf(content: bytes, filename: str) -> Response:
 
 
 @router.get("/members/{member_id}/card", response_model=CardPublic)
-def member_card(member_id: int, session: SessionDep, _user: AnyUser) -> CardPublic:
+def member_card(member_id: IdPath, session: SessionDep, _user: AnyUser) -> CardPublic:
     """The member's current card (active or awaiting review); 404 until one is earned."""
     return cards.to_public(cards.member_card(session, member_id))
 

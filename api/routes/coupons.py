@@ -5,16 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnyUser, SessionDep, StaffUser
+from api.deps import AnyUser, IdPath, SessionDep, StaffUser
+from api.routing import api_router
 from loyalty import coupons, idempotency, members
 from loyalty.coupons import CouponPublic, CouponSummary, RedemptionAuditPublic, RedemptionPublic
-from loyalty.db import utcnow
+from loyalty.db import RowId, utcnow
 
-router = APIRouter(tags=["coupons"])
+router = api_router(tags=["coupons"])
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -27,12 +28,12 @@ IdempotencyKeyHeader = Annotated[
 
 class RedeemRequest(BaseModel):
     purchase_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    store_id: int | None = None
+    store_id: RowId | None = None
 
 
 class ReverseRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
-    store_id: int | None = None
+    store_id: RowId | None = None
 
 
 @router.get("/coupons/{code}", response_model=CouponPublic)
@@ -107,7 +108,7 @@ def coupon_audit(code: str, session: SessionDep, _user: StaffUser) -> list[Redem
 
 
 @router.get("/members/{member_id}/coupons", response_model=list[CouponSummary])
-def member_coupons(member_id: int, session: SessionDep, _user: AnyUser) -> list[CouponSummary]:
+def member_coupons(member_id: IdPath, session: SessionDep, _user: AnyUser) -> list[CouponSummary]:
     """The member's coupons that can be redeemed now, soonest to expire first."""
     members.get_member(session, member_id)  # 404 for an unknown member
     return [coupons.summary(c) for c in coupons.active_coupons(session, member_id)]

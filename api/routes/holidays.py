@@ -7,15 +7,16 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
+from api.routing import api_router
 from loyalty import holidays
 from loyalty.db import utcnow
 from loyalty.holidays import StoreDayCreate, StoreDayPublic
 
-router = APIRouter(prefix="/holidays", tags=["holidays"])
+router = api_router(prefix="/holidays", tags=["holidays"])
 
 
 class Holiday(BaseModel):

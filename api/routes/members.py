@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
-from api.deps import AnyUser, SessionDep, SettingsDep, StaffUser
+from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
+from api.routing import api_router
 from loyalty import consent, members
 from loyalty.consent import ConsentChange, ConsentEventPublic
 from loyalty.members import MemberCreate, MemberPublic, MemberUpdate
 from loyalty.users import User
 
-router = APIRouter(tags=["members"])
+router = api_router(tags=["members"])
 
 
 def _actor(user: User) -> str:
@@ -52,12 +53,12 @@ def search(
 
 
 @router.get("/members/{member_id}", response_model=MemberPublic)
-def read(member_id: int, session: SessionDep, _user: AnyUser) -> MemberPublic:
+def read(member_id: IdPath, session: SessionDep, _user: AnyUser) -> MemberPublic:
     return members.to_public(members.get_member(session, member_id))
 
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)
-def update(member_id: int, data: MemberUpdate, session: SessionDep, user: StaffUser) -> MemberPublic:
+def update(member_id: IdPath, data: MemberUpdate, session: SessionDep, user: StaffUser) -> MemberPublic:
     member = members.update_member(session, member_id, data, actor=_actor(user))
     view = members.to_public(member)
     session.commit()
@@ -65,7 +66,9 @@ def update(member_id: int, data: MemberUpdate, session: SessionDep, user: StaffU
 
 
 @router.post("/members/{member_id}/consent", response_model=MemberPublic)
-def change_consent(member_id: int, data: ConsentChange, session: SessionDep, user: StaffUser) -> MemberPublic:
+def change_consent(
+    member_id: IdPath, data: ConsentChange, session: SessionDep, user: StaffUser
+) -> MemberPublic:
     """Grant or revoke one channel; it takes effect at once and is written to the ledger."""
     member = members.get_member(session, member_id)
     actor = _actor(user)
@@ -76,6 +79,6 @@ def change_consent(member_id: int, data: ConsentChange, session: SessionDep, use
 
 
 @router.get("/members/{member_id}/consent", response_model=list[ConsentEventPublic])
-def consent_ledger(member_id: int, session: SessionDep, _user: AnyUser) -> list[ConsentEventPublic]:
+def consent_ledger(member_id: IdPath, session: SessionDep, _user: AnyUser) -> list[ConsentEventPublic]:
     """The member's consent ledger, oldest first (channel, granted, source, actor, time)."""
     return [consent.event_public(e) for e in consent.consent_history(session, member_id)]

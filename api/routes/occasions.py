@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 from pydantic import BaseModel
 
-from api.deps import AnyUser, SessionDep, StaffUser
+from api.deps import AnyUser, IdPath, SessionDep, StaffUser
+from api.routing import api_router
 from loyalty import occasions, pause
 from loyalty.occasions import OccasionCreate, OccasionPublic, UpcomingOccasion
 
-router = APIRouter(tags=["occasions"])
+router = api_router(tags=["occasions"])
 
 
 def _actor(user: StaffUser | AnyUser) -> str:
@@ -23,7 +24,7 @@ def _actor(user: StaffUser | AnyUser) -> str:
     "/members/{member_id}/occasions", status_code=status.HTTP_201_CREATED, response_model=OccasionPublic
 )
 def add_occasion(
-    member_id: int, data: OccasionCreate, session: SessionDep, user: StaffUser
+    member_id: IdPath, data: OccasionCreate, session: SessionDep, user: StaffUser
 ) -> OccasionPublic:
     """Staff record an occasion on the member's word (``stated_by`` = ``user:<username>``)."""
     occasion = occasions.add_occasion(session, member_id, data, stated_by=_actor(user))
@@ -34,7 +35,7 @@ def add_occasion(
 
 @router.get("/members/{member_id}/occasions", response_model=list[OccasionPublic])
 def list_occasions(
-    member_id: int, session: SessionDep, _user: AnyUser, include_retired: bool = False
+    member_id: IdPath, session: SessionDep, _user: AnyUser, include_retired: bool = False
 ) -> list[OccasionPublic]:
     found = occasions.list_occasions(session, member_id, include_retired=include_retired)
     return [occasions.describe(session, o) for o in found]
@@ -53,7 +54,7 @@ def upcoming(
 
 
 @router.delete("/occasions/{occasion_id}", response_model=OccasionPublic)
-def retire_occasion(occasion_id: int, session: SessionDep, user: StaffUser) -> OccasionPublic:
+def retire_occasion(occasion_id: IdPath, session: SessionDep, user: StaffUser) -> OccasionPublic:
     """ "No longer celebrate this": retired (no reason asked), and anything not yet sent for it cancelled."""
     occasion = occasions.retire_occasion(session, occasion_id, actor=_actor(user))
     view = occasions.describe(session, occasion)
@@ -73,7 +74,7 @@ class PauseState(BaseModel):
 
 @router.post("/members/{member_id}/pause", response_model=PauseState)
 def pause_member(
-    member_id: int, session: SessionDep, user: StaffUser, data: PauseRequest | None = None
+    member_id: IdPath, session: SessionDep, user: StaffUser, data: PauseRequest | None = None
 ) -> PauseState:
     member = pause.pause_promotions(
         session, member_id, until=data.until if data else None, actor=_actor(user)
@@ -83,7 +84,7 @@ def pause_member(
 
 
 @router.post("/members/{member_id}/resume", response_model=PauseState)
-def resume_member(member_id: int, session: SessionDep, user: StaffUser) -> PauseState:
+def resume_member(member_id: IdPath, session: SessionDep, user: StaffUser) -> PauseState:
     member = pause.resume_promotions(session, member_id, actor=_actor(user))
     session.commit()
     return PauseState(member_id=member_id, paused=member.paused, paused_until=member.paused_until)

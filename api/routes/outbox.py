@@ -13,12 +13,13 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
 from api.deps import MarketingUser, SettingsDep
+from api.routing import api_router
 
-router = APIRouter(prefix="/outbox", tags=["outbox"])
+router = api_router(prefix="/outbox", tags=["outbox"])
 
 NOT_SENT = "NOT SENT — development outbox: no real person received these messages"
 PREVIEW_LINES = 4

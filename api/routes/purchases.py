@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
-from api.deps import SessionDep, SettingsDep, StaffUser
+from api.deps import IdPath, SessionDep, SettingsDep, StaffUser
+from api.routing import api_router
 from loyalty import feedback as feedback_service
 from loyalty.feedback import FeedbackCreate, FeedbackPublic
 from loyalty.purchases import CardRule, PurchaseCreate, PurchaseResult, purchase_result, record_purchase
 
-router = APIRouter(tags=["purchases"])
+router = api_router(tags=["purchases"])
 
 
 @router.post(
@@ -22,7 +23,7 @@ router = APIRouter(tags=["purchases"])
     },
 )
 def add_purchase(
-    member_id: int,
+    member_id: IdPath,
     data: PurchaseCreate,
     response: Response,
     session: SessionDep,
@@ -51,7 +52,7 @@ def add_purchase(
     "/members/{member_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackPublic
 )
 def add_feedback(
-    member_id: int, data: FeedbackCreate, session: SessionDep, user: StaffUser
+    member_id: IdPath, data: FeedbackCreate, session: SessionDep, user: StaffUser
 ) -> FeedbackPublic:
     """Record a 0-10 score; a detractor (0-6) as the latest score holds the next card for review."""
     feedback = feedback_service.record_feedback(

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, status
+from fastapi import status
 from pydantic import BaseModel
 
-from api.deps import SessionDep, SettingsDep, StaffUser
+from api.deps import IdPath, SessionDep, SettingsDep, StaffUser
+from api.routing import api_router
 from loyalty import consent, occasions, pause
 from loyalty.errors import NotFound
 from loyalty.member_links import member_page_url, read_member_page_token
 from loyalty.members import Channel, ConsentChoice, Member, get_member
 from loyalty.occasions import OccasionCreate, OccasionPublic
 
-router = APIRouter(tags=["self-service"])
+router = api_router(tags=["self-service"])
 ACTOR = "member"
 SOURCE = "self_service"
 
@@ -90,7 +91,7 @@ def add_occasion(
 
 @router.delete("/self/{token}/occasions/{occasion_id}", response_model=OccasionPublic)
 def retire_occasion(
-    token: str, occasion_id: int, session: SessionDep, settings: SettingsDep
+    token: str, occasion_id: IdPath, session: SessionDep, settings: SettingsDep
 ) -> OccasionPublic:
     member = _member(session, settings, token)
     if occasions.get_occasion(session, occasion_id).member_id != member.id:
@@ -133,7 +134,7 @@ def change_consent(token: str, data: ConsentRequest, session: SessionDep, settin
 
 
 @router.get("/members/{member_id}/self-link", response_model=SelfLink)
-def self_link(member_id: int, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> SelfLink:
+def self_link(member_id: IdPath, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> SelfLink:
     """The member's personal page link, for staff to hand over (printed, or sent by the member's wish)."""
     member = get_member(session, member_id)
     assert member.id is not None

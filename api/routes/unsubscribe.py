@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
+from api.routing import api_router
 from loyalty.errors import NotFound
 from loyalty.links import read_unsubscribe_token
 from loyalty.members import Channel, Member
 
-router = APIRouter(tags=["unsubscribe"])
+router = api_router(tags=["unsubscribe"])
 
 _CHANNEL_NAMES = {Channel.email: ("e-posta", "e-mail"), Channel.sms: ("SMS", "SMS")}
 

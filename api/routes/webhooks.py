@@ -6,14 +6,15 @@ URL this process saw: a proxy changes scheme and host) and answer 403 when it is
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
+from api.routing import api_router
 from loyalty.messages import apply_provider_status
 from loyalty.sms_keywords import handle_inbound_sms
 
-router = APIRouter(tags=["webhooks"])
+router = api_router(tags=["webhooks"])
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
