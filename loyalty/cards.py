@@ -257,3 +257,14 @@ def printable_cards(session: Session, numbers: list[str]) -> list[Card]:
         except (NotFound, Conflict) as exc:
             raise type(exc)(f"number #{position}: {exc.message}") from None
     return cards
+
+
+def cards_to_print(session: Session, *, since_utc: datetime | None) -> list[Card]:
+    """Active cards issued at or after ``since_utc`` (all active cards when None), oldest issue first.
+
+    Cards awaiting review or revoked are never printed. Read only: no flush, no commit.
+    """
+    query = select(Card).where(Card.status == CardStatus.active)
+    if since_utc is not None:
+        query = query.where(Card.issued_at >= since_utc)
+    return list(session.exec(query.order_by(col(Card.issued_at), col(Card.id))).all())
