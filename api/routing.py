@@ -1,64 +1,89 @@
-"""The route class of every API router: JSON text must be real Unicode.
+"""The route class of every API router: text in a request must be storable.
 
-JSON may escape half of a UTF-16 surrogate pair (``"\\ud83d"``); Python decodes it to a string that no
-database, PDF or SMS can encode, so it would fail deep inside a request as a 500. It is refused up front as
-a 422 naming the field, in the same shape as FastAPI's validation errors.
+Two things JSON, query strings and forms can carry that no column, PDF or SMS can hold: a NUL character
+(PostgreSQL refuses it in text) and half of a UTF-16 surrogate pair (JSON's ``"\\ud83d"``; Python decodes it
+to a string no encoder accepts). Either would fail deep inside a request as a 500; they are refused up front
+as a 422 naming the field, in the shape of FastAPI's validation errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.routing import APIRoute
 
+Loc = tuple[str | int, ...]
+MESSAGE = "text holds a NUL or half of a UTF-16 surrogate pair, which is not a character / geçersiz karakter"
 
-def lone_surrogate_at(value: Any, loc: tuple[str | int, ...] = ("body",)) -> tuple[str | int, ...] | None:
-    """Where in decoded JSON a string (or a key) holds a lone surrogate, else None."""
+
+def _bad(text: str) -> bool:
+    return any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def unstorable_text_at(value: Any, loc: Loc = ("body",)) -> Loc | None:
+    """Where in decoded JSON a string (or a key) holds a NUL or a lone surrogate, else None."""
     if isinstance(value, str):
-        return loc if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+        return loc if _bad(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = lone_surrogate_at(key, (*loc, key)) or lone_surrogate_at(item, (*loc, key))
+            found = unstorable_text_at(key, (*loc, key)) or unstorable_text_at(item, (*loc, key))
             if found is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = lone_surrogate_at(item, (*loc, index))
+            found = unstorable_text_at(item, (*loc, index))
             if found is not None:
                 return found
     return None
 
 
-class _UnicodeCheckedRequest(Request):
+def _first_bad(where: str, items: Iterable[tuple[str, Any]]) -> Loc | None:
+    for name, value in items:
+        if isinstance(value, str) and (_bad(value) or _bad(name)):
+            return (where, name)
+    return None
+
+
+def _refuse(loc: Loc) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"type": "string_unicode", "loc": list(loc), "msg": MESSAGE}],
+    )
+
+
+class _CheckedRequest(Request):
     async def json(self) -> Any:
         data = await super().json()
-        where = lone_surrogate_at(data)
+        where = unstorable_text_at(data)
         if where is not None:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=[
-                    {
-                        "type": "string_unicode",
-                        "loc": list(where),
-                        "msg": "half of a UTF-16 surrogate pair is not a character / geçersiz karakter",
-                    }
-                ],
-            )
+            raise _refuse(where)
         return data
 
 
-class UnicodeCheckedRoute(APIRoute):
+class CheckedTextRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            return await handler(_UnicodeCheckedRequest(request.scope, request.receive))
+            checked_request = _CheckedRequest(request.scope, request.receive)
+            where = _first_bad("query", checked_request.query_params.multi_items()) or _first_bad(
+                "path", checked_request.path_params.items()
+            )
+            content_type = checked_request.headers.get("content-type", "")
+            if where is None and content_type.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                form = await checked_request.form()  # parsed once: the handler gets this same form
+                where = _first_bad("body", form.multi_items())
+            if where is not None:
+                raise _refuse(where)
+            return await handler(checked_request)
 
         return checked
 
 
 def api_router(**kwargs: Any) -> APIRouter:
-    """An APIRouter whose JSON bodies are checked (see the module docstring)."""
-    return APIRouter(route_class=UnicodeCheckedRoute, **kwargs)
+    """An APIRouter whose requests are checked for unstorable text (see the module docstring)."""
+    return APIRouter(route_class=CheckedTextRoute, **kwargs)

@@ -80,3 +80,30 @@ def test_a_lone_surrogate_in_text_is_a_422_naming_the_field(
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == ["body", "purpose"]
+
+
+def test_a_nul_character_anywhere_is_a_422_naming_where(
+    client: TestClient, staff: dict[str, str], session: Session
+) -> None:
+    """PostgreSQL cannot store NUL in text: refused in a JSON body, a query string and a form alike."""
+    response = client.post(
+        "/api/v1/members", json={"full_name": "Ay\x00şe", "phone": "0532 111 22 99"}, headers=staff
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "full_name"]
+    response = client.get("/api/v1/members", params={"q": "a\x00b"}, headers=staff)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "q"]
+    response = client.get("/api/v1/occasions/upcoming", params={"kind": ["birthday", "\x00"]}, headers=staff)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "kind"]
+    response = client.post("/api/v1/auth/token", data={"username": "st\x00aff", "password": "whatever1"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "username"]
+
+
+def test_checked_text_leaves_ordinary_turkish_text_and_forms_alone(
+    client: TestClient, staff: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/members", json={"full_name": "Işıl Öğüt 🌷", "phone": "0532 111 22 98"}, headers=staff
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["full_name"] == "Işıl Öğüt 🌷"
+    assert client.get("/api/v1/members", params={"q": "ışıl"}, headers=staff).json()[0]["full_name"]
