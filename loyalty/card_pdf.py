@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import segno
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -109,17 +110,40 @@ def render_sheet_pdf(views: Sequence[CardView]) -> bytes:
     """Up to 10 cards on an A4 sheet (2 x 5) with crop marks in the margins."""
     if not 1 <= len(views) <= SHEET_MAX:
         raise ValueError(f"a sheet holds 1 to {SHEET_MAX} cards, got {len(views)}")
+    pdf: bytes = _sheet_document(views).write_pdf()
+    return pdf
+
+
+def render_sheets_pdf(views: Sequence[CardView], on_sheet: Callable[[], None] = lambda: None) -> bytes:
+    """Any number of cards, 10 to an A4 sheet, as one PDF; ``on_sheet`` is called after each sheet.
+
+    Each sheet is laid out on its own, then the pages are joined (``Document.copy``, WeasyPrint's way to
+    combine documents) and the PDF is written once."""
+    if not views:
+        raise ValueError("no cards to render")
+    documents = []
+    for start in range(0, len(views), SHEET_MAX):
+        documents.append(_sheet_document(views[start : start + SHEET_MAX]))
+        on_sheet()
+    pages = [page for document in documents for page in document.pages]
+    pdf: bytes = documents[0].copy(pages).write_pdf()
+    return pdf
+
+
+def _sheet_document(views: Sequence[CardView]) -> Document:
     slots, marks = sheet_layout(len(views))
     html = (
         _env()
         .get_template("sheet.html")
         .render(
-            slots=[{**slot, "card": view} for slot, view in zip(slots, views, strict=False)],
+            slots=[{**slot, "card": view} for slot, view in zip(slots, views, strict=True)],
             marks=marks,
             title=_title(views),
         )
     )
-    return html_to_pdf(html, "sheet.css")
+    fetcher, fonts, stylesheets = _resources("sheet.css")
+    document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
+    return document.render(stylesheets=stylesheets, font_config=fonts)
 
 
 def sheet_layout(count: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:

@@ -205,7 +205,9 @@ def test_a_failed_run_leaves_the_old_file_and_no_half_file(
     out = tmp_path / "cards.pdf"
     out.write_bytes(b"yesterday's sheets")
 
-    real = cards_cli._sheet_document
+    from loyalty import card_pdf
+
+    real = card_pdf._sheet_document
     calls = []
 
     def second_sheet_fails(views):  # type: ignore[no-untyped-def]
@@ -214,7 +216,7 @@ def test_a_failed_run_leaves_the_old_file_and_no_half_file(
             raise RuntimeError("printer font missing")
         return real(views)
 
-    monkeypatch.setattr(cards_cli, "_sheet_document", second_sheet_fails)
+    monkeypatch.setattr(card_pdf, "_sheet_document", second_sheet_fails)
     assert run("cards", "print", "--out", str(out)).exit_code != 0
     assert calls == [10, 2]
     assert out.read_bytes() == b"yesterday's sheets" and leftovers(tmp_path) == []

@@ -1,8 +1,7 @@
 """``loyalty cards print``: active cards on A4 sheets (10 a sheet, crop marks) in one PDF file.
 
-The command only reads the database (a unit of work that never commits). Each sheet is laid out by
-WeasyPrint on its own; the sheets' pages are then joined into one document (``Document.copy`` of all
-pages, WeasyPrint's documented way to combine documents) and written once, atomically.
+The command only reads the database (a unit of work that never commits); ``card_pdf.render_sheets_pdf``
+lays the sheets out and joins them; the file is written once, atomically.
 """
 
 from __future__ import annotations
@@ -11,10 +10,8 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -26,11 +23,6 @@ from loyalty import cards
 from loyalty.db import unit_of_work
 from loyalty.errors import DomainError
 from loyalty.settings import get_settings
-
-if TYPE_CHECKING:
-    from weasyprint.document import Document
-
-    from loyalty.card_pdf import CardView
 
 app = typer.Typer(help="Cards: print them on A4 sheets.", no_args_is_help=True)
 console = Console()
@@ -81,7 +73,7 @@ def print_(
 
         views = [card_view(card, settings.shop_name) for card in selected]
 
-    from loyalty.card_pdf import SHEET_MAX
+    from loyalty.card_pdf import SHEET_MAX, render_sheets_pdf
 
     sheets = math.ceil(len(views) / SHEET_MAX)
     with Progress(
@@ -94,46 +86,6 @@ def print_(
     seconds = time.perf_counter() - started
     count = f"{len(views)} card{'s' if len(views) != 1 else ''} on {sheets} sheet{'s' if sheets != 1 else ''}"
     console.print(f"[green]{count} -> {escape(str(out))} in {seconds:.1f} s[/green]")
-
-
-def render_sheets_pdf(views: Sequence[CardView], on_sheet: Callable[[], None] = lambda: None) -> bytes:
-    """Any number of cards, 10 to an A4 sheet, as one PDF; ``on_sheet`` is called after each sheet.
-
-    Each sheet goes through the same template (sheet.html), layout (``sheet_layout``) and locked-down
-    WeasyPrint set-up (``card_pdf._resources``: fetcher, fonts, stylesheets) as ``render_sheet_pdf``, but
-    stays a laid-out ``Document`` so the pages can be joined before the PDF is written once.
-    """
-    from loyalty.card_pdf import SHEET_MAX
-
-    if not views:
-        raise ValueError("no cards to render")
-    documents = []
-    for start in range(0, len(views), SHEET_MAX):
-        documents.append(_sheet_document(views[start : start + SHEET_MAX]))
-        on_sheet()
-    pages = [page for document in documents for page in document.pages]
-    pdf: bytes = documents[0].copy(pages).write_pdf()
-    return pdf
-
-
-def _sheet_document(views: Sequence[CardView]) -> Document:
-    from weasyprint import HTML
-
-    from loyalty import card_pdf
-
-    slots, marks = card_pdf.sheet_layout(len(views))
-    html = (
-        card_pdf._env()
-        .get_template("sheet.html")
-        .render(
-            slots=[{**slot, "card": view} for slot, view in zip(slots, views, strict=True)],
-            marks=marks,
-            title=card_pdf._title(views),
-        )
-    )
-    fetcher, fonts, stylesheets = card_pdf._resources("sheet.css")
-    document = HTML(string=html, base_url=card_pdf.CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.render(stylesheets=stylesheets, font_config=fonts)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
