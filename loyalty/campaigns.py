@@ -9,7 +9,6 @@ member's own local send time, queues the messages, marks the run done and schedu
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -30,8 +29,6 @@ from loyalty.errors import Conflict, Invalid, NotFound
 from loyalty.message_templates import LOCALES, has_template, render_message
 from loyalty.settings import Settings, get_settings
 from loyalty.sms_encoding import sms_segments
-
-log = logging.getLogger(__name__)
 
 
 class TriggerType(StrEnum):
@@ -783,14 +780,10 @@ def run_campaign(session: Session, run_id: int, now: datetime) -> RunResult:
 
 
 def _queue_messages(session: Session, run_id: int) -> int:
-    """loyalty.messages.queue_campaign_messages (one message per coupon and channel, idempotent)."""
-    from loyalty import messages
+    """One message per coupon of the run (loyalty.messages imports this module: imported here)."""
+    from loyalty.messages import queue_campaign_messages
 
-    queue = getattr(messages, "queue_campaign_messages", None)
-    if queue is None:
-        log.warning("loyalty.messages.queue_campaign_messages is missing: run %s queued no messages", run_id)
-        return 0
-    return int(queue(session, run_id))
+    return queue_campaign_messages(session, run_id)
 
 
 # ---- message values (primitives only) ------------------------------------------------------------
