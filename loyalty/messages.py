@@ -81,7 +81,7 @@ class Message(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # primitive template values
     campaign_id: int | None = Field(default=None, index=True)
     run_id: int | None = Field(default=None, index=True)
-    coupon_id: int | None = Field(default=None)
+    coupon_id: int | None = Field(default=None, index=True)
     occasion_id: int | None = Field(default=None, index=True)
     card_id: int | None = Field(default=None)
     not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -214,22 +214,65 @@ class NewMessage:
     card_id: int | None = None
 
 
+COPY_FROM = 200  # rows: from here on PostgreSQL stages with COPY (a multi-row INSERT is parsed per batch)
+
+
 def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that were new."""
     if not rows:
         return []
+    if is_postgres(session) and len(rows) >= COPY_FROM:
+        return _copy_insert(session, table, rows)
     dialect = postgresql if is_postgres(session) else sqlite
     stmt = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
     return [row[0] for row in session.execute(stmt, rows)]
+
+
+def _copy_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """PostgreSQL, many rows: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING RETURNING id, in dedupe-key order so two workers queueing the same rows cannot deadlock."""
+    from psycopg.types.json import Json
+
+    names = list(rows[0])
+    columns = ", ".join(names)
+    stage = f"{table.name}_stage"
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table.name} WITH NO DATA"
+    )
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(v) if isinstance(v, dict) else v for v in (row[name] for name in names)])
+    order = "channel, dedupe_key" if {"channel", "dedupe_key"} <= set(names) else columns
+    ids = connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ORDER BY {order} "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ).scalars()
+    new_ids = [int(i) for i in ids]
+    connection.exec_driver_sql(f"DROP TABLE {stage}")
+    return new_ids
 
 
 def _events(
     session: Session, ids: Iterable[int], state: str, detail: str = "", at: datetime | None = None
 ) -> None:
     at = at or utcnow()
-    rows = [{"message_id": i, "state": state, "detail": detail[:500], "at": at} for i in ids]
-    if rows:
-        session.execute(sa.insert(EVENTS), rows)
+    ids = list(ids)
+    if not ids:
+        return
+    if is_postgres(session) and len(ids) >= COPY_FROM:  # one statement, the ids as an array
+        session.execute(
+            sa.text(
+                "INSERT INTO message_events (message_id, state, detail, at) "
+                "SELECT unnest(CAST(:ids AS integer[])), :state, :detail, :at"
+            ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+            {"ids": ids, "state": state, "detail": detail[:500], "at": at},
+        )
+        return
+    session.execute(
+        sa.insert(EVENTS), [{"message_id": i, "state": state, "detail": detail[:500], "at": at} for i in ids]
+    )
 
 
 def queue_messages(session: Session, new: Sequence[NewMessage], *, now: datetime | None = None) -> list[int]:
@@ -374,10 +417,13 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
     campaign = session.get(Campaign, run.campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {run.campaign_id} not found")
+    # a coupon that already has its message (on whichever channel: "preferred" may resolve differently
+    # after a consent change) gets no second one; a retried run loads only what is still missing
+    messaged = sa.exists().where(MESSAGES.c.coupon_id == Coupon.id)
     rows = session.exec(
         select(Coupon, Member)
         .join(Member, Member.id == Coupon.member_id)  # type: ignore[arg-type]
-        .where(Coupon.run_id == run_id)
+        .where(Coupon.run_id == run_id, ~messaged)
         .order_by(Coupon.id)  # type: ignore[arg-type]
     ).all()
     occasions = _run_occasions(session, campaign, run, [m.id or 0 for _, m in rows])

@@ -434,3 +434,23 @@ def test_the_same_run_in_two_workers_at_once_issues_each_coupon_once(committing_
         assert coupons == messages == 300
         keys = [r.run_key for r in campaigns.campaign_runs(session, campaign_id)]
         assert keys == ["2026", "2027"]
+
+
+def test_a_rerun_never_gives_a_coupon_a_second_message_on_the_other_channel(session: Session) -> None:
+    """"preferred" resolves at queueing time: after a consent change a re-run would resolve differently,
+    and the (channel, dedupe key) constraint alone would then allow a second message for the coupon."""
+    from loyalty.consent import record_consent
+
+    member = make_member(session, email="a@example.com", email_opt_in=True, preferred_channel="sms")
+    campaign = create(session, kurban(audience={}, channel="preferred"))
+    (run,) = runs_of(session, campaign)
+    now = _due(run)
+    assert campaigns.run_campaign(session, run.id or 0, now).messages_queued == 1
+    (first,) = session.exec(select(Message).where(Message.run_id == run.id)).all()
+    assert first.channel == "sms"
+
+    record_consent(session, member, "sms", False, source="sms keyword", actor="twilio", now=now)
+    session.execute(sa.update(CampaignRun).where(CampaignRun.id == run.id).values(status="running"))  # type: ignore[arg-type]
+    session.expire_all()
+    assert campaigns.run_campaign(session, run.id or 0, now + timedelta(minutes=10)).status == "done"
+    assert [m.id for m in session.exec(select(Message).where(Message.run_id == run.id))] == [first.id]

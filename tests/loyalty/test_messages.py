@@ -92,6 +92,25 @@ def test_queueing_twice_makes_one_row_per_channel(session: Session) -> None:
     assert [e.state for e in message_history(session, first[0])] == ["queued"]
 
 
+def test_a_large_batch_is_queued_once_with_its_history(session: Session) -> None:
+    """Past COPY_FROM rows PostgreSQL stages the batch with COPY; both paths are idempotent per key."""
+    from loyalty.messages import COPY_FROM, MessageEvent
+
+    member = make_member(session)
+    batch = [_new(member, f"coupon:big-{n}", context={"n": n, "ad": "Ayşe"}) for n in range(COPY_FROM + 50)]
+    ids = queue_messages(session, batch[50:], now=DAY)
+    assert len(ids) == len(set(ids)) == COPY_FROM
+    again = queue_messages(session, batch, now=DAY)  # 200 known keys and 50 new ones
+    assert len(again) == 50 and not set(again) & set(ids)
+    rows = session.exec(select(Message).where(Message.id.in_(ids + again))).all()  # type: ignore[union-attr]
+    assert sorted(m.dedupe_key for m in rows) == sorted(m.dedupe_key for m in batch)
+    by_key = {m.dedupe_key: m for m in rows}
+    assert by_key["coupon:big-7"].context == {"n": 7, "ad": "Ayşe"}
+    assert by_key["coupon:big-7"].not_before == DAY and by_key["coupon:big-7"].state == MessageState.queued
+    events = session.exec(select(MessageEvent).where(MessageEvent.message_id.in_(ids + again))).all()  # type: ignore[attr-defined]
+    assert len(events) == len(batch) and {(e.state, e.at) for e in events} == {("queued", DAY)}
+
+
 def test_card_welcome_job_reaches_the_broker_only_after_commit(
     committing_engine: Engine, published: list[tuple[str, tuple[Any, ...]]]
 ) -> None:
