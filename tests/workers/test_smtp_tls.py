@@ -1,8 +1,9 @@
 """E-mail over STARTTLS and implicit SSL with SMTP AUTH, against aiosmtpd on loopback with a trustme CA.
 
 The channel verifies the server certificate (chain and host name) against the system's trust store plus
-``smtp_ca_file``; a certificate that does not verify is a configuration error: PermanentSendError, never
-sent in the clear and never retried forever.
+``smtp_ca_file``; a certificate that does not verify, a refused login or a server that lacks STARTTLS/AUTH
+is a configuration error: nothing is sent (never in the clear), and the message waits for a retry
+(TransientSendError) instead of failing, so a fix of the settings loses no e-mail.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal
 import pytest
 import trustme
 
-from loyalty.messages import PermanentSendError
+from loyalty.messages import TransientSendError
 from loyalty.settings import Settings
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.test_smtp_email import _out
@@ -124,7 +125,7 @@ def test_implicit_ssl_with_auth_delivers(
         ("issued for another host name", "mismatch"),
     ],
 )
-def test_a_certificate_that_does_not_verify_is_permanent_and_nothing_is_sent(
+def test_a_certificate_that_does_not_verify_sends_nothing_and_waits_for_a_fix(
     settings: Settings,
     ca: trustme.CA,
     ca_file: Path,
@@ -142,7 +143,7 @@ def test_a_certificate_that_does_not_verify_is_permanent_and_nothing_is_sent(
     smtp = serve(security, cert)
     trusted = None if case.startswith("no smtp_ca_file") else ca_file
     channel = SmtpEmailChannel(_settings(settings, smtp.port, trusted, smtp_security=security))
-    with pytest.raises(PermanentSendError) as refused:
+    with pytest.raises(TransientSendError) as refused:
         channel.send(_out())
     channel.close()
     assert refused.value.code == "tls_certificate"
@@ -153,7 +154,7 @@ def test_a_certificate_that_does_not_verify_is_permanent_and_nothing_is_sent(
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 @pytest.mark.parametrize(("username", "password"), [(USERNAME, "wrong-password"), ("someone-else", PASSWORD)])
-def test_wrong_credentials_are_permanent_535_and_nothing_is_sent(
+def test_wrong_credentials_535_send_nothing_and_wait_for_a_fix(
     settings: Settings,
     ca: trustme.CA,
     ca_file: Path,
@@ -173,21 +174,21 @@ def test_wrong_credentials_are_permanent_535_and_nothing_is_sent(
             smtp_password=password,
         )
     )
-    with pytest.raises(PermanentSendError) as refused:
+    with pytest.raises(TransientSendError) as refused:
         channel.send(_out())
     channel.close()
     assert refused.value.code == "535"
     assert smtp.inbox.messages == []
 
 
-def test_no_login_on_a_server_requiring_auth_is_permanent(
+def test_no_login_on_a_server_requiring_auth_waits_for_a_fix(
     settings: Settings, ca: trustme.CA, ca_file: Path, serve: Serve
 ) -> None:
     smtp = serve("starttls", ca.issue_cert("127.0.0.1"))
     channel = SmtpEmailChannel(
         _settings(settings, smtp.port, ca_file, smtp_security="starttls", smtp_username="", smtp_password="")
     )
-    with pytest.raises(PermanentSendError) as refused:
+    with pytest.raises(TransientSendError) as refused:
         channel.send(_out())
     channel.close()
     assert refused.value.code == "530"  # 5.7.0 Authentication required
@@ -208,7 +209,7 @@ def test_plain_against_a_server_requiring_starttls_fails_and_sends_nothing(
     channel = SmtpEmailChannel(
         _settings(settings, smtp.port, ca_file, smtp_security="none", smtp_username=username)
     )
-    with pytest.raises(PermanentSendError) as refused:
+    with pytest.raises(TransientSendError) as refused:
         channel.send(_out())
     channel.close()
     assert refused.value.code == code

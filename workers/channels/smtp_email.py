@@ -1,8 +1,10 @@
 """E-mail through smtplib: plain, STARTTLS or SSL from settings; one connection reused per worker process.
 
-4xx replies, refused or dropped connections and timeouts are transient (retried); 5xx are permanent, and so
-are configuration errors: a server certificate that does not verify against the trust store (plus
-``smtp_ca_file``) or does not match ``smtp_host``, and a server lacking STARTTLS or AUTH when asked for them.
+4xx replies, refused or dropped connections and timeouts are transient (retried); 5xx are permanent. A
+configuration error is retried too, with an error in the log, so that no message is lost while someone
+fixes the settings: a server certificate that does not verify against the trust store (plus
+``smtp_ca_file``) or does not match ``smtp_host``, a login refused (530, 534, 535, 538), a server lacking
+STARTTLS or AUTH when they are asked for. After ``LOYALTY_SEND_MAX_RETRIES`` the message fails as usual.
 SMTP has no way to ask "did you already take this message?", so after a crash the e-mail is sent again
 (at-least-once) with the same Message-ID.
 """
@@ -10,12 +12,16 @@ SMTP has no way to ask "did you already take this message?", so after a crash th
 from __future__ import annotations
 
 import contextlib
+import logging
 import smtplib
 import ssl
 
 from loyalty.messages import Outgoing, PermanentSendError, TransientSendError
 from loyalty.settings import Settings
 from workers.channels.base import build_email
+
+log = logging.getLogger(__name__)
+AUTH_CODES = {530, 534, 535, 538}  # authentication (or TLS before it) required, refused or too weak
 
 
 class SmtpEmailChannel:
@@ -65,20 +71,23 @@ class SmtpEmailChannel:
             raise self._by_code(code, f"recipient refused: {exc.recipients}") from exc
         except smtplib.SMTPResponseException as exc:
             self.close()
-            raise self._by_code(exc.smtp_code, f"smtp {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        except ssl.SSLCertVerificationError as exc:  # an OSError, but retrying will not fix the configuration
+            text = f"smtp {exc.smtp_code}: {exc.smtp_error!r}"
+            if exc.smtp_code in AUTH_CODES:
+                raise self._configuration(text, str(exc.smtp_code)) from exc
+            raise self._by_code(exc.smtp_code, text) from exc
+        except ssl.SSLCertVerificationError as exc:  # an OSError; a retry helps only once someone fixes it
             self.close()
-            raise PermanentSendError(
+            raise self._configuration(
                 f"smtp server certificate not trusted for {self.settings.smtp_host!r}: {exc.verify_message}"
                 " (check LOYALTY_SMTP_HOST and LOYALTY_SMTP_CA_FILE)",
-                code="tls_certificate",
+                "tls_certificate",
             ) from exc
         except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
             self.close()
             raise TransientSendError(f"smtp connection: {exc}", code="connection") from exc
         except smtplib.SMTPException as exc:  # no STARTTLS or AUTH offered, no common AUTH mechanism, ...
             self.close()
-            raise PermanentSendError(f"smtp: {exc}", code="smtp") from exc
+            raise self._configuration(f"smtp: {exc}", "smtp") from exc
         except OSError as exc:  # other socket and TLS errors (after SMTPException, which is an OSError too)
             self.close()
             raise TransientSendError(f"smtp connection: {exc}", code="connection") from exc
@@ -92,6 +101,11 @@ class SmtpEmailChannel:
             return smtp.noop()[0] == 250
         except (smtplib.SMTPException, OSError):
             return False
+
+    @staticmethod
+    def _configuration(text: str, code: str) -> TransientSendError:
+        log.error("e-mail waits until the SMTP settings are fixed: %s", text)
+        return TransientSendError(f"{text} (a configuration error: retried until fixed)", code=code)
 
     @staticmethod
     def _by_code(code: int, text: str) -> Exception:
