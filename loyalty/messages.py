@@ -849,8 +849,12 @@ def record_failure(session: Session, message_id: int, now: datetime, error: Send
         error_code=error.code,
         error_message=str(error)[:500],
     )
-    effect = getattr(error, "effect", None)
-    member = session.get(Member, message.member_id)
+    _learn(session, message.member_id, getattr(error, "effect", None), now)
+
+
+def _learn(session: Session, member_id: int, effect: str | None, now: datetime) -> None:
+    """What the member's record learns from a provider's refusal: the number is invalid, or opted out."""
+    member = session.get(Member, member_id) if effect else None
     if member is None:
         return
     if effect == "invalid_phone":
@@ -858,9 +862,13 @@ def record_failure(session: Session, message_id: int, now: datetime, error: Send
         session.add(member)
         session.flush()
     elif effect == "opted_out":
-        from loyalty.consent import record_consent  # type: ignore[attr-defined,unused-ignore]
+        from loyalty.consent import record_consent
 
-        record_consent(session, member, Channel.sms, False, source="sms provider", actor="twilio")
+        record_consent(session, member, Channel.sms, False, source="sms provider", actor="twilio", now=now)
+
+
+# Twilio error codes the member's record learns from, whether at send time or in a status callback
+TWILIO_ERROR_EFFECTS = {"21211": "invalid_phone", "21610": "opted_out"}
 
 
 def twilio_state(status: str) -> MessageState | None:
@@ -907,6 +915,8 @@ def apply_provider_status(
         if target == MessageState.failed:
             values["error_code"] = error_code
         _set_state(session, message, target, f"provider status {status}", now, **values)
+        if target == MessageState.failed and message.channel == Channel.sms:
+            _learn(session, message.member_id, TWILIO_ERROR_EFFECTS.get(error_code or ""), now)
         return True
     if changed:
         session.add(message)

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.routing import api_router
+from loyalty.db import MAX_ID
 from loyalty.messages import apply_provider_status
 from loyalty.sms_keywords import handle_inbound_sms
 
@@ -43,7 +44,7 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
             session,
             provider_id=sid,
             status=state,
-            message_id=int(raw_id) if raw_id.isdigit() else None,
+            message_id=int(raw_id) if raw_id.isdigit() and int(raw_id) <= MAX_ID else None,
             error_code=params.get("ErrorCode") or None,
         )
         session.commit()

@@ -86,6 +86,31 @@ def test_status_path_with_our_message_id_is_signed_with_its_query(
     assert message.state == MessageState.failed and message.error_code == "30003"
 
 
+def test_a_failed_callback_with_21610_or_21211_teaches_the_members_record(
+    hook_client: TestClient, session: Session
+) -> None:
+    """Through a Messaging Service, Twilio may report these only in the status callback."""
+    opted_out, invalid = make_member(session), make_member(session)
+    _sent_message(session, opted_out, "SM21610")
+    _sent_message(session, invalid, "SM21211")
+    for sid, code in (("SM21610", "21610"), ("SM21211", "21211")):
+        form = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": code}
+        assert _post(hook_client, STATUS, form) == 204
+        assert _post(hook_client, STATUS, form) == 204  # a repeat records nothing twice
+    session.refresh(opted_out)
+    session.refresh(invalid)
+    assert opted_out.sms_opt_in is False and invalid.phone_valid is False
+    assert invalid.sms_opt_in is True and opted_out.phone_valid is True
+    ledger = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == opted_out.id)).all()
+    assert [(e.channel, e.granted, e.actor) for e in ledger][-1:] == [("sms", False, "twilio")]
+    assert sum(1 for e in ledger if not e.granted) == 1
+
+
+def test_a_message_id_too_large_in_the_callback_url_is_ignored(hook_client: TestClient) -> None:
+    path = f"{STATUS}?m={2**70}"
+    assert _post(hook_client, path, {"MessageSid": "SMnone", "MessageStatus": "delivered"}) == 204
+
+
 @pytest.mark.parametrize(
     "word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "RET", "İPTAL", "iptal"]
 )

@@ -18,12 +18,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from loyalty.messages import Outgoing, PermanentSendError, TransientSendError
+from loyalty.messages import TWILIO_ERROR_EFFECTS, Outgoing, PermanentSendError, TransientSendError
 from loyalty.settings import Settings
 
-INVALID_NUMBER = 21211
-OPTED_OUT = 21610
-PERMANENT_FAILED = {21614, 21612}  # not a mobile number; cannot route from this sender
 STATUS_PATH = "/api/v1/webhooks/twilio/status"
 
 
@@ -104,11 +101,10 @@ class TwilioSmsChannel:
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(self.http.last_headers.get("retry-after"))
             return TransientSendError(text, code=str(code or status), retry_after=retry_after)
-        if code == INVALID_NUMBER:
-            return PermanentSendError(text, code=str(code), effect="invalid_phone")
-        if code == OPTED_OUT:
-            return PermanentSendError(text, code=str(code), effect="opted_out")
-        return PermanentSendError(text, code=str(code or status))
+        # any other 4xx fails: 21211 and 21610 also teach the member's record, 21614/21612 just fail
+        return PermanentSendError(
+            text, code=str(code or status), effect=TWILIO_ERROR_EFFECTS.get(str(code))
+        )
 
     def find_accepted(self, out: Outgoing) -> str | None:
         """Did Twilio already accept this text for this number since our first attempt?"""
