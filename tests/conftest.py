@@ -21,6 +21,7 @@ from loyalty.db import make_engine
 from loyalty.models import metadata
 from loyalty.settings import Settings
 from tests.builders import make_user
+from tests.cli_support import cli_environment
 
 PG_URL = os.environ.get("LOYALTY_TEST_POSTGRES_URL", "")
 if os.environ.get("CI") == "true" and not PG_URL:
@@ -151,3 +152,16 @@ def marketing(client: TestClient, session: Session) -> dict[str, str]:
 @pytest.fixture
 def admin(client: TestClient, session: Session) -> dict[str, str]:
     return _headers(client, session, "admin")
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The ``loyalty`` command's environment: files under tmp_path, settings re-read."""
+    from loyalty.settings import get_settings
+
+    env = cli_environment(str(tmp_path))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield env
+    get_settings.cache_clear()

@@ -7,48 +7,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
-from typer.testing import CliRunner
 
 from loyalty.cli import app
 from loyalty.cli.demo import DEMO_MEMBERS, DEMO_USERS
 from loyalty.settings import ROOT, get_settings
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """LOYALTY_* pointing at files under tmp_path (a database that does not exist yet)."""
-    env = {
-        "LOYALTY_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'cli.sqlite'}",
-        "LOYALTY_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}",
-        "LOYALTY_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "LOYALTY_ENV": "development",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    yield env
-    get_settings.cache_clear()
-
-
-def invoke(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result.output
-
-
-def engine_for(env: dict[str, str]) -> sa.Engine:
-    from loyalty.db import get_engine
-
-    return get_engine(env["LOYALTY_DATABASE_URL"])
+from tests.cli_support import engine_for, invoke, runner
 
 
 def test_db_upgrade_builds_the_schema_in_a_new_directory(cli_env: dict[str, str]) -> None:

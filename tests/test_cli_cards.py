@@ -3,61 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
-from typer.testing import CliRunner, Result
 
 from loyalty.cards import Card, CardStatus, cards_to_print, format_card_number, new_card_number
-from loyalty.cli import app
 from loyalty.cli import cards as cards_cli
-from loyalty.settings import get_settings
 from tests.builders import make_member
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """LOYALTY_* pointing at files under tmp_path (as in tests/test_cli.py), the shop in Istanbul."""
-    env = {
-        "LOYALTY_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'cli.sqlite'}",
-        "LOYALTY_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}",
-        "LOYALTY_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "LOYALTY_ENV": "development",
-        "LOYALTY_TIMEZONE": "Europe/Istanbul",
-        "COLUMNS": "200",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    yield env
-    get_settings.cache_clear()
-
-
-def invoke(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result.output
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def flat(text: str) -> str:
-    """Output with line wrapping undone (rich wraps long lines)."""
-    return " ".join(text.split())
-
-
-def engine_for(env: dict[str, str]) -> sa.Engine:
-    from loyalty.db import get_engine
-
-    return get_engine(env["LOYALTY_DATABASE_URL"])
+from tests.cli_support import engine_for, flat, invoke, run
 
 
 def make_card(session: Session, holder: str, status: CardStatus, issued_at: datetime) -> Card:
