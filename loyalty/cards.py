@@ -7,9 +7,10 @@ mistyped number is caught as a check-digit error before any lookup.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -268,3 +269,19 @@ def cards_to_print(session: Session, *, since_utc: datetime | None) -> list[Card
     if since_utc is not None:
         query = query.where(Card.issued_at >= since_utc)
     return list(session.exec(query.order_by(col(Card.issued_at), col(Card.id))).all())
+
+
+def cards_for_print_run(
+    session: Session, *, timezone_name: str, since: date | None = None, numbers: list[str] | None = None
+) -> list[Card]:
+    """What a print run prints, oldest issue first: the given numbers (each once; an unknown, mistyped or
+    inactive one is an error naming it), else the active cards issued on or after the local date ``since``
+    in ``timezone_name`` (the shop's day, not UTC's), else every active card. Read only."""
+    if numbers:
+        unique = {card.id: card for card in printable_cards(session, numbers)}.values()
+        return sorted(unique, key=lambda card: (card.issued_at, card.id or 0))
+    if since is None:
+        return cards_to_print(session, since_utc=None)
+    local_midnight = datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(timezone_name))
+    return cards_to_print(session, since_utc=local_midnight.astimezone(UTC))
+

@@ -206,3 +206,21 @@ def test_cards_to_print_active_only_since_inclusive_by_issue_time(session: Sessi
     issued = [(c.issued_at, c.id or 0) for c in everything]
     assert issued == sorted(issued)
     assert not session.new and not session.dirty  # a read: nothing added or changed
+
+
+def test_a_print_run_takes_the_shops_local_day_and_each_number_once(session: Session) -> None:
+    from loyalty.cards import cards_for_print_run
+
+    midnight_istanbul = datetime(2031, 6, 9, 21, 0, tzinfo=UTC)  # 10 June 00:00 in Istanbul (UTC+3)
+    just_before = midnight_istanbul - timedelta(seconds=1)
+    before = make_card(session, "Gece Yarısından Önce", CardStatus.active, just_before)
+    at = make_card(session, "Gece Yarısı", CardStatus.active, midnight_istanbul)
+    day = datetime(2031, 6, 10).date()
+
+    since = cards_for_print_run(session, timezone_name="Europe/Istanbul", since=day)
+    assert before not in since and since[:1] == [at]
+    in_utc = cards_for_print_run(session, timezone_name="UTC", since=day)  # 10 June in UTC starts 3 h later
+    assert at not in in_utc
+
+    numbers = [at.number, format_card_number(before.number), at.number]
+    assert cards_for_print_run(session, timezone_name="Europe/Istanbul", numbers=numbers) == [before, at]

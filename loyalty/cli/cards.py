@@ -10,9 +10,8 @@ import math
 import os
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -33,9 +32,8 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def local_midnight_utc(day: date, timezone_name: str) -> datetime:
-    """The start of ``day`` in the shop's zone, as a UTC instant."""
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone_name)).astimezone(UTC)
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 @app.command("print")
@@ -51,23 +49,25 @@ def print_(
     """Active cards (all, issued since a date, or the given numbers) on A4 sheets with crop marks."""
     settings = get_settings()
     if since is not None and numbers:
-        raise _fail("give either --since or --number, not both")
+        raise _fail("give either --since or --number, not both / --since ya da --number, ikisi birden değil")
     if not out.parent.is_dir():
-        raise _fail(f"folder {out.parent} does not exist")
+        raise _fail(f"folder {out.parent} does not exist / klasör yok")
     started = time.perf_counter()
     with unit_of_work() as session:
         try:
-            if numbers:
-                found = cards.printable_cards(session, numbers)
-                unique = {card.id: card for card in found}.values()  # a number given twice prints once
-                selected = sorted(unique, key=lambda card: (card.issued_at, card.id or 0))
-            else:
-                since_utc = None if since is None else local_midnight_utc(since.date(), settings.timezone)
-                selected = cards.cards_to_print(session, since_utc=since_utc)
+            selected = cards.cards_for_print_run(
+                session,
+                timezone_name=settings.timezone,
+                since=since.date() if since is not None else None,
+                numbers=numbers,
+            )
         except DomainError as exc:
             raise _fail(exc.message) from exc
         if not selected:
-            console.print("Nothing to print: no active cards match. No file written.")
+            console.print(
+                "Nothing to print: no active cards match. No file written. / "
+                "Basılacak aktif kart yok; dosya yazılmadı."
+            )
             return
         from loyalty.card_pdf import card_view
 
@@ -80,12 +80,15 @@ def print_(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     ) as progress:  # fmt: skip
-        task = progress.add_task("sheets", total=sheets)
+        task = progress.add_task("sheets / sayfa", total=sheets)
         pdf = render_sheets_pdf(views, on_sheet=lambda: progress.advance(task))
     write_atomically(out, pdf)
     seconds = time.perf_counter() - started
-    count = f"{len(views)} card{'s' if len(views) != 1 else ''} on {sheets} sheet{'s' if sheets != 1 else ''}"
-    console.print(f"[green]{count} -> {escape(str(out))} in {seconds:.1f} s[/green]")
+    count = f"{_plural(len(views), 'card', 'cards')} on {_plural(sheets, 'sheet', 'sheets')}"
+    console.print(
+        f"[green]{count} -> {escape(str(out))} in {seconds:.1f} s "
+        f"/ {len(views)} kart, {sheets} sayfa[/green]"
+    )
 
 
 def write_atomically(path: Path, data: bytes) -> None:
