@@ -725,6 +725,7 @@ def run_campaign(session: Session, run_id: int, now: datetime) -> RunResult:
     unique per (run, member) and messages per (channel, dedupe key), so a run repeated after a crash
     issues and queues only what is missing. Flushes; the caller (the worker task) commits."""
     from loyalty.coupons import COUPONS, issue_coupons
+    from loyalty.messages import queue_campaign_messages  # it imports this module
 
     run = _lock_run(session, run_id)
     campaign = get_campaign(session, run.campaign_id)
@@ -751,7 +752,7 @@ def run_campaign(session: Session, run_id: int, now: datetime) -> RunResult:
     issue_coupons(
         session, campaign_id=campaign.id or 0, run_id=run.id or 0, members=members, offer=offer_of(campaign)
     )
-    queued = _queue_messages(session, run.id or 0)
+    queued = queue_campaign_messages(session, run.id or 0)
 
     coupons = session.execute(
         sa.select(sa.func.count()).select_from(COUPONS).where(COUPONS.c.run_id == run.id)
@@ -777,13 +778,6 @@ def run_campaign(session: Session, run_id: int, now: datetime) -> RunResult:
         run.messages_queued,
         upcoming.id if upcoming is not None else None,
     )
-
-
-def _queue_messages(session: Session, run_id: int) -> int:
-    """One message per coupon of the run (loyalty.messages imports this module: imported here)."""
-    from loyalty.messages import queue_campaign_messages
-
-    return queue_campaign_messages(session, run_id)
 
 
 # ---- message values (primitives only) ------------------------------------------------------------

@@ -217,40 +217,39 @@ class NewMessage:
 COPY_FROM = 200  # rows: from here on PostgreSQL stages with COPY (a multi-row INSERT is parsed per batch)
 
 
-def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that were new."""
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT INTO messages ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that were new."""
     if not rows:
         return []
     if is_postgres(session) and len(rows) >= COPY_FROM:
-        return _copy_insert(session, table, rows)
+        return _copy_insert(session, rows)
     dialect = postgresql if is_postgres(session) else sqlite
-    stmt = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    stmt = dialect.insert(MESSAGES).on_conflict_do_nothing().returning(MESSAGES.c.id)
     return [row[0] for row in session.execute(stmt, rows)]
 
 
-def _copy_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+def _copy_insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """PostgreSQL, many rows: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO
-    NOTHING RETURNING id, in dedupe-key order so two workers queueing the same rows cannot deadlock."""
+    NOTHING RETURNING id, in (channel, dedupe_key) order so two workers queueing the same rows cannot
+    deadlock."""
     from psycopg.types.json import Json
 
     names = list(rows[0])
     columns = ", ".join(names)
-    stage = f"{table.name}_stage"
     connection = session.connection()
     connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table.name} WITH NO DATA"
+        f"CREATE TEMPORARY TABLE message_stage ON COMMIT DROP AS SELECT {columns} FROM messages WITH NO DATA"
     )
     driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
-    with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+    with driver.cursor() as cursor, cursor.copy(f"COPY message_stage ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([Json(v) if isinstance(v, dict) else v for v in (row[name] for name in names)])
-    order = "channel, dedupe_key" if {"channel", "dedupe_key"} <= set(names) else columns
     ids = connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ORDER BY {order} "
+        f"INSERT INTO messages ({columns}) SELECT {columns} FROM message_stage ORDER BY channel, dedupe_key "
         "ON CONFLICT DO NOTHING RETURNING id"
     ).scalars()
     new_ids = [int(i) for i in ids]
-    connection.exec_driver_sql(f"DROP TABLE {stage}")
+    connection.exec_driver_sql("DROP TABLE message_stage")
     return new_ids
 
 
@@ -321,7 +320,7 @@ def queue_messages(session: Session, new: Sequence[NewMessage], *, now: datetime
         )
     ids = []
     for chunk in _chunks(rows, 1000):
-        ids += _insert(session, MESSAGES, chunk)
+        ids += _insert(session, chunk)
     _events(session, ids, MessageState.queued, at=now)
     session.flush()
     return ids

@@ -78,7 +78,10 @@ def demo(
 
     settings = get_settings()
     if settings.env == "production":
-        console.print("[red]refused: demo users have published passwords (LOYALTY_ENV=production)[/red]")
+        console.print(
+            "[red]refused: demo users have published passwords (LOYALTY_ENV=production) / "
+            "reddedildi: demo kullanıcılarının parolaları herkesçe bilinir[/red]"
+        )
         raise typer.Exit(code=2)
     with unit_of_work() as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:

@@ -106,4 +106,6 @@ def test_checked_text_leaves_ordinary_turkish_text_and_forms_alone(
     )
     assert response.status_code == 201, response.text
     assert response.json()["full_name"] == "Işıl Öğüt 🌷"
-    assert client.get("/api/v1/members", params={"q": "ışıl"}, headers=staff).json()[0]["full_name"]
+    found = client.get("/api/v1/members", params={"q": "ışıl"}, headers=staff).json()
+    assert found[0]["full_name"]
+    assert [m["full_name"] for m in found] == ["Işıl Öğüt 🌷"]
