@@ -3,9 +3,9 @@
 from logging.config import fileConfig
 
 from alembic import context
-from loyalty.db import make_engine
+from loyalty.core.db import make_engine
+from loyalty.core.settings import get_settings
 from loyalty.models import metadata
-from loyalty.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

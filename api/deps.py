@@ -12,10 +12,10 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from api.security import read_token
-from loyalty.db import MAX_ID
-from loyalty.settings import Settings
-from loyalty.users import Role, User
+from loyalty.core.db import MAX_ID
+from loyalty.core.settings import Settings
+from loyalty.core.tokens import read_access_token
+from loyalty.models.users import Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -42,7 +42,7 @@ def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) ->
     )
     if not token:
         raise unauthorized
-    user_id = read_token(settings, token)
+    user_id = read_access_token(settings, token)
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise unauthorized

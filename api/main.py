@@ -5,10 +5,25 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import auth, campaigns, cards, coupons, holidays, members, occasions, purchases, webhooks
-from loyalty.db import get_engine
-from loyalty.errors import DomainError
-from loyalty.settings import Settings, get_settings
+from api import pages
+from api.routes import (
+    auth,
+    campaigns,
+    cards,
+    coupons,
+    holidays,
+    members,
+    occasions,
+    outbox,
+    purchases,
+    self_service,
+    unsubscribe,
+    webhooks,
+)
+from loyalty.core.db import get_engine
+from loyalty.core.errors import DomainError
+from loyalty.core.settings import Settings, get_settings
+from workers.app import install_publisher
 
 API_PREFIX = "/api/v1"
 
@@ -25,11 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (auth, members, purchases, cards, occasions, holidays, campaigns, coupons, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
-    from api.routes import unsubscribe
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
-    from api import pages
-    from api.routes import outbox, self_service
 
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
@@ -39,7 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory api.main:app_factory``."""
-    from workers.app import install_publisher
 
     install_publisher()  # jobs buffered by a request reach the broker after its commit
     return create_app()

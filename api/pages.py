@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from loyalty import i18n, occasions
-from loyalty.settings import TEMPLATES_DIR, Settings
+from loyalty.core.i18n import COOKIE, SUPPORTED, catalog, choose_language, gettext, normalize
+from loyalty.core.settings import TEMPLATES_DIR, Settings
+from loyalty.occasions.vocabulary import KIND_NAMES, RELATIONS
 
 PAGES_DIR = TEMPLATES_DIR / "pages"
 STATIC_DIR = PAGES_DIR / "static"
@@ -39,9 +40,9 @@ NAV = (("counter", "/counter"), ("marketing", "/marketing"), ("outbox", "/outbox
 
 def request_language(request: Request) -> str:
     settings: Settings = request.app.state.settings
-    return i18n.choose_language(
+    return choose_language(
         request.query_params.get("lang"),
-        request.cookies.get(i18n.COOKIE),
+        request.cookies.get(COOKIE),
         request.headers.get("accept-language"),
         settings.locale,
     )
@@ -52,7 +53,7 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
     lang = request_language(request)
 
     def t(key: str, **values: object) -> str:
-        return i18n.gettext(key, lang, **values)
+        return gettext(key, lang, **values)
 
     response = templates.TemplateResponse(
         request,
@@ -60,9 +61,9 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
         {
             "page": page,
             "lang": lang,
-            "languages": i18n.SUPPORTED,
+            "languages": SUPPORTED,
             "t": t,
-            "strings": i18n.catalog(lang),
+            "strings": catalog(lang),
             "roles": PAGE_ROLES[page],
             "nav": NAV,
             "shop_name": settings.shop_name,
@@ -72,9 +73,9 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
         },
     )
     response.headers["Vary"] = "Accept-Language, Cookie"  # the language comes from these
-    chosen = i18n.normalize(request.query_params.get("lang"))
+    chosen = normalize(request.query_params.get("lang"))
     if chosen:
-        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
 
 
@@ -105,8 +106,8 @@ def member_page(request: Request, token: str) -> HTMLResponse:
     """The member's own page (the signed link is the credential); its script calls /api/v1/self/{token}."""
     lang = request_language(request)
     index = 1 if lang == "en" else 0
-    kinds = {key: names[index] for key, names in occasions.KIND_NAMES.items()}
-    relations = {key: names[index] for key, names in occasions.RELATIONS.items()}
+    kinds = {key: names[index] for key, names in KIND_NAMES.items()}
+    relations = {key: names[index] for key, names in RELATIONS.items()}
     response = render(request, "member", token=token, kinds=kinds, relations=relations)
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never pass it on
     response.headers["Cache-Control"] = "no-store"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from loyalty import migrate
-from loyalty.db import make_engine
+from loyalty.core.db import make_engine
+from loyalty.core.migrate import upgrade
 
 
 def fresh_database(url: str) -> None:
@@ -18,4 +18,4 @@ def fresh_database(url: str) -> None:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
     admin.dispose()
-    migrate.upgrade(url)
+    upgrade(url)

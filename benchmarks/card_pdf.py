@@ -17,6 +17,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from loyalty.cards.numbers import new_card_number
+from loyalty.cards.pdf import make_view, render_card_pdf, render_cards_pdf, render_sheet_pdf
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -47,8 +50,6 @@ def main() -> None:
     logging.getLogger("weasyprint").addHandler(warnings)
 
     start = time.perf_counter()
-    from loyalty.card_pdf import make_view, render_card_pdf, render_cards_pdf, render_sheet_pdf
-    from loyalty.cards import new_card_number
 
     imports_ms = (time.perf_counter() - start) * 1000
 

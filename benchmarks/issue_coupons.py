@@ -27,11 +27,14 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._database import fresh_database
-from loyalty.campaigns import Campaign, CampaignRun
-from loyalty.coupons import Coupon, Offer, issue_coupons, new_code
-from loyalty.db import make_engine
-from loyalty.members import Member
-from loyalty.text import fold
+from loyalty.core.db import make_engine
+from loyalty.core.text import fold
+from loyalty.coupons.codes import new_code
+from loyalty.coupons.issuing import issue_coupons
+from loyalty.coupons.offers import Offer
+from loyalty.models.campaigns import Campaign, CampaignRun
+from loyalty.models.coupons import Coupon
+from loyalty.models.members import Member
 
 
 def seed_members(session: Session, n: int) -> list[int]:

@@ -24,11 +24,14 @@ from sqlmodel import Session, col, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._database import fresh_database
-from loyalty import messages
-from loyalty.campaigns import CampaignCreate, CampaignRun, create_campaign, run_campaign
-from loyalty.db import make_engine, utcnow
-from loyalty.members import Member
-from loyalty.text import fold
+from loyalty.campaigns import running
+from loyalty.campaigns.lifecycle import create_campaign
+from loyalty.campaigns.running import run_campaign
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.core.db import make_engine, utcnow
+from loyalty.core.text import fold
+from loyalty.models.campaigns import CampaignRun
+from loyalty.models.members import Member
 
 ZONES = ["Europe/Istanbul", "Europe/Istanbul", "Europe/London", "Europe/Berlin"]
 
@@ -91,7 +94,7 @@ def main() -> None:
         run_id, due = run.id or 0, run.issue_at + timedelta(minutes=1)
 
     queue_seconds: list[float] = []
-    real_queue = messages.queue_campaign_messages
+    real_queue = running.queue_campaign_messages
 
     def timed_queue(session: Session, run_id: int, **kwargs: Any) -> int:
         started = time.perf_counter()
@@ -100,7 +103,7 @@ def main() -> None:
         finally:
             queue_seconds.append(time.perf_counter() - started)
 
-    messages.queue_campaign_messages = timed_queue
+    running.queue_campaign_messages = timed_queue  # type: ignore[assignment]
     for label in ("first run", "the same run again (a retry)"):
         queue_seconds.clear()
         with Session(engine) as session:

@@ -19,12 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from loyalty import migrate
-from loyalty.db import make_engine, unit_of_work
-from loyalty.members import Member
-from loyalty.messages import Category, NewMessage, Outgoing, queue_messages
-from loyalty.settings import Settings
-from loyalty.text import fold
+from loyalty.core.db import make_engine, unit_of_work
+from loyalty.core.migrate import upgrade
+from loyalty.core.settings import Settings
+from loyalty.core.text import fold
+from loyalty.messaging.adapter import Outgoing
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.members import Member
+from loyalty.models.messages import Category
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.channels.smtp_email import SmtpEmailChannel
@@ -42,7 +44,7 @@ def main() -> None:
     parser.add_argument("--db", default="")
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    migrate.upgrade(url)
+    upgrade(url)
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM message_events"))

@@ -27,8 +27,8 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._database import fresh_database
-from loyalty.db import make_engine
-from loyalty.occasions import due_reminders, upcoming_occasions
+from loyalty.core.db import make_engine
+from loyalty.occasions.windows import due_reminders, upcoming_occasions
 
 ZONES = [
     ("Europe/Istanbul", 80),

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, select
 
-from loyalty.db import utcnow
-from loyalty.members import Member
-from loyalty.purchases import Purchase
-from loyalty.stores import Store
-from loyalty.text import fold
-from loyalty.users import Role, User, _hasher
+from loyalty.accounts.users import _hasher
+from loyalty.core.db import utcnow
+from loyalty.core.settings import Settings
+from loyalty.core.text import fold
+from loyalty.coupons.issuing import issue_coupons
+from loyalty.coupons.offers import Offer
+from loyalty.models.campaigns import Campaign, CampaignRun
+from loyalty.models.coupons import Coupon
+from loyalty.models.members import Member
+from loyalty.models.purchases import Purchase
+from loyalty.models.stores import Store
+from loyalty.models.users import Role, User
 
 _seq = itertools.count(1)
+
+# the shop's settings for service calls in tests that need no database URL of their own
+SHOP = Settings(
+    env="test",
+    secret_key="test-secret-key-not-for-production-0123456789",
+    database_url="sqlite://",
+    public_base_url="http://testserver",
+)
 
 
 @lru_cache
@@ -94,7 +108,6 @@ def make_purchase(
 
 def make_campaign_run(session: Session, run_key: str | None = None, **campaign_fields: object) -> Any:
     """A campaign (holiday trigger, 15 % off) and one scheduled run of it: what coupons hang on."""
-    from loyalty.campaigns import Campaign, CampaignRun
 
     values: dict[str, object] = {
         "name": "Kurban Bayramı",
@@ -133,14 +146,11 @@ def make_coupon(
     expires_at: datetime | None = None,
 ) -> Any:
     """One issued coupon for ``member`` (through ``loyalty.coupons.issue_coupons``)."""
-    from datetime import timedelta
-
-    from loyalty.coupons import Coupon, Offer, issue_coupons
 
     run = run or make_campaign_run(session)
     start = valid_from or utcnow() - timedelta(hours=1)
     minimum = None if min_purchase is None else Decimal(min_purchase)
-    offer = Offer(kind, Decimal(value), minimum, valid_days=14)
+    offer = Offer(kind, Decimal(value), minimum, valid_days=14, currency="TRY")
     issue_coupons(
         session,
         campaign_id=run.campaign_id,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
-from loyalty.cli import app
+from cli import app
+from loyalty.core.db import get_engine
 
 runner = CliRunner()
 
@@ -35,8 +36,6 @@ def invoke(*args: str) -> str:
 
 
 def engine_for(env: dict[str, str]) -> sa.Engine:
-    from loyalty.db import get_engine
-
     return get_engine(env["LOYALTY_DATABASE_URL"])
 
 

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from loyalty import migrate
-from loyalty.db import make_engine
+from api.deps import get_session
+from api.main import create_app
+from loyalty.core.db import make_engine
+from loyalty.core.migrate import upgrade
+from loyalty.core.settings import Settings, get_settings
 from loyalty.models import metadata
-from loyalty.settings import Settings
 from tests.builders import make_user
 from tests.cli_support import cli_environment
 
@@ -70,7 +72,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     else:
         url = PG_URL
         _fresh_postgres(url)
-    migrate.upgrade(url)
+    upgrade(url)
     return url
 
 
@@ -117,8 +119,6 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, session: Session):  # type: ignore[no-untyped-def]
-    from api.deps import get_session
-    from api.main import create_app
 
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: session
@@ -157,7 +157,6 @@ def admin(client: TestClient, session: Session) -> dict[str, str]:
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The ``loyalty`` command's environment: files under tmp_path, settings re-read."""
-    from loyalty.settings import get_settings
 
     env = cli_environment(str(tmp_path))
     for key, value in env.items():

@@ -14,9 +14,15 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from loyalty.cli import app
-from loyalty.cli.demo import DEMO_MEMBERS, DEMO_USERS
-from loyalty.settings import ROOT, get_settings
+from cli import app
+from cli.demo import DEMO_MEMBERS, DEMO_USERS
+from loyalty.accounts.users import authenticate
+from loyalty.core.settings import ROOT, get_settings
+from loyalty.models.cards import Card
+from loyalty.models.members import ConsentEvent, Member
+from loyalty.models.purchases import Purchase
+from loyalty.models.stores import Store
+from loyalty.models.users import User
 from tests.cli_support import engine_for, invoke, runner
 
 
@@ -27,8 +33,6 @@ def test_db_upgrade_builds_the_schema_in_a_new_directory(cli_env: dict[str, str]
 
 
 def test_users_create_then_sign_in(cli_env: dict[str, str]) -> None:
-    from loyalty.users import User, authenticate
-
     invoke("db", "upgrade")
     out = invoke("users", "create", "alice", "--role", "marketing", "--password", "uzun-parola-1")
     assert "created marketing user 'alice'" in out
@@ -51,13 +55,6 @@ def test_users_create_then_sign_in(cli_env: dict[str, str]) -> None:
 
 
 def test_demo_seeds_once_and_is_idempotent(cli_env: dict[str, str]) -> None:
-    from loyalty.cards import Card
-    from loyalty.consent import ConsentEvent
-    from loyalty.members import Member
-    from loyalty.purchases import Purchase
-    from loyalty.stores import Store
-    from loyalty.users import User, authenticate
-
     invoke("db", "upgrade")
     out = invoke("demo", "--if-empty")
     for username, _role, password, _name in DEMO_USERS:
@@ -139,8 +136,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_demo_is_refused_in_production(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from loyalty.users import User
-
     invoke("db", "upgrade")
     monkeypatch.setenv("LOYALTY_ENV", "production")
     monkeypatch.setenv("LOYALTY_SECRET_KEY", "a-real-secret-for-this-test-0123456789")

@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from loyalty import campaigns
-from loyalty.campaigns import CampaignCreate
-from loyalty.cli import app
-from loyalty.settings import get_settings
-from tests.builders import make_member
+from cli import app
+from loyalty.campaigns.lifecycle import create_campaign, get_campaign
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.core.settings import get_settings
+from tests.builders import SHOP, make_member
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _campaign(engine: Engine) -> int:
                 "channel": "sms",
             }
         )
-        campaign = campaigns.create_campaign(session, data, actor="user:test")
+        campaign = create_campaign(session, data, actor="user:test", settings=SHOP)
         session.commit()
         return campaign.id or 0
 
@@ -62,7 +62,7 @@ def test_list_show_preview_cancel(cli_db: Engine) -> None:
     cancelled = runner.invoke(app, ["campaigns", "cancel", str(campaign_id)])
     assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
     with Session(cli_db) as session:
-        assert campaigns.get_campaign(session, campaign_id).status == "cancelled"
+        assert get_campaign(session, campaign_id).status == "cancelled"
 
     missing = runner.invoke(app, ["campaigns", "show", "999999"])
     assert missing.exit_code == 1 and "not found" in missing.output

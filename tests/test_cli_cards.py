@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
+from stdnum import luhn
 
-from loyalty.cards import Card, CardStatus, cards_to_print, format_card_number, new_card_number
-from loyalty.cli import cards as cards_cli
+from cli import cards as cards_cli
+from loyalty.cards import pdf
+from loyalty.cards.numbers import format_card_number, new_card_number
+from loyalty.cards.pdf import _sheet_document
+from loyalty.cards.printing import cards_for_print_run, cards_to_print
+from loyalty.models.cards import Card, CardStatus
 from tests.builders import make_member
 from tests.cli_support import engine_for, flat, invoke, run
 
@@ -129,7 +134,6 @@ def test_numbers_print_exactly_those_cards(cli_env: dict[str, str], tmp_path: Pa
     assert result.exit_code == 2 and "pending_review" in flat(result.output)
 
     unknown = "1" * 15
-    from stdnum import luhn
 
     unknown += luhn.calc_check_digit(unknown)
     result = run("cards", "print", "--out", str(missing), "--number", unknown)
@@ -160,9 +164,7 @@ def test_a_failed_run_leaves_the_old_file_and_no_half_file(
     out = tmp_path / "cards.pdf"
     out.write_bytes(b"yesterday's sheets")
 
-    from loyalty import card_pdf
-
-    real = card_pdf._sheet_document
+    real = _sheet_document
     calls = []
 
     def second_sheet_fails(views):  # type: ignore[no-untyped-def]
@@ -171,7 +173,7 @@ def test_a_failed_run_leaves_the_old_file_and_no_half_file(
             raise RuntimeError("printer font missing")
         return real(views)
 
-    monkeypatch.setattr(card_pdf, "_sheet_document", second_sheet_fails)
+    monkeypatch.setattr(pdf, "_sheet_document", second_sheet_fails)
     assert run("cards", "print", "--out", str(out)).exit_code != 0
     assert calls == [10, 2]
     assert out.read_bytes() == b"yesterday's sheets" and leftovers(tmp_path) == []
@@ -209,8 +211,6 @@ def test_cards_to_print_active_only_since_inclusive_by_issue_time(session: Sessi
 
 
 def test_a_print_run_takes_the_shops_local_day_and_each_number_once(session: Session) -> None:
-    from loyalty.cards import cards_for_print_run
-
     midnight_istanbul = datetime(2031, 6, 9, 21, 0, tzinfo=UTC)  # 10 June 00:00 in Istanbul (UTC+3)
     just_before = midnight_istanbul - timedelta(seconds=1)
     before = make_card(session, "Gece Yarısından Önce", CardStatus.active, just_before)

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from loyalty.core.settings import Settings
+from loyalty.core.text import fold
 from loyalty.models import metadata
-from loyalty.settings import Settings
-from loyalty.text import fold
 from tests.builders import make_user
 
 

@@ -13,7 +13,9 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_process_init
 
-from loyalty.settings import ROOT, Settings, get_settings
+from loyalty.core.db import _engines
+from loyalty.core.jobs import set_publisher
+from loyalty.core.settings import ROOT, Settings, get_settings
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "dispatch-due-work": {
@@ -73,18 +75,16 @@ app = make_app()
 @worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
     """A forked pool process must not share the parent's database connections."""
-    from loyalty import db
 
-    for engine in db._engines.values():
+    for engine in _engines.values():
         engine.dispose(close=False)
 
 
 def install_publisher(celery_app: Celery | None = None) -> None:
     """Let loyalty.jobs hand its after-commit jobs to this broker."""
-    from loyalty import jobs
 
     target = celery_app or app
-    jobs.set_publisher(lambda name, args: target.send_task(name, args=list(args)))
+    set_publisher(lambda name, args: target.send_task(name, args=list(args)))
 
 
 install_publisher()

@@ -1,7 +1,8 @@
-"""Deliver one message and dispatch due work: the worker-side steps, free of Celery so they test directly.
+"""Deliver one message and dispatch due work: the worker's units of work around the domain steps.
 
 Each step is its own committed unit of work: claim (commit) -> provider call -> final state (commit).
-Jobs deferred inside a unit of work reach the broker only after its commit (loyalty.jobs).
+Jobs deferred inside a unit of work reach the broker only after its commit (loyalty.core.jobs). The
+tasks in workers.tasks are thin wrappers around these, which keeps these testable without Celery.
 """
 
 from __future__ import annotations
@@ -13,23 +14,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from loyalty import jobs
-from loyalty.db import unit_of_work, utcnow
-from loyalty.messages import (
-    PermanentSendError,
-    SendError,
-    TransientSendError,
-    claim_due_messages,
-    prepare_send,
-    record_failure,
-    record_retry,
-    record_sent,
-    recover_stuck,
-)
-from loyalty.settings import Settings
-from workers.channels.base import ChannelAdapter
+from loyalty.campaigns.running import claim_due_runs
+from loyalty.core import jobs
+from loyalty.core.db import unit_of_work, utcnow
+from loyalty.core.settings import Settings
+from loyalty.delivery.claiming import prepare_send
+from loyalty.delivery.outcomes import record_failure
+from loyalty.messaging.adapter import ChannelAdapter, PermanentSendError, SendError, TransientSendError
+from loyalty.messaging.claims import claim_due_messages, record_retry, record_sent, recover_stuck
 
 log = logging.getLogger(__name__)
+
 
 ChannelFor = Callable[[str], ChannelAdapter]
 
@@ -118,7 +113,6 @@ def dispatch_due(engine: Engine, settings: Settings, now: datetime | None = None
     with unit_of_work(engine) as session:
         report.recovered = recover_stuck(session, now)
         session.commit()
-    from loyalty.campaigns import claim_due_runs
 
     with unit_of_work(engine) as session:
         report.runs = list(claim_due_runs(session, now))

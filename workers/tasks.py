@@ -6,13 +6,19 @@ import logging
 
 from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
+from sqlalchemy.engine import Engine
 
-from loyalty.db import get_engine, unit_of_work, utcnow
-from loyalty.settings import get_settings
+from loyalty.campaigns.running import run_campaign as run
+from loyalty.core.db import get_engine, unit_of_work, utcnow
+from loyalty.core.jobs import defer
+from loyalty.core.settings import get_settings
+from loyalty.coupons.housekeeping import expire_coupons as expire
+from loyalty.coupons.idempotency import purge_keys
+from loyalty.messaging.adapter import ChannelAdapter, TransientSendError
+from loyalty.occasions.reminders import queue_occasion_reminders
 from workers import delivery
 from workers.app import app
 from workers.channels import make_channel
-from workers.channels.base import ChannelAdapter
 
 log = logging.getLogger(__name__)
 _channels: dict[str, ChannelAdapter] = {}
@@ -25,9 +31,13 @@ def channel_for(name: str) -> ChannelAdapter:
     return _channels[name]
 
 
+def _engine() -> Engine:
+    return get_engine(get_settings().database_url)
+
+
 @app.task(name="workers.dispatch_due", ignore_result=True)
 def dispatch_due() -> dict[str, int]:
-    report = delivery.dispatch_due(get_engine(), get_settings())
+    report = delivery.dispatch_due(_engine(), get_settings())
     return {"recovered": len(report.recovered), "runs": len(report.runs), "dispatched": report.dispatched}
 
 
@@ -40,12 +50,12 @@ def dispatch_due() -> dict[str, int]:
 )
 def send_message(self: Task, message_id: int) -> str:
     settings = get_settings()
-    engine = get_engine()
+    engine = _engine()
     outcome = delivery.deliver(message_id, engine=engine, settings=settings, channel_for=channel_for)
     if outcome.status != "retry":
         return outcome.status
     error = outcome.error
-    assert isinstance(error, delivery.TransientSendError)
+    assert isinstance(error, TransientSendError)
     retries = self.request.retries
     if retries >= settings.send_max_retries:
         delivery.give_up(engine, message_id, error)
@@ -63,20 +73,15 @@ def send_message(self: Task, message_id: int) -> str:
 
 @app.task(name="workers.run_campaign", ignore_result=True)
 def run_campaign(run_id: int) -> None:
-    from loyalty import jobs
-    from loyalty.campaigns import run_campaign as run
-
-    with unit_of_work(get_engine()) as session:
-        run(session, run_id, utcnow())
-        jobs.defer(session, "workers.dispatch_due")  # messages due now go out without waiting for the tick
+    with unit_of_work(_engine()) as session:
+        run(session, run_id, utcnow(), get_settings())
+        defer(session, "workers.dispatch_due")  # messages due now go out without waiting for the tick
         session.commit()
 
 
 @app.task(name="workers.expire_coupons", ignore_result=True)
 def expire_coupons() -> int:
-    from loyalty.coupons import expire_coupons as expire
-
-    with unit_of_work(get_engine()) as session:
+    with unit_of_work(_engine()) as session:
         count: int = expire(session, utcnow())
         session.commit()
     return count
@@ -85,9 +90,7 @@ def expire_coupons() -> int:
 @app.task(name="workers.purge_idempotency_keys", ignore_result=True)
 def purge_idempotency_keys() -> int:
     """Redeem answers are replayed for two days; older keys are only clutter."""
-    from loyalty.idempotency import purge_keys
-
-    with unit_of_work(get_engine()) as session:
+    with unit_of_work(_engine()) as session:
         count = purge_keys(session, utcnow())
         session.commit()
     return count
@@ -95,9 +98,7 @@ def purge_idempotency_keys() -> int:
 
 @app.task(name="workers.daily_occasions", ignore_result=True)
 def daily_occasions() -> int:
-    from loyalty.messages import queue_occasion_reminders
-
-    with unit_of_work(get_engine()) as session:
+    with unit_of_work(_engine()) as session:
         count: int = queue_occasion_reminders(session, utcnow())
         session.commit()
     return count

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import loyalty.db
+import loyalty.core.db
 
-import loyalty.db
+import loyalty.core.db
 from alembic import op
 
 revision: str = '0001'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stores'))
     )
     with op.batch_alter_table('stores', schema=None) as batch_op:
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -59,10 +59,10 @@ def upgrade() -> None:
     sa.Column('sms_opt_in', sa.Boolean(), nullable=False),
     sa.Column('email_opt_in', sa.Boolean(), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
-    sa.Column('paused_until', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_until', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('home_store_id', sa.Integer(), nullable=True),
     sa.Column('created_by_user_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_user_id'], ['users.id'], name=op.f('fk_members_created_by_user_id_users')),
     sa.ForeignKeyConstraint(['home_store_id'], ['stores.id'], name=op.f('fk_members_home_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members'))
@@ -78,9 +78,9 @@ def upgrade() -> None:
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('holder_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('issued_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reviewed_by_user_id', sa.Integer(), nullable=True),
-    sa.Column('reviewed_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_cards_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewed_by_user_id'], ['users.id'], name=op.f('fk_cards_reviewed_by_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cards')),
@@ -97,7 +97,7 @@ def upgrade() -> None:
     sa.Column('granted', sa.Boolean(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('recorded_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_consent_events_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_events'))
     )
@@ -110,9 +110,9 @@ def upgrade() -> None:
     sa.Column('store_id', sa.Integer(), nullable=True),
     sa.Column('receipt_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.Column('occurred_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_purchases_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_user_id'], ['users.id'], name=op.f('fk_purchases_recorded_by_user_id_users')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_purchases_store_id_stores')),
@@ -129,7 +129,7 @@ def upgrade() -> None:
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('score BETWEEN 0 AND 10', name=op.f('ck_feedback_score')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_feedback_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['purchase_id'], ['purchases.id'], name=op.f('fk_feedback_purchase_id_purchases')),

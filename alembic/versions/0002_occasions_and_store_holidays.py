@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import loyalty.db
+import loyalty.core.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_store_days'))
     )
     with op.batch_alter_table('store_days', schema=None) as batch_op:
@@ -48,9 +48,9 @@ def upgrade() -> None:
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('stated_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
-    sa.Column('retired_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('retired_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('retired_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_occasions_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_occasions'))
     )

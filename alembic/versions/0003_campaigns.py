@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import loyalty.db
+import loyalty.core.db
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -40,9 +40,9 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('template', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('cancelled_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns'))
     )
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
@@ -54,14 +54,14 @@ def upgrade() -> None:
     sa.Column('run_key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('send_date', sa.Date(), nullable=False),
     sa.Column('send_time', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
-    sa.Column('issue_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issue_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('claimed_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('targeted', sa.Integer(), nullable=False),
     sa.Column('coupons_issued', sa.Integer(), nullable=False),
     sa.Column('messages_queued', sa.Integer(), nullable=False),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_runs_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_runs')),
     sa.UniqueConstraint('campaign_id', 'run_key', name=op.f('uq_campaign_runs_campaign_id_run_key'))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import loyalty.db
+import loyalty.core.db
 
 revision: str = '0004'
 down_revision: str | None = '0003'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('response', sa.JSON(), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
     sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_keys_user_id_key'))
@@ -45,15 +45,15 @@ def upgrade() -> None:
     sa.Column('offer_value', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('min_purchase', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-    sa.Column('valid_from', loyalty.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_from', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('redeemed_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('redeemed_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('redeemed_store_id', sa.Integer(), nullable=True),
     sa.Column('redeemed_by_user_id', sa.Integer(), nullable=True),
     sa.Column('redeemed_purchase_amount', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('redeemed_discount', sa.Numeric(precision=12, scale=2), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_coupons_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_coupons_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['redeemed_by_user_id'], ['users.id'], name=op.f('fk_coupons_redeemed_by_user_id_users')),
@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('coupon_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=8), nullable=False),
-    sa.Column('at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('store_id', sa.Integer(), nullable=True),
     sa.Column('purchase_amount', sa.Numeric(precision=12, scale=2), nullable=True),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import loyalty.db
+import loyalty.core.db
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -34,24 +34,24 @@ def upgrade() -> None:
     sa.Column('coupon_id', sa.Integer(), nullable=True),
     sa.Column('occasion_id', sa.Integer(), nullable=True),
     sa.Column('card_id', sa.Integer(), nullable=True),
-    sa.Column('not_before', loyalty.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('not_before', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('dispatched_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_claimed_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('lease_until', loyalty.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('dispatched_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_claimed_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('needs_reconcile', sa.Boolean(), nullable=False),
     sa.Column('to_address', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
     sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('provider_status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('error_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('error_message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('created_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('delivered_at', loyalty.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_messages_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
     sa.UniqueConstraint('channel', 'dedupe_key', name=op.f('uq_messages_channel_dedupe_key'))
@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('at', loyalty.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', loyalty.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_events_message_id_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_events'))
     )

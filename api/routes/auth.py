@@ -8,8 +8,9 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.routing import api_router
-from api.security import create_token
-from loyalty.users import UserPublic, authenticate
+from loyalty.accounts.users import UserPublic, authenticate
+from loyalty.core.db import utcnow
+from loyalty.core.tokens import access_token
 
 router = api_router(prefix="/auth", tags=["auth"])
 
@@ -29,7 +30,9 @@ def login(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
         )
-    return Token(access_token=create_token(settings, user), role=str(user.role))
+    return Token(
+        access_token=access_token(settings, user.id or 0, str(user.role), utcnow()), role=str(user.role)
+    )
 
 
 @router.get("/me")

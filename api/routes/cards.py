@@ -12,8 +12,12 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
-from loyalty import card_pdf, cards
-from loyalty.cards import CardPublic, CardScan
+from loyalty.cards import issuing
+from loyalty.cards.pdf import SHEET_MAX, card_view, render_card_pdf, render_sheet_pdf
+from loyalty.cards.printing import printable_card, printable_cards
+from loyalty.cards.schemas import CardPublic, card_public
+from loyalty.purchases import counter
+from loyalty.purchases.counter import CardScan
 
 router = api_router(tags=["cards"])
 
@@ -23,7 +27,7 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 class SheetRequest(BaseModel):
-    numbers: Annotated[list[str], Field(min_length=1, max_length=card_pdf.SHEET_MAX)]
+    numbers: Annotated[list[str], Field(min_length=1, max_length=SHEET_MAX)]
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -37,20 +41,20 @@ def _pdf(content: bytes, filename: str) -> Response:
 @router.get("/members/{member_id}/card", response_model=CardPublic)
 def member_card(member_id: IdPath, session: SessionDep, _user: AnyUser) -> CardPublic:
     """The member's current card (active or awaiting review); 404 until one is earned."""
-    return cards.to_public(cards.member_card(session, member_id))
+    return card_public(issuing.member_card(session, member_id))
 
 
 @router.get("/cards/{number}", response_model=CardScan)
 def scan_card(number: str, session: SessionDep, _user: AnyUser) -> CardScan:
     """Scan or type a card number: the card and its member."""
-    return cards.scan_card(session, number)
+    return counter.scan_card(session, number)
 
 
 @router.post("/cards/{number}/approve", response_model=CardPublic)
 def approve_card(number: str, session: SessionDep, user: StaffUser) -> CardPublic:
     """Release a card held for review (the member's latest feedback was a detractor score)."""
-    card = cards.approve_card(session, number, actor_user_id=user.id)
-    result = cards.to_public(card)
+    card = issuing.approve_card(session, number, actor_user_id=user.id)
+    result = card_public(card)
     session.commit()
     return result
 
@@ -58,14 +62,14 @@ def approve_card(number: str, session: SessionDep, user: StaffUser) -> CardPubli
 @router.get("/cards/{number}/pdf", response_class=Response, responses=PDF_RESPONSE)
 def card_pdf_file(number: str, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> Response:
     """The card as a PDF page of ID-1 size (85.6 x 54 mm), for a card printer."""
-    card = cards.printable_card(session, number)
-    pdf = card_pdf.render_card_pdf(card_pdf.card_view(card, settings.shop_name))
+    card = printable_card(session, number)
+    pdf = render_card_pdf(card_view(card, settings.shop_name))
     return _pdf(pdf, f"card-{card.number}.pdf")
 
 
 @router.post("/cards/sheet", response_class=Response, responses=PDF_RESPONSE)
 def print_sheet(data: SheetRequest, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> Response:
     """Up to 10 active cards on an A4 sheet with crop marks."""
-    found = cards.printable_cards(session, data.numbers)
-    pdf = card_pdf.render_sheet_pdf([card_pdf.card_view(card, settings.shop_name) for card in found])
+    found = printable_cards(session, data.numbers)
+    pdf = render_sheet_pdf([card_view(card, settings.shop_name) for card in found])
     return _pdf(pdf, f"cards-sheet-{len(found)}.pdf")

@@ -11,16 +11,22 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnyUser, IdPath, SessionDep, StaffUser
 from api.routing import api_router
-from loyalty import coupons, idempotency, members
-from loyalty.coupons import CouponPublic, CouponSummary, RedemptionAuditPublic, RedemptionPublic
-from loyalty.db import RowId, utcnow
+from loyalty.core.db import RowId, utcnow
+from loyalty.core.money import CENT
+from loyalty.coupons import redeeming
+from loyalty.coupons.codes import normalize_code
+from loyalty.coupons.idempotency import HEADER, Answer, run_once
+from loyalty.coupons.lookup import active_coupons, get_coupon, redemption_audit
+from loyalty.coupons.schemas import CouponPublic, CouponSummary, RedemptionAuditPublic, RedemptionPublic
+from loyalty.coupons.views import coupon_public, coupon_summary, redemption_public
+from loyalty.members.registration import get_member
 
 router = api_router(tags=["coupons"])
 
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
-        alias=idempotency.HEADER,
+        alias=HEADER,
         description="Any unique string (a UUID): a retried request with the same key gets the first answer.",
     ),
 ]
@@ -40,7 +46,7 @@ class ReverseRequest(BaseModel):
 def check_coupon(code: str, session: SessionDep, _user: AnyUser) -> CouponPublic:
     """Validate a code without redeeming it: status, offer, expiry, the member, and whether it can be
     redeemed now (``redeemable_now``, else ``reason``)."""
-    return coupons.describe(session, coupons.get_coupon(session, code))
+    return coupon_public(session, get_coupon(session, code))
 
 
 @router.post(
@@ -62,24 +68,24 @@ def redeem_coupon(
 ) -> JSONResponse:
     """Redeem once; the answer carries the discount for ``purchase_amount`` and what is left to pay."""
     data = data or RedeemRequest()
-    bare = coupons.normalize_code(code)
-    amount = None if data.purchase_amount is None else data.purchase_amount.quantize(coupons.CENT)
+    bare = normalize_code(code)
+    amount = None if data.purchase_amount is None else data.purchase_amount.quantize(CENT)
 
-    def redeem() -> idempotency.Answer:
+    def redeem_once() -> Answer:
         now = utcnow()
-        coupon = coupons.redeem(
+        coupon = redeeming.redeem(
             session, bare, purchase_amount=amount, store_id=data.store_id, actor_user_id=user.id or 0, now=now
         )
-        view = coupons.describe_redemption(session, coupon, amount, now)
-        return idempotency.Answer(200, view.model_dump(mode="json"))
+        view = redemption_public(session, coupon, amount, now)
+        return Answer(200, view.model_dump(mode="json"))
 
-    answer = idempotency.run_once(
+    answer = run_once(
         session,
         key=idempotency_key,
         user_id=user.id or 0,
         scope="coupon.redeem",
         request={"code": bare, "purchase_amount": str(amount), "store_id": data.store_id},
-        action=redeem,
+        action=redeem_once,
     )
     session.commit()
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
@@ -89,10 +95,10 @@ def redeem_coupon(
 @router.post("/coupons/{code}/reverse", response_model=CouponPublic)
 def reverse_redemption(code: str, data: ReverseRequest, session: SessionDep, user: StaffUser) -> CouponPublic:
     """Undo a redemption with a reason: the coupon is usable again (until it expires); the audit stays."""
-    coupon = coupons.reverse_redemption(
+    coupon = redeeming.reverse_redemption(
         session, code, reason=data.reason, actor_user_id=user.id or 0, store_id=data.store_id
     )
-    view = coupons.describe(session, coupon)
+    view = coupon_public(session, coupon)
     session.commit()
     return view
 
@@ -100,15 +106,15 @@ def reverse_redemption(code: str, data: ReverseRequest, session: SessionDep, use
 @router.get("/coupons/{code}/audit", response_model=list[RedemptionAuditPublic])
 def coupon_audit(code: str, session: SessionDep, _user: StaffUser) -> list[RedemptionAuditPublic]:
     """Every redemption and reversal of the coupon, oldest first."""
-    coupon = coupons.get_coupon(session, code)
+    coupon = get_coupon(session, code)
     return [
         RedemptionAuditPublic.model_validate(row, from_attributes=True)
-        for row in coupons.redemption_audit(session, coupon.id or 0)
+        for row in redemption_audit(session, coupon.id or 0)
     ]
 
 
 @router.get("/members/{member_id}/coupons", response_model=list[CouponSummary])
 def member_coupons(member_id: IdPath, session: SessionDep, _user: AnyUser) -> list[CouponSummary]:
     """The member's coupons that can be redeemed now, soonest to expire first."""
-    members.get_member(session, member_id)  # 404 for an unknown member
-    return [coupons.summary(c) for c in coupons.active_coupons(session, member_id)]
+    get_member(session, member_id)  # 404 for an unknown member
+    return [coupon_summary(c) for c in active_coupons(session, member_id)]

@@ -12,9 +12,10 @@ from pydantic import BaseModel
 
 from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty import holidays
-from loyalty.db import utcnow
-from loyalty.holidays import StoreDayCreate, StoreDayPublic
+from loyalty.core.db import utcnow
+from loyalty.holidays import store_days
+from loyalty.holidays.calendar import holidays_for
+from loyalty.holidays.schemas import StoreDayCreate, StoreDayPublic
 
 router = api_router(prefix="/holidays", tags=["holidays"])
 
@@ -39,7 +40,7 @@ def list_holidays(
 ) -> list[dict[str, Any]]:
     """Defaults: this year in the shop's time zone, the shop's country and locale."""
     year = year or utcnow().astimezone(ZoneInfo(settings.timezone)).year
-    found = holidays.holidays_for(year, country or settings.country, lang or settings.locale, session)
+    found = holidays_for(year, country or settings.country, lang or settings.locale, session)
     return [asdict(h) for h in found]
 
 
@@ -47,7 +48,7 @@ def list_holidays(
 def add_store_day(
     data: StoreDayCreate, session: SessionDep, settings: SettingsDep, user: MarketingUser
 ) -> StoreDayPublic:
-    row = holidays.add_store_day(session, data, actor=f"user:{user.username}", country=settings.country)
+    row = store_days.add_store_day(session, data, actor=f"user:{user.username}", country=settings.country)
     view = StoreDayPublic.model_validate(row, from_attributes=True)
     session.commit()
     return view
@@ -55,11 +56,13 @@ def add_store_day(
 
 @router.get("/store-days", response_model=list[StoreDayPublic])
 def list_store_days(session: SessionDep, _user: AnyUser) -> list[StoreDayPublic]:
-    return [StoreDayPublic.model_validate(r, from_attributes=True) for r in holidays.list_store_days(session)]
+    return [
+        StoreDayPublic.model_validate(r, from_attributes=True) for r in store_days.list_store_days(session)
+    ]
 
 
 @router.delete("/store-days/{key}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_store_day(key: str, session: SessionDep, _user: MarketingUser) -> Response:
-    holidays.delete_store_day(session, key)
+    store_days.delete_store_day(session, key)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

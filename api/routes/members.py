@@ -8,10 +8,19 @@ from fastapi import Query, status
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
-from loyalty import consent, members
-from loyalty.consent import ConsentChange, ConsentEventPublic
-from loyalty.members import MemberCreate, MemberPublic, MemberUpdate
-from loyalty.users import User
+from loyalty.members.consent import consent_history, record_consent
+from loyalty.members.registration import get_member, register_member, update_member
+from loyalty.members.schemas import (
+    ConsentChange,
+    ConsentEventPublic,
+    MemberCreate,
+    MemberPublic,
+    MemberUpdate,
+    consent_event_public,
+    member_public,
+)
+from loyalty.models.users import User
+from loyalty.purchases.counter import search_members
 
 router = api_router(tags=["members"])
 
@@ -24,7 +33,7 @@ def _actor(user: User) -> str:
 def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, user: StaffUser) -> MemberPublic:
     """Register a member with their consent. The phone may be written in any common form; the same
     phone again answers 409 with ``member_id`` and ``member`` naming who already has it."""
-    member = members.register_member(
+    member = register_member(
         session,
         data,
         actor=_actor(user),
@@ -33,7 +42,7 @@ def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, use
         created_by_user_id=user.id,
         region=settings.country,
     )
-    view = members.to_public(member)
+    view = member_public(member)
     session.commit()
     return view
 
@@ -48,19 +57,19 @@ def search(
     card: Annotated[str | None, Query(description="card number (spaces and hyphens allowed)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[MemberPublic]:
-    found = members.search_members(session, phone=phone, q=q, card=card, limit=limit, region=settings.country)
-    return [members.to_public(m) for m in found]
+    found = search_members(session, phone=phone, q=q, card=card, limit=limit, region=settings.country)
+    return [member_public(m) for m in found]
 
 
 @router.get("/members/{member_id}", response_model=MemberPublic)
 def read(member_id: IdPath, session: SessionDep, _user: AnyUser) -> MemberPublic:
-    return members.to_public(members.get_member(session, member_id))
+    return member_public(get_member(session, member_id))
 
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)
 def update(member_id: IdPath, data: MemberUpdate, session: SessionDep, user: StaffUser) -> MemberPublic:
-    member = members.update_member(session, member_id, data, actor=_actor(user))
-    view = members.to_public(member)
+    member = update_member(session, member_id, data, actor=_actor(user))
+    view = member_public(member)
     session.commit()
     return view
 
@@ -70,10 +79,10 @@ def change_consent(
     member_id: IdPath, data: ConsentChange, session: SessionDep, user: StaffUser
 ) -> MemberPublic:
     """Grant or revoke one channel; it takes effect at once and is written to the ledger."""
-    member = members.get_member(session, member_id)
+    member = get_member(session, member_id)
     actor = _actor(user)
-    consent.record_consent(session, member, data.channel, data.granted, source=data.source, actor=actor)
-    view = members.to_public(member)
+    record_consent(session, member, data.channel, data.granted, source=data.source, actor=actor)
+    view = member_public(member)
     session.commit()
     return view
 
@@ -81,4 +90,4 @@ def change_consent(
 @router.get("/members/{member_id}/consent", response_model=list[ConsentEventPublic])
 def consent_ledger(member_id: IdPath, session: SessionDep, _user: AnyUser) -> list[ConsentEventPublic]:
     """The member's consent ledger, oldest first (channel, granted, source, actor, time)."""
-    return [consent.event_public(e) for e in consent.consent_history(session, member_id)]
+    return [consent_event_public(e) for e in consent_history(session, member_id)]

@@ -10,8 +10,11 @@ from pydantic import BaseModel
 
 from api.deps import AnyUser, IdPath, SessionDep, StaffUser
 from api.routing import api_router
-from loyalty import occasions, pause
-from loyalty.occasions import OccasionCreate, OccasionPublic, UpcomingOccasion
+from loyalty.members.pause import pause_promotions, resume_promotions
+from loyalty.occasions import registry
+from loyalty.occasions.registry import occasion_public
+from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
+from loyalty.occasions.windows import UpcomingOccasion, upcoming_occasions
 
 router = api_router(tags=["occasions"])
 
@@ -27,8 +30,8 @@ def add_occasion(
     member_id: IdPath, data: OccasionCreate, session: SessionDep, user: StaffUser
 ) -> OccasionPublic:
     """Staff record an occasion on the member's word (``stated_by`` = ``user:<username>``)."""
-    occasion = occasions.add_occasion(session, member_id, data, stated_by=_actor(user))
-    view = occasions.describe(session, occasion)
+    occasion = registry.add_occasion(session, member_id, data, stated_by=_actor(user))
+    view = occasion_public(session, occasion)
     session.commit()
     return view
 
@@ -37,8 +40,8 @@ def add_occasion(
 def list_occasions(
     member_id: IdPath, session: SessionDep, _user: AnyUser, include_retired: bool = False
 ) -> list[OccasionPublic]:
-    found = occasions.list_occasions(session, member_id, include_retired=include_retired)
-    return [occasions.describe(session, o) for o in found]
+    found = registry.list_occasions(session, member_id, include_retired=include_retired)
+    return [occasion_public(session, o) for o in found]
 
 
 @router.get("/occasions/upcoming", response_model=list[UpcomingOccasion])
@@ -50,14 +53,14 @@ def upcoming(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[UpcomingOccasion]:
     """Active occasions celebrated in the next ``days`` days (today included), each member's own today."""
-    return occasions.upcoming_occasions(session, days=days, kinds=kind, limit=limit)
+    return upcoming_occasions(session, days=days, kinds=kind, limit=limit)
 
 
 @router.delete("/occasions/{occasion_id}", response_model=OccasionPublic)
 def retire_occasion(occasion_id: IdPath, session: SessionDep, user: StaffUser) -> OccasionPublic:
     """ "No longer celebrate this": retired (no reason asked), and anything not yet sent for it cancelled."""
-    occasion = occasions.retire_occasion(session, occasion_id, actor=_actor(user))
-    view = occasions.describe(session, occasion)
+    occasion = registry.retire_occasion(session, occasion_id, actor=_actor(user))
+    view = occasion_public(session, occasion)
     session.commit()
     return view
 
@@ -76,15 +79,13 @@ class PauseState(BaseModel):
 def pause_member(
     member_id: IdPath, session: SessionDep, user: StaffUser, data: PauseRequest | None = None
 ) -> PauseState:
-    member = pause.pause_promotions(
-        session, member_id, until=data.until if data else None, actor=_actor(user)
-    )
+    member = pause_promotions(session, member_id, until=data.until if data else None, actor=_actor(user))
     session.commit()
     return PauseState(member_id=member_id, paused=member.paused, paused_until=member.paused_until)
 
 
 @router.post("/members/{member_id}/resume", response_model=PauseState)
 def resume_member(member_id: IdPath, session: SessionDep, user: StaffUser) -> PauseState:
-    member = pause.resume_promotions(session, member_id, actor=_actor(user))
+    member = resume_promotions(session, member_id, actor=_actor(user))
     session.commit()
     return PauseState(member_id=member_id, paused=member.paused, paused_until=member.paused_until)

@@ -6,9 +6,17 @@ from fastapi import Response, status
 
 from api.deps import IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
-from loyalty import feedback as feedback_service
-from loyalty.feedback import FeedbackCreate, FeedbackPublic
-from loyalty.purchases import CardRule, PurchaseCreate, PurchaseResult, purchase_result, record_purchase
+from loyalty.purchases.card_rule import CardRule
+from loyalty.purchases.feedback import record_feedback
+from loyalty.purchases.recording import record_purchase
+from loyalty.purchases.schemas import (
+    FeedbackCreate,
+    FeedbackPublic,
+    PurchaseCreate,
+    PurchaseResult,
+    feedback_public,
+    purchase_result,
+)
 
 router = api_router(tags=["purchases"])
 
@@ -55,7 +63,7 @@ def add_feedback(
     member_id: IdPath, data: FeedbackCreate, session: SessionDep, user: StaffUser
 ) -> FeedbackPublic:
     """Record a 0-10 score; a detractor (0-6) as the latest score holds the next card for review."""
-    feedback = feedback_service.record_feedback(
+    feedback = record_feedback(
         session,
         member_id,
         data.score,
@@ -63,6 +71,6 @@ def add_feedback(
         purchase_id=data.purchase_id,
         actor_user_id=user.id,
     )
-    result = feedback_service.to_public(feedback)
+    result = feedback_public(feedback)
     session.commit()
     return result

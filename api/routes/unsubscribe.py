@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.errors import NotFound
-from loyalty.links import read_unsubscribe_token
-from loyalty.members import Channel, Member
+from loyalty.core.errors import NotFound
+from loyalty.core.tokens import read_unsubscribe_token
+from loyalty.members.consent import record_consent
+from loyalty.models.members import Channel, Member
 
 router = api_router(tags=["unsubscribe"])
 
@@ -37,9 +38,9 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> tuple[Member, Channel]:
     member_id, channel = read_unsubscribe_token(settings.secret_key, token)
     member = session.get(Member, member_id)
-    if member is None:
+    if member is None or channel not in set(Channel):
         raise NotFound("this link is not valid / bu bağlantı geçerli değil")
-    return member, channel
+    return member, Channel(channel)
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
@@ -57,8 +58,6 @@ def unsubscribe_page(token: str, session: SessionDep, settings: SettingsDep) -> 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
 def unsubscribe(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    from loyalty.consent import record_consent  # type: ignore[attr-defined,unused-ignore]
-
     member, channel = _member(session, settings, token)
     source = "email unsubscribe" if channel == Channel.email else "sms unsubscribe"
     record_consent(session, member, channel, False, source=source, actor="member")

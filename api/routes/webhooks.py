@@ -11,9 +11,10 @@ from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.db import MAX_ID
-from loyalty.messages import apply_provider_status
-from loyalty.sms_keywords import handle_inbound_sms
+from loyalty.core.db import MAX_ID
+from loyalty.delivery.outcomes import apply_provider_status
+from loyalty.members.keywords import handle_inbound_sms
+from workers.channels.twilio_sms import status_report
 
 router = api_router(tags=["webhooks"])
 
@@ -40,12 +41,16 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
     state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     raw_id = request.query_params.get("m", "")
     if sid and state:
+        error_code = params.get("ErrorCode") or None
+        target, effect = status_report(state, error_code)
         apply_provider_status(
             session,
             provider_id=sid,
-            status=state,
+            state=target,
+            provider_status=state,
             message_id=int(raw_id) if raw_id.isdigit() and int(raw_id) <= MAX_ID else None,
-            error_code=params.get("ErrorCode") or None,
+            error_code=error_code,
+            effect=effect,
         )
         session.commit()
     return Response(status_code=204)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.cards import Card, CardStatus
-from loyalty.holidays import holiday_date
+from loyalty.holidays.calendar import holiday_date
+from loyalty.models.cards import Card, CardStatus
 from tests.builders import make_member
 
 BODY: dict[str, Any] = {

@@ -7,7 +7,8 @@ import subprocess
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.cards import Card, CardStatus, format_card_number, new_card_number
+from loyalty.cards.numbers import format_card_number, new_card_number
+from loyalty.models.cards import Card, CardStatus
 from tests.builders import make_member
 
 

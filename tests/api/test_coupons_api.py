@@ -8,8 +8,11 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.coupons import Coupon, format_code
-from loyalty.db import utcnow
+from loyalty.cards.issuing import issue_card
+from loyalty.cards.numbers import format_card_number
+from loyalty.core.db import utcnow
+from loyalty.coupons.codes import format_code
+from loyalty.models.coupons import Coupon
 from tests.builders import make_coupon, make_member, make_store
 
 API = "/api/v1"
@@ -192,8 +195,6 @@ def test_a_members_active_coupons(client: TestClient, session: Session, staff: d
 def test_a_card_scan_lists_the_members_active_coupons(
     client: TestClient, session: Session, staff: dict
 ) -> None:
-    from loyalty.cards import format_card_number, issue_card
-
     member = make_member(session, "Deniz Aydın")
     card, _ = issue_card(session, member.id or 0, member.full_name)
     now = utcnow()

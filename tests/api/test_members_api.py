@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from loyalty.cards import Card, CardStatus, new_card_number
-from loyalty.members import Member
-from loyalty.settings import Settings
+from api.main import create_app
+from loyalty.cards.numbers import new_card_number
+from loyalty.core.settings import Settings
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.members import Member
 from tests.builders import make_member, make_user
 
 URL = "/api/v1/members"
@@ -188,7 +190,6 @@ def test_two_simultaneous_http_registrations_give_201_and_409(
     committing_engine: Engine, settings: Settings
 ) -> None:
     """Real commits through the app (no rolled-back test session): one 201, one 409, never a 500."""
-    from api.main import create_app
 
     with Session(committing_engine) as session:
         user = make_user(session, role="staff")

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.messages import Category, Message, NewMessage, queue_messages
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.messages import Category, Message
 from tests.builders import make_member
 
 

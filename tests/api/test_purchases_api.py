@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from loyalty.purchases import Purchase
+from loyalty.models.purchases import Purchase
 from tests.builders import make_member
 
 

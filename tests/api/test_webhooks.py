@@ -8,11 +8,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from loyalty.consent import ConsentEvent
-from loyalty.links import unsubscribe_token, unsubscribe_url
-from loyalty.members import Channel, Member
-from loyalty.messages import Category, Message, MessageState, NewMessage, message_history, queue_messages
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.core.tokens import unsubscribe_token, unsubscribe_url
+from loyalty.messaging.claims import message_history
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.members import Channel, ConsentEvent, Member
+from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
 
 TOKEN = "twilio-auth-token-for-tests"

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from loyalty.audience import AudienceFilter, audience_select
-from loyalty.cards import Card, CardStatus
-from loyalty.members import Member
+from loyalty.campaigns.audience import AudienceFilter, audience_select
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.members import Member
 from tests.builders import make_member, make_purchase, make_store
 
 NOW = datetime(2026, 5, 24, 20, 0, tzinfo=UTC)

@@ -12,14 +12,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty import campaigns
-from loyalty.campaigns import Campaign, CampaignCreate, CampaignRun, member_send_instant
-from loyalty.cards import Card, CardStatus
-from loyalty.coupons import Coupon
-from loyalty.errors import Conflict, Invalid
-from loyalty.messages import Message
-from loyalty.occasions import Occasion
-from tests.builders import make_member
+from loyalty.campaigns.lifecycle import campaign_runs, cancel_campaign, create_campaign, schedule_campaign
+from loyalty.campaigns.running import claim_due_runs, run_campaign
+from loyalty.campaigns.schedule import RUN_LEASE, issue_at_for, member_send_instant, upcoming_runs
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.campaigns.stats import campaign_stats
+from loyalty.campaigns.views import campaign_detail, campaign_public
+from loyalty.core.errors import Conflict, Invalid
+from loyalty.coupons.redeeming import redeem
+from loyalty.members.consent import record_consent
+from loyalty.models.campaigns import Campaign, CampaignRun
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.coupons import Coupon
+from loyalty.models.messages import Message
+from loyalty.models.occasions import Occasion
+from tests.builders import SHOP, make_member, make_user
 
 JAN_2026 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -42,13 +49,11 @@ def kurban(**overrides: Any) -> CampaignCreate:
 
 
 def create(session: Session, data: CampaignCreate, now: datetime = JAN_2026) -> Campaign:
-    return campaigns.create_campaign(
-        session, data, actor="user:mk", now=now, timezone_name="Europe/Istanbul", country="TR"
-    )
+    return create_campaign(session, data, actor="user:mk", now=now, settings=SHOP)
 
 
 def runs_of(session: Session, campaign: Campaign) -> list[CampaignRun]:
-    return campaigns.campaign_runs(session, campaign.id or 0)
+    return campaign_runs(session, campaign.id or 0)
 
 
 def give_card(session: Session, member_id: int) -> None:
@@ -71,13 +76,11 @@ def test_every_year_two_days_before_kurban_bayrami_2026_and_2027(session: Sessio
     )  # bayram 27 May
     # the earliest zone (UTC+14) reaches 10:00 on 25 May at 20:00 UTC on 24 May
     assert run.issue_at == datetime(2026, 5, 24, 20, 0, tzinfo=UTC)
-    view = campaigns.describe(session, campaign, timezone_name="Europe/Istanbul")
+    view = campaign_public(session, campaign, timezone_name="Europe/Istanbul")
     assert view.scheduled_for == datetime(2026, 5, 25, 7, 0, tzinfo=UTC)  # 10:00 Istanbul (UTC+3)
     assert view.scheduled_local == "2026-05-25T10:00 Europe/Istanbul"
 
-    planned = campaigns.upcoming_runs(
-        session, campaign, now=JAN_2026, count=2, timezone_name="Europe/Istanbul"
-    )
+    planned = upcoming_runs(session, campaign, now=JAN_2026, count=2, timezone_name="Europe/Istanbul")
     assert [(r.run_key, r.send_date) for r in planned] == [
         ("2026", date(2026, 5, 25)),
         ("2027", date(2027, 5, 14)),
@@ -117,7 +120,7 @@ def test_members_get_ten_oclock_in_their_own_zone(session: Session) -> None:
     # an unknown zone falls back to the shop's
     assert member_send_instant(run, "Mars/Olympus") == datetime(2026, 5, 25, 7, 0, tzinfo=UTC)
     # every zone's instant comes at or after issue_at (UTC+14 is the earliest)
-    issue = campaigns.issue_at_for(run.send_date, run.send_time)
+    issue = issue_at_for(run.send_date, run.send_time)
     for zone in ("Pacific/Kiritimati", "Pacific/Auckland", "Asia/Tokyo", "Pacific/Pago_Pago", "Etc/GMT+12"):
         assert member_send_instant(run, zone) >= issue
 
@@ -174,7 +177,9 @@ def test_date_trigger_is_one_fixed_local_time(session: Session) -> None:
     campaign = create(session, kurban(trigger={"type": "date", "send_at": "2026-02-14T09:30"}))
     (run,) = runs_of(session, campaign)
     assert (run.run_key, run.send_date, run.send_time) == ("once", date(2026, 2, 14), "09:30")
-    assert campaigns.describe(session, campaign).scheduled_for == datetime(2026, 2, 14, 6, 30, tzinfo=UTC)
+    assert campaign_public(session, campaign, timezone_name="Europe/Istanbul").scheduled_for == datetime(
+        2026, 2, 14, 6, 30, tzinfo=UTC
+    )
 
 
 # ---- running -------------------------------------------------------------------------------------------
@@ -194,11 +199,11 @@ def test_run_issues_per_zone_rolls_to_next_year_and_is_idempotent(session: Sessi
     campaign = create(session, kurban())
     (run,) = runs_of(session, campaign)
 
-    assert campaigns.claim_due_runs(session, run.issue_at - timedelta(seconds=1)) == []
+    assert claim_due_runs(session, run.issue_at - timedelta(seconds=1)) == []
     now = _due(run)
-    assert campaigns.claim_due_runs(session, now) == [run.id]
-    assert campaigns.claim_due_runs(session, now) == []  # claimed once
-    result = campaigns.run_campaign(session, run.id or 0, now)
+    assert claim_due_runs(session, now) == [run.id]
+    assert claim_due_runs(session, now) == []  # claimed once
+    result = run_campaign(session, run.id or 0, now, SHOP)
     assert (result.status, result.targeted, result.coupons_issued) == ("done", 3, 3)
 
     coupons = {c.member_id: c for c in session.exec(select(Coupon).where(Coupon.run_id == run.id))}
@@ -218,10 +223,10 @@ def test_run_issues_per_zone_rolls_to_next_year_and_is_idempotent(session: Sessi
     assert session.get(Campaign, campaign.id).status == "scheduled"  # type: ignore[union-attr]
 
     # run again (a redelivered task) and after a crash left it 'running': nothing twice
-    assert campaigns.run_campaign(session, run.id or 0, now).status == "already_done"
+    assert run_campaign(session, run.id or 0, now, SHOP).status == "already_done"
     session.execute(sa.update(CampaignRun).where(CampaignRun.id == run.id).values(status="running"))  # type: ignore[arg-type]
     session.expire_all()
-    again = campaigns.run_campaign(session, run.id or 0, now + timedelta(hours=1))
+    again = run_campaign(session, run.id or 0, now + timedelta(hours=1), SHOP)
     assert (again.status, again.coupons_issued) == ("done", 3)
     assert session.exec(select(sa.func.count()).select_from(Coupon).where(Coupon.run_id == run.id)).one() == 3
     assert len(session.exec(select(Message).where(Message.run_id == run.id)).all()) == 3
@@ -232,9 +237,9 @@ def test_a_stale_running_run_is_claimed_again(session: Session) -> None:
     campaign = create(session, kurban())
     (run,) = runs_of(session, campaign)
     now = _due(run)
-    assert campaigns.claim_due_runs(session, now) == [run.id]
-    assert campaigns.claim_due_runs(session, now + timedelta(minutes=5)) == []
-    assert campaigns.claim_due_runs(session, now + campaigns.RUN_LEASE + timedelta(seconds=1)) == [run.id]
+    assert claim_due_runs(session, now) == [run.id]
+    assert claim_due_runs(session, now + timedelta(minutes=5)) == []
+    assert claim_due_runs(session, now + RUN_LEASE + timedelta(seconds=1)) == [run.id]
 
 
 def test_a_draft_is_not_sent_until_scheduled(session: Session) -> None:
@@ -242,18 +247,18 @@ def test_a_draft_is_not_sent_until_scheduled(session: Session) -> None:
     campaign = create(session, kurban(audience={}, draft=True))
     assert campaign.status == "draft"
     (run,) = runs_of(session, campaign)
-    assert campaigns.claim_due_runs(session, _due(run)) == []
-    assert campaigns.run_campaign(session, run.id or 0, _due(run)).status == "not_due"
-    campaigns.schedule_campaign(session, campaign.id or 0, now=JAN_2026)
+    assert claim_due_runs(session, _due(run)) == []
+    assert run_campaign(session, run.id or 0, _due(run), SHOP).status == "not_due"
+    schedule_campaign(session, campaign.id or 0, now=JAN_2026, settings=SHOP)
     assert campaign.status == "scheduled"
-    assert campaigns.claim_due_runs(session, _due(run)) == [run.id]
+    assert claim_due_runs(session, _due(run)) == [run.id]
     with pytest.raises(Conflict):
-        campaigns.schedule_campaign(session, campaign.id or 0, now=JAN_2026)
+        schedule_campaign(session, campaign.id or 0, now=JAN_2026, settings=SHOP)
 
 
 def test_a_draft_scheduled_after_its_date_moves_to_next_year(session: Session) -> None:
     campaign = create(session, kurban(draft=True))
-    campaigns.schedule_campaign(session, campaign.id or 0, now=datetime(2026, 6, 1, tzinfo=UTC))
+    schedule_campaign(session, campaign.id or 0, now=datetime(2026, 6, 1, tzinfo=UTC), settings=SHOP)
     assert [(r.run_key, r.send_date) for r in runs_of(session, campaign)] == [("2027", date(2027, 5, 14))]
 
 
@@ -261,22 +266,22 @@ def test_cancel_stops_runs(session: Session) -> None:
     make_member(session)
     campaign = create(session, kurban(audience={}))
     (run,) = runs_of(session, campaign)
-    campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk", now=JAN_2026)
+    cancel_campaign(session, campaign.id or 0, actor="user:mk", now=JAN_2026)
     assert [r.status for r in runs_of(session, campaign)] == ["cancelled"]
-    assert campaigns.claim_due_runs(session, _due(run)) == []
-    assert campaigns.run_campaign(session, run.id or 0, _due(run)).status == "cancelled"
+    assert claim_due_runs(session, _due(run)) == []
+    assert run_campaign(session, run.id or 0, _due(run), SHOP).status == "cancelled"
     assert session.exec(select(Coupon).where(Coupon.run_id == run.id)).first() is None
-    assert campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk").status == "cancelled"
+    assert cancel_campaign(session, campaign.id or 0, actor="user:mk").status == "cancelled"
 
 
 def test_cancel_cancels_messages_not_yet_sent(session: Session) -> None:
     make_member(session)
     campaign = create(session, kurban(audience={}))
     (run,) = runs_of(session, campaign)
-    assert campaigns.run_campaign(session, run.id or 0, _due(run)).messages_queued == 1
+    assert run_campaign(session, run.id or 0, _due(run), SHOP).messages_queued == 1
     queued = session.exec(select(Message).where(Message.campaign_id == campaign.id)).one()
     assert queued.state == "queued"
-    campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk", now=_due(run))
+    cancel_campaign(session, campaign.id or 0, actor="user:mk", now=_due(run))
     session.refresh(queued)
     assert queued.state == "cancelled" and "campaign cancelled" in (queued.error_message or "")
 
@@ -284,18 +289,18 @@ def test_cancel_cancels_messages_not_yet_sent(session: Session) -> None:
 def test_a_done_one_off_campaign_cannot_be_cancelled(session: Session) -> None:
     campaign = create(session, kurban(trigger={"type": "date", "send_at": "2026-02-14T09:30"}, audience={}))
     (run,) = runs_of(session, campaign)
-    result = campaigns.run_campaign(session, run.id or 0, _due(run))
+    result = run_campaign(session, run.id or 0, _due(run), SHOP)
     assert result.status == "done" and result.next_run_id is None
     assert session.get(Campaign, campaign.id).status == "done"  # type: ignore[union-attr]
     with pytest.raises(Conflict):
-        campaigns.cancel_campaign(session, campaign.id or 0, actor="user:mk")
+        cancel_campaign(session, campaign.id or 0, actor="user:mk")
 
 
 def test_a_run_not_yet_due_does_nothing(session: Session) -> None:
     make_member(session)
     campaign = create(session, kurban(audience={}))
     (run,) = runs_of(session, campaign)
-    assert campaigns.run_campaign(session, run.id or 0, run.issue_at - timedelta(hours=1)).status == "not_due"
+    assert run_campaign(session, run.id or 0, run.issue_at - timedelta(hours=1), SHOP).status == "not_due"
     assert session.exec(select(Coupon).where(Coupon.run_id == run.id)).first() is None
 
 
@@ -327,26 +332,23 @@ def test_occasion_campaign_runs_daily_for_occasions_days_before_ahead(session: S
     campaign = create(session, data, now=now)
     (run,) = runs_of(session, campaign)
     assert (run.run_key, run.send_date) == ("2026-03-01", date(2026, 3, 1))
-    result = campaigns.run_campaign(session, run.id or 0, now)
+    result = run_campaign(session, run.id or 0, now, SHOP)
     assert result.status == "done"
     issued = {c.member_id for c in session.exec(select(Coupon).where(Coupon.run_id == run.id))}
     assert issued == {due_mom.id}  # birthday on 4 March = 3 days ahead; the retired one never
     assert [r.run_key for r in runs_of(session, campaign)] == ["2026-03-01", "2026-03-02"]
     nxt = runs_of(session, campaign)[1]
-    campaigns.run_campaign(session, nxt.id or 0, _due(nxt))
+    run_campaign(session, nxt.id or 0, _due(nxt), SHOP)
     assert {c.member_id for c in session.exec(select(Coupon).where(Coupon.run_id == nxt.id))} == {
         other_day.id
     }
 
 
 def test_results_count_coupons_messages_and_redemptions(session: Session) -> None:
-    from loyalty.coupons import redeem
-    from tests.builders import make_user
-
     members = [make_member(session) for _ in range(4)]
     campaign = create(session, kurban(audience={}))
     (run,) = runs_of(session, campaign)
-    campaigns.run_campaign(session, run.id or 0, _due(run))
+    run_campaign(session, run.id or 0, _due(run), SHOP)
     coupon = session.exec(select(Coupon).where(Coupon.member_id == members[0].id)).one()
     staff = make_user(session)
     redeem(
@@ -357,16 +359,14 @@ def test_results_count_coupons_messages_and_redemptions(session: Session) -> Non
         actor_user_id=staff.id or 0,
         now=datetime(2026, 5, 26, 9, 0, tzinfo=UTC),
     )
-    stats = campaigns.campaign_stats(session, campaign.id or 0, timezone_name="Europe/Istanbul")
+    stats = campaign_stats(session, campaign.id or 0, timezone_name="Europe/Istanbul")
     assert (stats.targeted, stats.coupons, stats.redeemed) == (4, 4, 1)
     assert stats.redemption_rate == 0.25 and stats.revenue == Decimal("200.00")
     assert stats.sent == 0 and stats.failed == 0  # queued, not yet sent
     by_day = {d.day: d for d in stats.per_day}
     assert by_day[date(2026, 5, 25)].coupons == 4
     assert by_day[date(2026, 5, 26)].redeemed == 1 and by_day[date(2026, 5, 26)].revenue == Decimal("200.00")
-    detail = campaigns.campaign_detail(
-        session, campaign.id or 0, now=_due(run), timezone_name="Europe/Istanbul"
-    )
+    detail = campaign_detail(session, campaign.id or 0, now=_due(run), timezone_name="Europe/Istanbul")
     assert [(r.run_key, r.status) for r in detail.runs] == [("2026", "done"), ("2027", "scheduled")]
 
 
@@ -387,7 +387,7 @@ def test_two_workers_never_claim_the_same_run(committing_engine: Engine) -> None
     def worker() -> None:
         with Session(committing_engine) as s:
             barrier.wait()
-            got = campaigns.claim_due_runs(s, now, limit=2)
+            got = claim_due_runs(s, now, limit=2)
             s.commit()
             claimed.append(got)
 
@@ -415,7 +415,7 @@ def test_the_same_run_in_two_workers_at_once_issues_each_coupon_once(committing_
     def worker() -> None:
         with Session(committing_engine) as s:
             barrier.wait()
-            outcomes.append(campaigns.run_campaign(s, run_id, now).status)
+            outcomes.append(run_campaign(s, run_id, now, SHOP).status)
             s.commit()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -432,25 +432,24 @@ def test_the_same_run_in_two_workers_at_once_issues_each_coupon_once(committing_
             select(sa.func.count()).select_from(Message).where(Message.run_id == run_id)
         ).one()
         assert coupons == messages == 300
-        keys = [r.run_key for r in campaigns.campaign_runs(session, campaign_id)]
+        keys = [r.run_key for r in campaign_runs(session, campaign_id)]
         assert keys == ["2026", "2027"]
 
 
 def test_a_rerun_never_gives_a_coupon_a_second_message_on_the_other_channel(session: Session) -> None:
-    """"preferred" resolves at queueing time: after a consent change a re-run would resolve differently,
+    """ "preferred" resolves at queueing time: after a consent change a re-run would resolve differently,
     and the (channel, dedupe key) constraint alone would then allow a second message for the coupon."""
-    from loyalty.consent import record_consent
 
     member = make_member(session, email="a@example.com", email_opt_in=True, preferred_channel="sms")
     campaign = create(session, kurban(audience={}, channel="preferred"))
     (run,) = runs_of(session, campaign)
     now = _due(run)
-    assert campaigns.run_campaign(session, run.id or 0, now).messages_queued == 1
+    assert run_campaign(session, run.id or 0, now, SHOP).messages_queued == 1
     (first,) = session.exec(select(Message).where(Message.run_id == run.id)).all()
     assert first.channel == "sms"
 
     record_consent(session, member, "sms", False, source="sms keyword", actor="twilio", now=now)
     session.execute(sa.update(CampaignRun).where(CampaignRun.id == run.id).values(status="running"))  # type: ignore[arg-type]
     session.expire_all()
-    assert campaigns.run_campaign(session, run.id or 0, now + timedelta(minutes=10)).status == "done"
+    assert run_campaign(session, run.id or 0, now + timedelta(minutes=10), SHOP).status == "done"
     assert [m.id for m in session.exec(select(Message).where(Message.run_id == run.id))] == [first.id]

@@ -14,7 +14,8 @@ import segno
 from PIL import Image
 from weasyprint import HTML
 
-from loyalty.card_pdf import (
+from loyalty.cards.numbers import new_card_number
+from loyalty.cards.pdf import (
     CARD_H,
     CARD_W,
     PAGE_H,
@@ -27,8 +28,7 @@ from loyalty.card_pdf import (
     render_sheet_pdf,
     sheet_layout,
 )
-from loyalty.cards import new_card_number
-from loyalty.settings import TEMPLATES_DIR
+from loyalty.core.settings import TEMPLATES_DIR
 
 SHOP = "Köşe Kahvecisi"
 NUMBER = "4539578763621486"

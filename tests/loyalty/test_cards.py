@@ -10,23 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from stdnum import luhn
 
-from loyalty.cards import (
-    Card,
-    CardStatus,
-    approve_card,
-    current_card,
-    find_card,
-    format_card_number,
-    issue_card,
-    member_card,
-    new_card_number,
-    parse_card_number,
-    printable_cards,
-    scan_card,
-)
-from loyalty.db import unit_of_work
-from loyalty.errors import Conflict, Invalid, NotFound
-from loyalty.messages import Message
+from loyalty.cards.issuing import approve_card, current_card, find_card, issue_card, member_card
+from loyalty.cards.numbers import format_card_number, new_card_number, parse_card_number
+from loyalty.cards.printing import printable_cards
+from loyalty.core.db import unit_of_work
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.messages import Message
+from loyalty.purchases.counter import scan_card
 from tests.builders import make_member, make_user
 
 VALID = "4539578763621486"  # a Luhn-valid 16-digit number

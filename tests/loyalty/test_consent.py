@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty.consent import ConsentEvent, consent_history, consent_state, record_consent
-from loyalty.errors import Invalid, NotFound
-from loyalty.members import Channel, Member, MemberCreate, register_member
+from loyalty.core.errors import Invalid, NotFound
+from loyalty.members.consent import consent_history, consent_state, record_consent
+from loyalty.members.registration import register_member
+from loyalty.members.schemas import MemberCreate
+from loyalty.models.members import Channel, ConsentEvent, Member
 from tests.builders import make_member
 
 

@@ -16,27 +16,19 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty import coupons
-from loyalty.coupons import (
-    ALPHABET,
-    CODE_LENGTH,
-    Coupon,
-    CouponStatus,
-    Offer,
-    active_coupons,
-    cancel_coupons,
-    expire_coupons,
-    format_code,
-    issue_coupons,
-    new_code,
-    normalize_code,
-)
-from loyalty.errors import Invalid
+from loyalty.core.errors import Invalid
+from loyalty.coupons import issuing
+from loyalty.coupons.codes import ALPHABET, CODE_BITS, CODE_LENGTH, format_code, new_code, normalize_code
+from loyalty.coupons.housekeeping import cancel_coupons, expire_coupons
+from loyalty.coupons.issuing import issue_coupons
+from loyalty.coupons.lookup import active_coupons
+from loyalty.coupons.offers import Offer
+from loyalty.models.coupons import Coupon, CouponStatus
 from tests.builders import make_campaign_run, make_coupon, make_member
 
 NOW = datetime(2026, 5, 25, 7, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=14)
-OFFER = Offer("percent", Decimal("15"), Decimal("200"), valid_days=14)
+OFFER = Offer("percent", Decimal("15"), Decimal("200"), valid_days=14, currency="TRY")
 
 codes = st.text(alphabet=ALPHABET, min_size=CODE_LENGTH, max_size=CODE_LENGTH)
 
@@ -55,7 +47,7 @@ def test_codes_carry_at_least_50_bits() -> None:
     assert bits >= 50
     assert len(ALPHABET) ** CODE_LENGTH >= 2**50
     assert len(ALPHABET) ** (CODE_LENGTH - 1) < 2**50  # so 10 characters would not be enough
-    assert bits == pytest.approx(coupons.CODE_BITS)
+    assert bits == pytest.approx(CODE_BITS)
 
 
 def test_new_codes_use_the_whole_alphabet_and_do_not_repeat() -> None:
@@ -104,10 +96,10 @@ def test_wrong_length_or_symbols_are_rejected(typed: str) -> None:
 
 
 def test_offer_discounts() -> None:
-    percent = Offer("percent", Decimal("15"), None)
+    percent = Offer("percent", Decimal("15"), None, currency="TRY")
     assert percent.discount_for(Decimal("333.33")) == Decimal("50.00")  # 49.9995 rounds half up
     assert percent.discount_for(None) is None
-    amount = Offer("amount", Decimal("50"), Decimal("200"))
+    amount = Offer("amount", Decimal("50"), Decimal("200"), currency="TRY")
     assert amount.discount_for(Decimal("250.00")) == Decimal("50.00")
     assert amount.discount_for(Decimal("30.00")) == Decimal("30.00")  # never more than the purchase
     assert amount.discount_for(None) == Decimal("50.00")
@@ -125,7 +117,7 @@ def test_offer_discounts() -> None:
 )
 def test_offer_rejects_nonsense(kind: str, value: str, minimum: str | None, field: str) -> None:
     with pytest.raises(Invalid) as caught:
-        Offer(kind, Decimal(value), None if minimum is None else Decimal(minimum))
+        Offer(kind, Decimal(value), None if minimum is None else Decimal(minimum), currency="TRY")
     assert caught.value.field == field
 
 
@@ -231,7 +223,7 @@ def test_a_code_collision_is_redrawn_not_fatal(session: Session) -> None:
 
 
 def test_issuing_in_several_chunks(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(coupons, "ISSUE_CHUNK", 7)
+    monkeypatch.setattr(issuing, "ISSUE_CHUNK", 7)
     run = make_campaign_run(session)
     ids = _members(session, 30)
     rows = ((m, NOW, LATER) for m in ids)  # a generator: the audience may be streamed

@@ -7,17 +7,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from loyalty.errors import Conflict, Invalid, NotFound
-from loyalty.holidays import (
-    HolidayInfo,
-    StoreDayCreate,
-    add_store_day,
-    delete_store_day,
-    holiday_date,
-    holiday_dates,
-    holidays_for,
-    slugify,
-)
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.holidays.calendar import holiday_date, holiday_dates, holidays_for
+from loyalty.holidays.keys import slugify
+from loyalty.holidays.schemas import HolidayInfo, StoreDayCreate
+from loyalty.holidays.store_days import add_store_day, delete_store_day
 
 
 def _by_key(year: int, lang: str = "tr", country: str = "TR") -> dict[str, HolidayInfo]:

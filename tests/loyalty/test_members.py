@@ -8,20 +8,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from loyalty.cards import Card, CardStatus, new_card_number
-from loyalty.errors import Conflict, Invalid, NotFound
-from loyalty.members import (
-    Channel,
-    ConsentChoice,
-    Member,
-    MemberCreate,
-    MemberUpdate,
-    get_member,
-    normalize_phone,
-    register_member,
-    search_members,
-    update_member,
-)
+from loyalty.cards.numbers import new_card_number
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.members.consent import consent_history
+from loyalty.members.registration import get_member, register_member, update_member
+from loyalty.members.schemas import ConsentChoice, MemberCreate, MemberUpdate
+from loyalty.members.validation import normalize_phone
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.members import Channel, Member
+from loyalty.purchases.counter import search_members
 from tests.builders import make_member, make_user
 
 
@@ -187,8 +182,6 @@ def test_update_changes_only_what_is_sent(session: Session) -> None:
 
 
 def test_removing_the_email_revokes_email_consent(session: Session) -> None:
-    from loyalty.consent import consent_history
-
     member = register(session, email="ayse@example.com", consent={"sms": True, "email": True})
     assert member.id is not None and member.email_opt_in
     update_member(session, member.id, MemberUpdate(email=None), actor="user:t")

@@ -9,9 +9,9 @@ from typing import Any
 import jinja2
 import pytest
 
-from loyalty.errors import Invalid
-from loyalty.message_templates import format_day, format_money, offer_phrase, render_message
-from loyalty.sms_encoding import sms_segments
+from loyalty.core.errors import Invalid
+from loyalty.messaging.sms_encoding import sms_segments
+from loyalty.messaging.templates import format_day, format_money, offer_phrase, render_message
 
 VALUES: dict[str, Any] = {
     "first_name": "Ayşe",

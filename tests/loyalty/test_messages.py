@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
@@ -15,33 +15,31 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty import jobs
-from loyalty.cards import Card, CardStatus
-from loyalty.db import unit_of_work
-from loyalty.members import Member
-from loyalty.messages import (
-    Category,
-    Message,
-    MessageState,
-    NewMessage,
-    PermanentSendError,
-    TransientSendError,
-    apply_provider_status,
-    cancel_pending,
-    claim_due_messages,
-    message_history,
-    prepare_send,
-    queue_campaign_messages,
-    queue_card_welcome,
-    queue_messages,
-    queue_occasion_reminders,
-    recover_stuck,
-)
-from loyalty.settings import Settings
+from loyalty.campaigns.content import queue_campaign_messages
+from loyalty.cards.welcome import queue_card_welcome
+from loyalty.core.db import unit_of_work
+from loyalty.core.jobs import set_publisher
+from loyalty.core.settings import Settings
+from loyalty.coupons.issuing import issue_coupons
+from loyalty.coupons.offers import Offer
+from loyalty.delivery.claiming import prepare_send
+from loyalty.delivery.outcomes import apply_provider_status
+from loyalty.messaging.adapter import PermanentSendError, TransientSendError
+from loyalty.messaging.claims import claim_due_messages, message_history, recover_stuck
+from loyalty.messaging.outbox import COPY_FROM, NewMessage, cancel_pending, queue_messages
+from loyalty.messaging.templates import render_message
+from loyalty.models.campaigns import Campaign, CampaignRun
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.members import Member
+from loyalty.models.messages import Category, Message, MessageEvent, MessageState
+from loyalty.models.occasions import Occasion
+from loyalty.occasions.reminders import queue_occasion_reminders
+from loyalty.purchases.card_rule import CardRule
+from loyalty.purchases.recording import record_purchase
 from tests.builders import make_member
 from workers.channels.doubles import RecordingChannel
 from workers.channels.outbox import OutboxChannel
-from workers.delivery import deliver
+from workers.delivery import deliver, schedule_retry
 
 DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul: no quiet hours
 
@@ -49,9 +47,9 @@ DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul: no quiet ho
 @pytest.fixture
 def published() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
     sent: list[tuple[str, tuple[Any, ...]]] = []
-    jobs.set_publisher(lambda name, args: sent.append((name, args)))
+    set_publisher(lambda name, args: sent.append((name, args)))
     yield sent
-    jobs.set_publisher(None)
+    set_publisher(None)
 
 
 def _new(member: Member, key: str, **fields: Any) -> NewMessage:
@@ -94,7 +92,6 @@ def test_queueing_twice_makes_one_row_per_channel(session: Session) -> None:
 
 def test_a_large_batch_is_queued_once_with_its_history(session: Session) -> None:
     """Past COPY_FROM rows PostgreSQL stages the batch with COPY; both paths are idempotent per key."""
-    from loyalty.messages import COPY_FROM, MessageEvent
 
     member = make_member(session)
     batch = [_new(member, f"coupon:big-{n}", context={"n": n, "ad": "Ayşe"}) for n in range(COPY_FROM + 50)]
@@ -160,8 +157,6 @@ def test_delivery_claims_then_records_and_keeps_history(
 def test_transient_error_requeues_and_permanent_error_fails(
     committing_engine: Engine, settings: Settings
 ) -> None:
-    from workers.delivery import schedule_retry
-
     with unit_of_work(committing_engine) as session:
         member = make_member(session)
         ids = queue_messages(session, [_new(member, "coupon:20"), _new(member, "coupon:21")], now=DAY)
@@ -341,9 +336,6 @@ def test_two_dispatchers_never_hand_out_the_same_rows(committing_engine: Engine)
 
 
 def _campaign_run(session: Session, **fields: Any) -> tuple[Any, Any]:
-    from datetime import date
-
-    from loyalty.campaigns import Campaign, CampaignRun
 
     values: dict[str, Any] = {
         "name": "Doğum günü",
@@ -372,8 +364,6 @@ def _campaign_run(session: Session, **fields: Any) -> tuple[Any, Any]:
 
 
 def _occasion(session: Session, member: Member, kind: str, for_whom: str = "self", **fields: Any) -> Any:
-    from loyalty.occasions import Occasion
-
     occasion = Occasion(
         member_id=member.id or 0,
         kind=kind,
@@ -391,8 +381,6 @@ def _occasion(session: Session, member: Member, kind: str, for_whom: str = "self
 
 
 def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) -> None:
-    from loyalty.coupons import Offer, issue_coupons
-
     campaign, run = _campaign_run(session)
     ayse = make_member(session, full_name="Ayşe Kaya")
     john = make_member(session, full_name="John Smith", locale="en", timezone="Europe/London")
@@ -407,7 +395,7 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
             (ayse.id, valid_from, valid_from + timedelta(days=14)),
             (john.id, valid_from + timedelta(hours=3), valid_from + timedelta(days=14)),
         ],
-        offer=Offer(kind="percent", value=Decimal("15"), valid_days=14),
+        offer=Offer(kind="percent", value=Decimal("15"), valid_days=14, currency="TRY"),
     )
     assert issued == 2
     assert queue_campaign_messages(session, run.id) == 2
@@ -421,7 +409,6 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         mine.context["for_whom_label"] == "kızım Elif" and mine.context["purpose"] == "çikolatalı pasta sever"
     )
     assert mine.context["offer_kind"] == "percent" and mine.context["coupon_code"].count("-") == 2
-    from loyalty.message_templates import render_message
 
     text = render_message(
         mine.purpose, mine.locale, "sms", {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe"}
@@ -472,8 +459,6 @@ def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(sess
 def test_a_card_earned_at_the_counter_sends_its_welcome_with_the_pdf(
     committing_engine: Engine, settings: Settings, published: list[tuple[str, tuple[Any, ...]]]
 ) -> None:
-    from loyalty.purchases import CardRule, record_purchase
-
     with unit_of_work(committing_engine) as session:
         member = make_member(
             session,

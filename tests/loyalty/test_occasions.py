@@ -9,22 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from loyalty.errors import Invalid, NotFound
-from loyalty.occasions import (
-    Occasion,
-    OccasionCreate,
-    add_occasion,
-    describe,
-    due_reminders,
-    for_whom_label,
-    list_occasions,
-    next_occurrence,
-    retire_occasion,
-    upcoming_occasions,
-)
-from loyalty.pause import pause_promotions
+from loyalty.core.errors import Invalid, NotFound
+from loyalty.members.pause import pause_promotions
+from loyalty.models.occasions import Occasion
+from loyalty.occasions.recurrence import next_occurrence
+from loyalty.occasions.registry import add_occasion, list_occasions, occasion_public, retire_occasion
+from loyalty.occasions.schemas import OccasionCreate
+from loyalty.occasions.vocabulary import for_whom_label
+from loyalty.occasions.windows import celebrated_between, due_reminders, upcoming_occasions
 from tests.builders import make_member
 
 
@@ -331,13 +325,13 @@ def test_list_and_describe(session: Session) -> None:
     retire_occasion(session, second.id, actor="user:ayla", now=NOON_UTC)
     assert [o.id for o in list_occasions(session, member.id)] == [first.id]
     assert {o.id for o in list_occasions(session, member.id, include_retired=True)} == {first.id, second.id}
-    view = describe(session, first, now=NOON_UTC)
+    view = occasion_public(session, first, now=NOON_UTC)
     assert (
         view.date == "--12-01"
         and view.next_occurrence == date(2026, 12, 1)
         and view.for_whom_label == "my mother"
     )
-    retired = describe(session, second, now=NOON_UTC)
+    retired = occasion_public(session, second, now=NOON_UTC)
     assert retired.status == "retired" and retired.next_occurrence is None
     assert second.retired_by == "user:ayla"
     again = retire_occasion(session, second.id, actor="member", now=NOON_UTC + timedelta(days=1))
@@ -406,9 +400,6 @@ def test_upcoming_matches_next_occurrence_for_every_occasion(
 
 
 def test_celebrated_between_for_other_queries(session: Session) -> None:
-    from sqlmodel import col, select
-
-    from loyalty.occasions import celebrated_between
 
     member = make_member(session)
     leap = _add(session, member.id, date="--02-29")

@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from loyalty.errors import Invalid, NotFound
-from loyalty.messages import Category, Message, NewMessage, queue_messages
-from loyalty.occasions import OccasionCreate, add_occasion, retire_occasion
-from loyalty.pause import is_paused, pause_promotions, resume_promotions
+from loyalty.core.errors import Invalid, NotFound
+from loyalty.members.pause import pause_promotions, resume_promotions
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.reach import is_paused
+from loyalty.models.messages import Category, Message
+from loyalty.occasions.registry import add_occasion, retire_occasion
+from loyalty.occasions.schemas import OccasionCreate
 from tests.builders import make_member
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

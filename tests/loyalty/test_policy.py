@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from loyalty.members import Channel, Member
-from loyalty.messages import Category, Message, MessageState, NewMessage, queue_messages
-from loyalty.policy import choose_channel, decide, next_allowed
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.delivery.policy import decide, next_allowed
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.reach import choose_channel
+from loyalty.models.members import Channel, Member
+from loyalty.models.messages import Category, Message, MessageState
+from loyalty.models.occasions import Occasion
 from tests.builders import make_member
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -168,8 +171,6 @@ def test_consent_and_preferred_channel_fallback(session: Session, settings: Sett
 
 
 def test_retired_occasion_cancels(session: Session, settings: Settings) -> None:
-    from loyalty.occasions import Occasion
-
     now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
     member = make_member(session)
     occasion = Occasion(

@@ -11,11 +11,13 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty.cards import Card, CardStatus
-from loyalty.db import unit_of_work
-from loyalty.errors import Conflict, Invalid, NotFound
-from loyalty.feedback import record_feedback
-from loyalty.purchases import CardRule, Purchase, PurchaseOutcome, qualifies_for_card, record_purchase
+from loyalty.core.db import unit_of_work
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.models.cards import Card, CardStatus
+from loyalty.models.purchases import Purchase
+from loyalty.purchases.card_rule import CardRule, qualifies_for_card
+from loyalty.purchases.feedback import record_feedback
+from loyalty.purchases.recording import PurchaseOutcome, record_purchase
 from tests.builders import make_member, make_store
 
 RULE = CardRule(purchases_needed=3, window_days=180)

@@ -11,18 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty import idempotency
-from loyalty.coupons import (
-    Coupon,
-    CouponRedemption,
-    CouponStatus,
-    expire_coupons,
-    format_code,
-    redeem,
-    redemption_audit,
-    reverse_redemption,
-)
-from loyalty.errors import Conflict, DomainError, Gone, Invalid, NotFound
+from loyalty.core.errors import Conflict, DomainError, Gone, Invalid, NotFound
+from loyalty.coupons.codes import format_code
+from loyalty.coupons.housekeeping import expire_coupons
+from loyalty.coupons.idempotency import Answer, purge_keys, run_once
+from loyalty.coupons.lookup import redemption_audit
+from loyalty.coupons.redeeming import redeem, reverse_redemption
+from loyalty.models.coupons import Coupon, CouponRedemption, CouponStatus
+from loyalty.models.idempotency import IdempotencyKey
 from tests.builders import make_coupon, make_member, make_store, make_user
 
 NOW = datetime(2026, 5, 25, 9, 30, tzinfo=UTC)
@@ -183,12 +179,12 @@ def test_reversal_needs_a_redeemed_coupon_and_a_reason(session: Session) -> None
 # ---- idempotency keys (service level; the HTTP contract is in tests/api/test_coupons_api.py) ---------------
 
 
-def _redeem_once(session: Session, code: str, user_id: int, key: str, amount: str) -> idempotency.Answer:
-    def action() -> idempotency.Answer:
+def _redeem_once(session: Session, code: str, user_id: int, key: str, amount: str) -> Answer:
+    def action() -> Answer:
         coupon = redeem(session, code, purchase_amount=Decimal(amount), actor_user_id=user_id, now=NOW)
-        return idempotency.Answer(200, {"discount": str(coupon.redeemed_discount)})
+        return Answer(200, {"discount": str(coupon.redeemed_discount)})
 
-    return idempotency.run_once(
+    return run_once(
         session,
         key=key,
         user_id=user_id,
@@ -218,7 +214,7 @@ def test_a_failed_attempt_leaves_the_key_free(session: Session) -> None:
     clerk = make_user(session)
     with pytest.raises(Invalid):
         _redeem_once(session, coupon.code, clerk.id or 0, "k-3", "100.00")
-    assert session.exec(select(idempotency.IdempotencyKey)).all() == []
+    assert session.exec(select(IdempotencyKey)).all() == []
     # the same key, now with a corrected request, is a fresh first attempt
     assert _redeem_once(session, coupon.code, clerk.id or 0, "k-3", "150.00").status_code == 200
 
@@ -234,8 +230,8 @@ def test_old_keys_are_purged(session: Session) -> None:
     coupon = _coupon(session)
     clerk = make_user(session)
     _redeem_once(session, coupon.code, clerk.id or 0, "k-old", "100.00")
-    assert idempotency.purge_keys(session, utcnow_plus(days=1)) == 0
-    assert idempotency.purge_keys(session, utcnow_plus(days=3)) == 1
+    assert purge_keys(session, utcnow_plus(days=1)) == 0
+    assert purge_keys(session, utcnow_plus(days=3)) == 1
 
 
 def utcnow_plus(**delta: float) -> datetime:
@@ -298,11 +294,11 @@ def test_twenty_concurrent_redeemers_exactly_one_wins(committing_engine: Engine)
 def test_concurrent_retries_with_one_key_all_get_the_first_answer(committing_engine: Engine) -> None:
     code, users = _committed_coupon(committing_engine)
 
-    def attempt(session: Session, _i: int) -> idempotency.Answer:
+    def attempt(session: Session, _i: int) -> Answer:
         return _redeem_once(session, code, users[0], "retry-key", "100.00")
 
     outcomes = _race(committing_engine, 10, attempt)
-    answers = [o for o in outcomes if isinstance(o, idempotency.Answer)]
+    answers = [o for o in outcomes if isinstance(o, Answer)]
     assert len(answers) == 10, outcomes
     assert {(a.status_code, a.body["discount"]) for a in answers} == {(200, "15.00")}
     assert sum(not a.replayed for a in answers) == 1

@@ -15,9 +15,11 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import Session
 
-from loyalty import i18n, migrate
-from loyalty.db import make_engine
-from loyalty.settings import Settings
+from api.main import create_app
+from loyalty.core.db import make_engine
+from loyalty.core.i18n import gettext
+from loyalty.core.migrate import upgrade
+from loyalty.core.settings import Settings
 from tests.builders import make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,11 +47,9 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from api.main import create_app
-
     root = tmp_path_factory.mktemp("pages")
     url = f"sqlite:///{root / 'pages.sqlite'}"
-    migrate.upgrade(url)
+    upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
         for role, username in USERS.items():
@@ -114,7 +114,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 def tr(key: str, **values: object) -> str:
     """The Turkish UI text the page shows for ``key``."""
-    return i18n.gettext(key, "tr", **values)
+    return gettext(key, "tr", **values)
 
 
 def sign_in(page: Page, role: str, *, next_path: str | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from loyalty.member_links import member_page_token
+from loyalty.core.tokens import member_page_token
 from tests.builders import make_member
 from tests.pages.conftest import PASSWORD, USERS, LiveServer, sign_in, tr
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from loyalty.db import utcnow
+from loyalty.core.db import utcnow
 from tests.builders import make_campaign_run, make_coupon, make_member
 from tests.pages.conftest import sign_in, tr
 

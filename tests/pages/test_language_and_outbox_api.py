@@ -11,8 +11,8 @@ from string import Formatter
 import pytest
 from fastapi.testclient import TestClient
 
-from loyalty import i18n
-from loyalty.settings import Settings
+from loyalty.core.i18n import catalog, choose_language, gettext
+from loyalty.core.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ from loyalty.settings import Settings
 def test_the_language_is_chosen_in_order(
     query: str | None, cookie: str | None, header: str | None, default: str, expected: str
 ) -> None:
-    assert i18n.choose_language(query, cookie, header, default) == expected
+    assert choose_language(query, cookie, header, default) == expected
 
 
 def _fields(text: str) -> set[str]:
@@ -39,11 +39,11 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_ui_text_has_both_languages_and_placeholders_match() -> None:
-    for key in i18n.catalog("tr"):
-        tr_text, en_text = i18n.gettext(key, "tr"), i18n.gettext(key, "en")
+    for key in catalog("tr"):
+        tr_text, en_text = gettext(key, "tr"), gettext(key, "en")
         assert tr_text and en_text, key
         assert _fields(tr_text) == _fields(en_text), key
-    assert i18n.gettext("no.such.key", "en") == "no.such.key"
+    assert gettext("no.such.key", "en") == "no.such.key"
 
 
 def test_pages_render_in_the_chosen_language_and_remember_it(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from loyalty.holidays import holiday_date
+from loyalty.holidays.calendar import holiday_date
 from tests.pages.conftest import sign_in, tr
 
 pytestmark = pytest.mark.browser

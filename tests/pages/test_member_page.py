@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from loyalty.consent import ConsentEvent
-from loyalty.member_links import member_page_token
-from loyalty.members import Member
-from loyalty.occasions import Occasion
+from loyalty.core.tokens import member_page_token
+from loyalty.models.members import ConsentEvent, Member
+from loyalty.models.occasions import Occasion
 from tests.builders import make_member
 from tests.pages.conftest import LiveServer, sign_in, tr
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.links import unsubscribe_token
-from loyalty.member_links import member_page_token, member_page_url, read_member_page_token
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.core.tokens import member_page_token, member_page_url, read_member_page_token, unsubscribe_token
 from tests.builders import make_member
 
 

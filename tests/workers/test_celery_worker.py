@@ -29,11 +29,13 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from loyalty.campaigns import CampaignCreate, create_campaign
-from loyalty.db import unit_of_work, utcnow
-from loyalty.members import Member
-from loyalty.settings import ROOT, Settings
-from loyalty.text import fold
+from loyalty.campaigns.lifecycle import create_campaign
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.core.db import unit_of_work, utcnow
+from loyalty.core.settings import ROOT, Settings
+from loyalty.core.text import fold
+from loyalty.models.members import Member
+from tests.builders import SHOP
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.app import make_app
@@ -206,9 +208,7 @@ def _campaign(engine: Engine, name: str) -> int:
         }
     )
     with unit_of_work(engine) as session:
-        campaign = create_campaign(
-            session, data, actor="user:test", now=created, timezone_name="Europe/Istanbul"
-        )
+        campaign = create_campaign(session, data, actor="user:test", now=created, settings=SHOP)
         session.commit()
         return campaign.id or 0
 

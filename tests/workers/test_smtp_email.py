@@ -7,19 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from loyalty.db import unit_of_work
-from loyalty.messages import (
-    Attachment,
-    Category,
-    Message,
-    MessageState,
-    NewMessage,
-    Outgoing,
-    PermanentSendError,
-    TransientSendError,
-    queue_messages,
-)
-from loyalty.settings import Settings
+from loyalty.core.db import unit_of_work
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Attachment, Outgoing, PermanentSendError, TransientSendError
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
 from tests.workers.smtp_fake import SmtpServer
 from workers.channels.smtp_email import SmtpEmailChannel

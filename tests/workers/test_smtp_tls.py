@@ -16,8 +16,8 @@ from typing import Literal
 import pytest
 import trustme
 
-from loyalty.messages import TransientSendError
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import TransientSendError
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.test_smtp_email import _out
 from workers.channels.smtp_email import SmtpEmailChannel

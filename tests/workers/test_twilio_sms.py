@@ -9,20 +9,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from loyalty.consent import ConsentEvent
-from loyalty.db import unit_of_work
-from loyalty.members import Member
-from loyalty.messages import (
-    Category,
-    Message,
-    MessageState,
-    NewMessage,
-    Outgoing,
-    PermanentSendError,
-    TransientSendError,
-    queue_messages,
-)
-from loyalty.settings import Settings
+from loyalty.core.db import unit_of_work
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.members import ConsentEvent, Member
+from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.channels.twilio_sms import TwilioSmsChannel, retry_after_seconds

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from loyalty.settings import Settings
-from workers.channels.base import ChannelAdapter
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import ChannelAdapter
+from workers.channels.outbox import OutboxChannel
+from workers.channels.smtp_email import SmtpEmailChannel
+from workers.channels.twilio_sms import TwilioSmsChannel
 
 
 def make_channel(channel: str, settings: Settings) -> ChannelAdapter:
     if channel == "sms":
         if settings.sms_backend == "twilio":
-            from workers.channels.twilio_sms import TwilioSmsChannel
-
             return TwilioSmsChannel(settings)
     elif channel == "email":
         if settings.email_backend == "smtp":
-            from workers.channels.smtp_email import SmtpEmailChannel
-
             return SmtpEmailChannel(settings)
     else:
         raise ValueError(f"unknown channel {channel!r}")
-    from workers.channels.outbox import OutboxChannel
 
     return OutboxChannel(settings, channel)

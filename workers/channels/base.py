@@ -1,29 +1,13 @@
-"""The one small interface every channel adapter implements, and the e-mail builder SMTP and outbox share."""
+"""The e-mail builder SMTP and the outbox share (the adapter contract itself: loyalty.messaging.adapter)."""
 
 from __future__ import annotations
 
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Protocol
 
-from loyalty.messages import Outgoing
-from loyalty.settings import Settings
-
-
-class ChannelAdapter(Protocol):
-    """``send`` returns the provider's id or raises loyalty.messages.TransientSendError/PermanentSendError.
-
-    ``find_accepted`` answers "did the provider already accept this message?" (after a worker died or a
-    timeout): the provider id, or None when it did not; adapters that cannot know return None and set
-    ``can_reconcile = False`` (the message is then sent again: at-least-once)."""
-
-    name: str
-    can_reconcile: bool
-
-    def send(self, out: Outgoing) -> str: ...
-
-    def find_accepted(self, out: Outgoing) -> str | None: ...
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing
 
 
 def message_id_header(out: Outgoing, settings: Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from loyalty.messages import Outgoing
+from loyalty.messaging.adapter import Outgoing
 
 
 class RecordingChannel:

@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from loyalty.messages import Outgoing
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing
 from workers.channels.base import build_email
 
 NOTICE = "NOT SENT: outbox copy, no real person received it"

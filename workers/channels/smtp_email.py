@@ -16,8 +16,8 @@ import logging
 import smtplib
 import ssl
 
-from loyalty.messages import Outgoing, PermanentSendError, TransientSendError
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
 from workers.channels.base import build_email
 
 log = logging.getLogger(__name__)

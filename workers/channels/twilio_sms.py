@@ -18,10 +18,29 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from loyalty.messages import TWILIO_ERROR_EFFECTS, Outgoing, PermanentSendError, TransientSendError
-from loyalty.settings import Settings
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
+from loyalty.models.messages import MessageState
 
 STATUS_PATH = "/api/v1/webhooks/twilio/status"
+
+# Twilio error codes the member's record learns from, whether at send time or in a status callback
+TWILIO_ERROR_EFFECTS = {"21211": "invalid_phone", "21610": "opted_out"}
+# Twilio's message statuses that move our message (queued/accepted/sending move nothing)
+TWILIO_STATES = {
+    "sent": MessageState.sent,
+    "delivered": MessageState.delivered,
+    "read": MessageState.delivered,
+    "undelivered": MessageState.failed,
+    "failed": MessageState.failed,
+}
+
+
+def status_report(status: str, error_code: str | None) -> tuple[MessageState | None, str | None]:
+    """A status callback's (state to move to, effect on the member's record) in our own terms."""
+    state = TWILIO_STATES.get(status.lower())
+    effect = TWILIO_ERROR_EFFECTS.get(error_code or "") if state == MessageState.failed else None
+    return state, effect
 
 
 class BaseUrlHttpClient(TwilioHttpClient):
@@ -102,9 +121,7 @@ class TwilioSmsChannel:
             retry_after = retry_after_seconds(self.http.last_headers.get("retry-after"))
             return TransientSendError(text, code=str(code or status), retry_after=retry_after)
         # any other 4xx fails: 21211 and 21610 also teach the member's record, 21614/21612 just fail
-        return PermanentSendError(
-            text, code=str(code or status), effect=TWILIO_ERROR_EFFECTS.get(str(code))
-        )
+        return PermanentSendError(text, code=str(code or status), effect=TWILIO_ERROR_EFFECTS.get(str(code)))
 
     def find_accepted(self, out: Outgoing) -> str | None:
         """Did Twilio already accept this text for this number since our first attempt?"""

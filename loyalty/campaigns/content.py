@@ -1,0 +1,183 @@
+"""A campaign's messages: what each member reads, built once here for both the run and the preview.
+
+``message_context`` is the one builder of a campaign message's template values (JSON-safe: ``*_on`` ISO
+dates, ``*_amount`` decimal strings); the sender adds the member's name, the shop and the links. The run
+queues one message per coupon with it; the preview renders the same values with a sample code, so what
+marketing previews is what members receive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from loyalty.core.errors import NotFound
+from loyalty.core.zones import local_date
+from loyalty.coupons.codes import format_code
+from loyalty.coupons.offers import Offer
+from loyalty.holidays.calendar import holidays_for
+from loyalty.messaging.outbox import NewMessage, chunks, queue_messages
+from loyalty.models.campaigns import Campaign, CampaignRun, TriggerType
+from loyalty.models.coupons import Coupon
+from loyalty.models.members import Member
+from loyalty.models.messages import MESSAGES, Category
+from loyalty.models.occasions import Occasion, OccasionStatus
+from loyalty.occasions.recurrence import next_occurrence
+from loyalty.occasions.reminders import occasion_purpose, occasion_values
+
+DEFAULT_TEMPLATE = "holiday_coupon"
+
+
+def offer_of(campaign: Campaign, currency: str) -> Offer:
+    return Offer(
+        kind=campaign.offer_kind,
+        value=Decimal(campaign.offer_value),
+        min_purchase=None if campaign.min_purchase is None else Decimal(campaign.min_purchase),
+        valid_days=campaign.valid_days,
+        currency=currency,
+    )
+
+
+def occasion_day(campaign: Campaign, run: CampaignRun) -> date:
+    """The local day the run is about: the holiday or occasion ``days_before`` after the send date."""
+    return run.send_date + timedelta(days=campaign.days_before or 0)
+
+
+def holiday_values(session: Session | None, campaign: Campaign, run: CampaignRun) -> dict[str, Any]:
+    """For a holiday campaign: its key, its date and its name in each language (empty otherwise)."""
+    if campaign.trigger_type != TriggerType.holiday or not campaign.holiday_key:
+        return {}
+    day = occasion_day(campaign, run)
+    values: dict[str, Any] = {"holiday_key": campaign.holiday_key}
+    for lang in ("tr", "en"):
+        for year in (day.year, day.year + 1):
+            for info in holidays_for(year, campaign.country, lang, session=session):
+                if info.key == campaign.holiday_key and info.date >= day:
+                    values.setdefault(f"holiday_name_{lang}", info.name)
+                    values.setdefault("holiday_on", info.date.isoformat())
+    return values
+
+
+@dataclass(frozen=True)
+class CouponFacts:
+    """What a message says about its coupon."""
+
+    code: str  # grouped, as printed
+    offer_kind: str
+    offer_value: Decimal
+    min_purchase: Decimal | None
+    expires_on: date  # the last day it is good, in the member's zone
+
+
+def message_context(
+    campaign: Campaign,
+    coupon: CouponFacts,
+    *,
+    locale: str,
+    holiday: dict[str, Any],
+    occasion: Occasion | None = None,
+    occasion_on: date | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """(template, values) of one campaign message. The template is the campaign's own, else for an
+    occasion the one that fits it (birthday_self, birthday_relative, once_congrats, occasion_reminder),
+    else holiday_coupon."""
+    values: dict[str, Any] = {
+        "campaign_name": campaign.name,
+        "coupon_code": coupon.code,
+        "offer_kind": coupon.offer_kind,
+        "offer_value": str(coupon.offer_value),
+        "expires_on": coupon.expires_on.isoformat(),
+        **holiday,
+    }
+    if coupon.min_purchase is not None:
+        values["min_purchase_amount"] = str(coupon.min_purchase)
+    if holiday:
+        lang = "en" if locale.startswith("en") else "tr"
+        values["holiday_name"] = holiday.get(f"holiday_name_{lang}", campaign.holiday_key)
+    template = campaign.template or DEFAULT_TEMPLATE
+    if occasion is not None and occasion_on is not None:
+        values |= occasion_values(occasion, occasion_on, locale)
+        template = campaign.template or occasion_purpose(occasion.kind, occasion.for_whom)
+    return template, values
+
+
+def run_occasions(
+    session: Session, campaign: Campaign, run: CampaignRun, member_ids: list[int]
+) -> dict[int, Occasion]:
+    """For an occasion campaign: each member's active occasion celebrated on the run's day."""
+    if campaign.trigger_type != TriggerType.occasion or not member_ids:
+        return {}
+    day = occasion_day(campaign, run)
+    found: dict[int, Occasion] = {}
+    for chunk in chunks(member_ids, 1000):
+        query = select(Occasion).where(
+            Occasion.member_id.in_(chunk),  # type: ignore[attr-defined]
+            Occasion.status == OccasionStatus.active,
+        )
+        if campaign.occasion_kinds:
+            query = query.where(Occasion.kind.in_(campaign.occasion_kinds))  # type: ignore[attr-defined]
+        if campaign.for_whom:
+            query = query.where(Occasion.for_whom.in_(campaign.for_whom))  # type: ignore[attr-defined]
+        for occasion in session.exec(query.order_by(Occasion.id)):  # type: ignore[arg-type]
+            if occasion.member_id not in found and next_occurrence(occasion, day) == day:
+                found[occasion.member_id] = occasion
+    return found
+
+
+def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | None = None) -> int:
+    """One message per coupon of the run, on the campaign's channel, due at the coupon's ``valid_from``
+    (the member's own local send time) and stale at its expiry. Idempotent (dedupe key ``coupon:<id>``)."""
+    run = session.get(CampaignRun, run_id)
+    if run is None:
+        raise NotFound(f"campaign run {run_id} not found")
+    campaign = session.get(Campaign, run.campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {run.campaign_id} not found")
+    # a coupon that already has its message (on whichever channel: "preferred" may resolve differently
+    # after a consent change) gets no second one; a retried run loads only what is still missing
+    messaged = sa.exists().where(MESSAGES.c.coupon_id == Coupon.id)
+    rows = session.exec(
+        select(Coupon, Member)
+        .join(Member, Member.id == Coupon.member_id)  # type: ignore[arg-type]
+        .where(Coupon.run_id == run_id, ~messaged)
+        .order_by(Coupon.id)  # type: ignore[arg-type]
+    ).all()
+    occasions = run_occasions(session, campaign, run, [m.id or 0 for _, m in rows])
+    holiday = holiday_values(session, campaign, run)
+    day = occasion_day(campaign, run)
+    new: list[NewMessage] = []
+    for coupon, member in rows:
+        facts = CouponFacts(
+            code=format_code(coupon.code),
+            offer_kind=coupon.offer_kind,
+            offer_value=coupon.offer_value,
+            min_purchase=coupon.min_purchase,
+            expires_on=local_date(coupon.expires_at, member.timezone),
+        )
+        occasion = occasions.get(member.id or 0)
+        template, context = message_context(
+            campaign, facts, locale=member.locale, holiday=holiday, occasion=occasion, occasion_on=day
+        )
+        new.append(
+            NewMessage(
+                member_id=member.id or 0,
+                requested_channel=campaign.channel,
+                dedupe_key=f"coupon:{coupon.id}",
+                purpose=template,
+                category=Category.promotional,
+                locale=member.locale,
+                context=context,
+                not_before=coupon.valid_from,
+                expires_at=coupon.expires_at,
+                campaign_id=campaign.id,
+                run_id=run_id,
+                coupon_id=coupon.id,
+                occasion_id=occasion.id if occasion is not None else None,
+            )
+        )
+    return len(queue_messages(session, new, now=now))

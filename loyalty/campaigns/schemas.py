@@ -1,0 +1,158 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel
+from pydantic import Field as PydField
+
+from loyalty.campaigns.audience import AudienceFilter
+
+
+class HolidayTrigger(BaseModel):
+    type: Literal["holiday"]
+    holiday_key: str
+    year: int | None = None  # None: every year
+    days_before: int = 0
+    send_time: str = "10:00"
+    country: str | None = None
+
+
+class DateTrigger(BaseModel):
+    type: Literal["date"]
+    send_at: str  # local date-time, "2026-12-31T10:00"
+
+
+class OccasionTrigger(BaseModel):
+    type: Literal["occasion"]
+    kinds: list[str]
+    for_whom: list[str] | None = None
+    days_before: int = 0
+    send_time: str = "10:00"
+
+
+Trigger = Annotated[HolidayTrigger | DateTrigger | OccasionTrigger, PydField(discriminator="type")]
+
+
+class OfferIn(BaseModel):
+    kind: Literal["percent", "amount"]
+    value: Decimal
+    min_purchase: Decimal | None = None
+    valid_days: int = 14
+
+
+class CampaignCreate(BaseModel):
+    name: str
+    trigger: Trigger
+    audience: AudienceFilter = PydField(default_factory=AudienceFilter)
+    offer: OfferIn
+    channel: Literal["sms", "email", "preferred"] = "preferred"
+    template: str | None = None
+    draft: bool = False  # saved and previewable, not sent until scheduled
+
+
+class RunPublic(BaseModel):
+    id: int | None
+    run_key: str
+    status: str
+    send_date: date
+    send_time: str
+    issue_at: datetime
+    scheduled_for: datetime  # the send instant in the shop's zone, UTC
+    scheduled_local: str  # "2026-05-25T10:00 Europe/Istanbul"
+    targeted: int = 0
+    coupons_issued: int = 0
+    messages_queued: int = 0
+
+
+class CampaignPublic(BaseModel):
+    id: int
+    name: str
+    status: str
+    trigger: dict[str, Any]
+    audience: dict[str, Any]
+    offer: dict[str, Any]
+    channel: str
+    template: str
+    created_by: str
+    created_at: datetime
+    scheduled_for: datetime | None  # the next send instant (shop's zone), UTC
+    scheduled_local: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    status: str  # done | cancelled | not_due | already_done
+    targeted: int = 0
+    coupons_issued: int = 0
+    messages_queued: int = 0
+    next_run_id: int | None = None
+
+
+class SampleMessage(BaseModel):
+    locale: str
+    channel: str
+    subject: str = ""
+    text: str
+    html: str = ""
+    encoding: str | None = None  # SMS only: GSM-7 or UCS-2
+    segments: int | None = None
+    length: int | None = None
+    forced_by: str | None = None  # the characters that forced UCS-2
+
+
+class CostEstimate(BaseModel):
+    sms_messages: int
+    sms_segments: int
+    emails: int
+    sms_cost: Decimal
+    email_cost: Decimal
+    total: Decimal
+    currency: str
+
+
+class CampaignPreview(BaseModel):
+    campaign_id: int
+    run_key: str | None
+    scheduled_for: datetime | None
+    audience: dict[str, int]  # total, sms, email
+    audience_by_locale: dict[str, dict[str, int]]  # channel -> locale -> members
+    samples: list[SampleMessage]
+    estimated_cost: CostEstimate
+
+
+class DayStats(BaseModel):
+    day: date
+    coupons: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    redeemed: int = 0
+    revenue: Decimal = Decimal("0.00")
+
+
+class CampaignStats(BaseModel):
+    targeted: int
+    coupons: int
+    sent: int
+    delivered: int
+    failed: int
+    redeemed: int
+    redemption_rate: float  # redeemed / coupons
+    revenue: Decimal  # the purchase amounts of the redeeming purchases
+    per_day: list[DayStats]
+
+
+class CampaignDetail(CampaignPublic):
+    runs: list[RunPublic]  # runs so far and planned (a yearly campaign: this year's and next year's)
+    stats: CampaignStats
+
+
+class CampaignCreated(CampaignPublic):
+    runs: list[RunPublic]

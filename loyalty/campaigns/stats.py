@@ -1,0 +1,90 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from loyalty.campaigns.schemas import CampaignStats, DayStats
+from loyalty.core.db import is_postgres, utcnow
+from loyalty.core.zones import zone_of
+from loyalty.models.campaigns import CampaignRun
+from loyalty.models.coupons import COUPONS
+from loyalty.models.messages import MESSAGES
+
+
+def _local_day(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> Any:
+    if is_postgres(session):
+        return sa.cast(sa.func.timezone(zone.key, column), sa.Date)
+    offset = int((now.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60)
+    return sa.func.date(column, f"{offset:+d} minutes")  # SQLite: the zone's current UTC offset
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def campaign_stats(
+    session: Session, campaign_id: int, *, timezone_name: str, now: datetime | None = None
+) -> CampaignStats:
+    """Targeted (from the runs), coupons and redemptions (coupons table), sent/delivered/failed (messages
+    table); overall and per local day of the shop's zone (each figure on the day it happened)."""
+    now = now or utcnow()
+    zone = zone_of(timezone_name)
+    c, m = COUPONS.c, MESSAGES.c
+    targeted = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(col(CampaignRun.targeted)), 0)).where(
+            col(CampaignRun.campaign_id) == campaign_id
+        )
+    ).scalar_one()
+    days: dict[date, DayStats] = {}
+
+    def bump(rows: Any, field: str) -> None:
+        for day, value in rows:
+            if day is None:
+                continue
+            entry = days.setdefault(_as_date(day), DayStats(day=_as_date(day)))
+            setattr(entry, field, getattr(entry, field) + (value if value is not None else 0))
+
+    def per_day(table: Any, column: Any, *where: Any, value: Any = None) -> Any:
+        day = _local_day(session, column, zone, now).label("day")
+        amount = value if value is not None else sa.func.count()
+        return session.execute(sa.select(day, amount).select_from(table).where(*where).group_by(day))
+
+    mine_c, mine_m = c.campaign_id == campaign_id, m.campaign_id == campaign_id
+    redeemed = c.status == "redeemed"
+    bump(per_day(COUPONS, c.valid_from, mine_c), "coupons")
+    bump(per_day(MESSAGES, m.sent_at, mine_m, m.state.in_(["sent", "delivered"])), "sent")
+    bump(per_day(MESSAGES, m.delivered_at, mine_m, m.state == "delivered"), "delivered")
+    bump(per_day(MESSAGES, m.updated_at, mine_m, m.state == "failed"), "failed")
+    bump(per_day(COUPONS, c.redeemed_at, mine_c, redeemed), "redeemed")
+    bump(
+        per_day(COUPONS, c.redeemed_at, mine_c, redeemed, value=sa.func.sum(c.redeemed_purchase_amount)),
+        "revenue",
+    )
+    coupons = session.execute(sa.select(sa.func.count()).where(mine_c)).scalar_one()
+    counts = dict(
+        tuple(row)
+        for row in session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state))
+    )
+    red, revenue = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(c.redeemed_purchase_amount), 0)).where(
+            mine_c, redeemed
+        )
+    ).one()
+    return CampaignStats(
+        targeted=int(targeted),
+        coupons=int(coupons),
+        sent=int(counts.get("sent", 0)) + int(counts.get("delivered", 0)),
+        delivered=int(counts.get("delivered", 0)),
+        failed=int(counts.get("failed", 0)),
+        redeemed=int(red),
+        redemption_rate=round(int(red) / int(coupons), 4) if coupons else 0.0,
+        revenue=Decimal(revenue).quantize(Decimal("0.01")),
+        per_day=[days[d] for d in sorted(days)],
+    )

@@ -1,0 +1,46 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import secrets
+
+from stdnum import luhn
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from loyalty.core.errors import Invalid
+from loyalty.models.cards import CARD_NUMBER_LENGTH
+
+
+def new_card_number() -> str:
+    """A fresh 16-digit number: 15 random digits (first one not 0) and the Luhn check digit."""
+    body = str(secrets.randbelow(9) + 1) + "".join(str(secrets.randbelow(10)) for _ in range(14))
+    return body + luhn.calc_check_digit(body)
+
+
+def format_card_number(number: str) -> str:
+    """Group digits by four for people: ``1234 5678 9012 3456``."""
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+def parse_card_number(raw: str) -> str:
+    """Typed or scanned text -> the 16 digits; Invalid("number", ...) says what is wrong with it."""
+    number = "".join(str(raw).split()).replace("-", "")
+    if not number.isascii() or not number.isdigit():
+        raise Invalid(
+            "number", "card number must contain digits only / kart numarası yalnızca rakam içermeli"
+        )
+    if len(number) != CARD_NUMBER_LENGTH:
+        raise Invalid(
+            "number",
+            f"card number must have {CARD_NUMBER_LENGTH} digits, got {len(number)} / "
+            f"kart numarası {CARD_NUMBER_LENGTH} haneli olmalı ({len(number)} hane girildi)",
+        )
+    try:
+        luhn.validate(number)
+    except InvalidChecksum:
+        raise Invalid(
+            "number", "card number check digit is wrong / kart numarasının kontrol basamağı hatalı"
+        ) from None
+    except ValidationError:  # pragma: no cover - digits of the right length only fail the checksum
+        raise Invalid("number", "card number is not valid / kart numarası geçersiz") from None
+    return number

@@ -1,0 +1,63 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from loyalty.cards.issuing import find_card
+from loyalty.cards.numbers import format_card_number
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.models.cards import Card, CardStatus
+
+
+def printable_card(session: Session, number: str) -> Card:
+    """A card that may be printed: found and active (a card awaiting review or revoked is not printed)."""
+    card = find_card(session, number)
+    if card.status != CardStatus.active:
+        raise Conflict(
+            f"card {format_card_number(card.number)} is {card.status}, only active cards are printed / "
+            "yalnızca aktif kartlar basılır"
+        )
+    return card
+
+
+def printable_cards(session: Session, numbers: list[str]) -> list[Card]:
+    """The cards of a print sheet, in the given order; an error names the position of the bad number."""
+    cards = []
+    for position, raw in enumerate(numbers, start=1):
+        try:
+            cards.append(printable_card(session, raw))
+        except Invalid as exc:
+            raise Invalid("numbers", f"number #{position} ({raw!r}): {exc.message}") from None
+        except (NotFound, Conflict) as exc:
+            raise type(exc)(f"number #{position}: {exc.message}") from None
+    return cards
+
+
+def cards_to_print(session: Session, *, since_utc: datetime | None) -> list[Card]:
+    """Active cards issued at or after ``since_utc`` (all active cards when None), oldest issue first.
+
+    Cards awaiting review or revoked are never printed. Read only: no flush, no commit.
+    """
+    query = select(Card).where(Card.status == CardStatus.active)
+    if since_utc is not None:
+        query = query.where(Card.issued_at >= since_utc)
+    return list(session.exec(query.order_by(col(Card.issued_at), col(Card.id))).all())
+
+
+def cards_for_print_run(
+    session: Session, *, timezone_name: str, since: date | None = None, numbers: list[str] | None = None
+) -> list[Card]:
+    """What a print run prints, oldest issue first: the given numbers (each once; an unknown, mistyped or
+    inactive one is an error naming it), else the active cards issued on or after the local date ``since``
+    in ``timezone_name`` (the shop's day, not UTC's), else every active card. Read only."""
+    if numbers:
+        unique = {card.id: card for card in printable_cards(session, numbers)}.values()
+        return sorted(unique, key=lambda card: (card.issued_at, card.id or 0))
+    if since is None:
+        return cards_to_print(session, since_utc=None)
+    local_midnight = datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(timezone_name))
+    return cards_to_print(session, since_utc=local_midnight.astimezone(UTC))

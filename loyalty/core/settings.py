@@ -1,0 +1,108 @@
+"""Settings from the environment (prefix ``LOYALTY_``); every one is documented in the README."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-dev-only"
+
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository (or install) root: templates/, alembic/, var/
+
+
+TEMPLATES_DIR = ROOT / "templates"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTY_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'loyalty.sqlite'}"
+    broker_url: str = f"sqla+sqlite:///{ROOT / 'var' / 'broker.sqlite'}"
+    secret_key: str = PLACEHOLDER_SECRET
+    token_minutes: int = 12 * 60
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    shop_name: str = "Köşe Kahvecisi"
+    timezone: str = "Europe/Istanbul"
+    country: str = "TR"
+    locale: Literal["tr", "en"] = "tr"
+    currency: str = "TRY"
+
+    card_purchases_needed: int = Field(3, ge=1)
+    card_window_days: int = Field(180, ge=1)
+
+    quiet_hours_start: int = Field(21, ge=0, le=23)
+    quiet_hours_end: int = Field(9, ge=0, le=23)
+    frequency_cap: int = Field(2, ge=0)
+    frequency_cap_days: int = Field(7, ge=1)
+
+    outbox_dir: Path = ROOT / "var" / "outbox"
+    sms_backend: Literal["outbox", "twilio"] = "outbox"
+    email_backend: Literal["outbox", "smtp"] = "outbox"
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_base_url: str = ""  # empty: Twilio's own API; set to point the client at a compatible server
+    twilio_validity_period: int = 14400
+    sms_price_per_segment: Decimal = Decimal("0.35")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_ca_file: Path | None = None  # an extra CA bundle (PEM) to trust; empty: the system's trust store
+    smtp_timeout: float = 10.0
+    email_from: str = "Loyalty <no-reply@example.com>"
+    email_price: Decimal = Decimal("0.01")
+
+    # workers and delivery (README: "Workers and channels")
+    twilio_timeout: float = Field(10.0, gt=0)
+    message_lease_seconds: int = Field(300, ge=5)  # a claimed message left in 'sending' longer is recovered
+    send_max_retries: int = Field(8, ge=0)
+    send_retry_backoff_max: int = Field(900, ge=1)  # seconds; exponential backoff with full jitter
+    dispatch_chunk: int = Field(500, ge=1)
+    dispatch_max_per_tick: int = Field(50_000, ge=1)
+    dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
+    celery_queue: str = "loyalty"  # the broker queue tasks go to (one per deployment sharing a broker)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_ca_file_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _real_secret_outside_development(self) -> Settings:
+        if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("LOYALTY_SECRET_KEY must be set to a real secret outside development")
+        if self.env == "production" and len(self.secret_key.encode()) < 32:
+            raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

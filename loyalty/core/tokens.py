@@ -1,0 +1,97 @@
+"""Every signed token the product hands out: API access tokens, member-page links and unsubscribe links.
+
+All are JWTs (HS256) signed with the secret key, each with its own purpose claim ``p`` so that no kind of
+token can stand in for another. Access tokens expire (``exp`` is required). The unsubscribe link has no
+expiry on purpose: a link in an old e-mail must keep working (RFC 8058). A forged, damaged, expired or
+foreign token reads as ``NotFound`` (links) or ``None`` (access), never with a hint which.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+
+from loyalty.core.errors import NotFound
+from loyalty.core.settings import Settings
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+MEMBER_PAGE = "member_page"
+UNSUBSCRIBE = "unsubscribe"
+_INVALID_LINK = "this link is not valid / bu bağlantı geçerli değil"
+
+
+def _encode(secret: str, claims: dict[str, object]) -> str:
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def _decode(secret: str, token: str, purpose: str, require: list[str]) -> dict[str, object]:
+    claims: dict[str, object] = jwt.decode(
+        token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "p", *require]}
+    )
+    if claims["p"] != purpose:
+        raise ValueError(f"not a {purpose} token")
+    return claims
+
+
+# ---- API access tokens --------------------------------------------------------------------------------
+
+
+def access_token(settings: Settings, user_id: int, role: str, now: datetime) -> str:
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.token_minutes),
+        "p": ACCESS,
+    }
+    return _encode(settings.secret_key, claims)
+
+
+def read_access_token(settings: Settings, token: str) -> int | None:
+    """The user id in a valid, unexpired access token; None otherwise."""
+    try:
+        return int(str(_decode(settings.secret_key, token, ACCESS, ["exp"])["sub"]))
+    except (jwt.PyJWTError, ValueError, KeyError):
+        return None
+
+
+# ---- the member's page link /m/{token} -----------------------------------------------------------------
+
+
+def member_page_token(secret: str, member_id: int) -> str:
+    return _encode(secret, {"sub": str(member_id), "p": MEMBER_PAGE})
+
+
+def read_member_page_token(secret: str, token: str) -> int:
+    """The member id; NotFound for a forged, damaged or foreign token."""
+    try:
+        return int(str(_decode(secret, token, MEMBER_PAGE, [])["sub"]))
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise NotFound(_INVALID_LINK) from exc
+
+
+def member_page_url(settings: Settings, member_id: int) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/m/{member_page_token(settings.secret_key, member_id)}"
+
+
+# ---- the one-click unsubscribe link /u/{token} (per member and channel) --------------------------------
+
+
+def unsubscribe_token(secret: str, member_id: int, channel: str) -> str:
+    return _encode(secret, {"sub": str(member_id), "ch": str(channel), "p": UNSUBSCRIBE})
+
+
+def read_unsubscribe_token(secret: str, token: str) -> tuple[int, str]:
+    """(member id, channel name); NotFound for a forged, damaged or foreign token."""
+    try:
+        claims = _decode(secret, token, UNSUBSCRIBE, ["ch"])
+        return int(str(claims["sub"])), str(claims["ch"])
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise NotFound(_INVALID_LINK) from exc
+
+
+def unsubscribe_url(settings: Settings, member_id: int, channel: str) -> str:
+    token = unsubscribe_token(settings.secret_key, member_id, channel)
+    return f"{settings.public_base_url.rstrip('/')}/u/{token}"

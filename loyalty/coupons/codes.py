@@ -1,0 +1,81 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from loyalty.core.errors import Invalid
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+
+
+LOOK_ALIKES = "01OIL"
+
+
+CODE_LENGTH = 11
+
+
+CODE_GROUPS = (4, 4, 3)
+
+
+CODE_BITS = CODE_LENGTH * math.log2(len(ALPHABET))
+
+
+# characters people type between groups: spaces, hyphens, dashes, dots
+_SEPARATORS = str.maketrans("", "", " \t\n-_.\u2010\u2011\u2012\u2013\u2014\u2212")
+
+
+_CODE_SPACE = len(ALPHABET) ** CODE_LENGTH
+
+
+def new_code() -> str:
+    """A fresh random code (bare, upper case): one ``secrets.randbelow`` over all codes, in base 31.
+
+    (Uniform, like drawing each symbol with ``secrets.choice``, and ten times faster.)"""
+    number = secrets.randbelow(_CODE_SPACE)
+    symbols = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(symbols)
+
+
+def format_code(code: str) -> str:
+    """``7KQ4MZ2HXRA`` -> ``7KQ4-MZ2H-XRA`` (accepts an already formatted or lower-case code too)."""
+    bare = code.translate(_SEPARATORS).upper()
+    parts, start = [], 0
+    for size in CODE_GROUPS:
+        parts.append(bare[start : start + size])
+        start += size
+    return "-".join(p for p in parts if p)
+
+
+def normalize_code(raw: str) -> str:
+    """What a person typed -> the stored code; Invalid("code", ...) saying what is wrong with it.
+
+    Case, spaces and hyphens do not matter. A look-alike (0 O 1 I L) is never guessed into a symbol:
+    codes never contain them, so the code was mistyped and the answer says which character to check."""
+    bare = (raw or "").translate(_SEPARATORS).upper()
+    if not bare:
+        raise Invalid("code", "coupon code is required / kupon kodu gerekli")
+    wrong = sorted({ch for ch in bare if ch not in ALPHABET})
+    if wrong:
+        shown = ", ".join(repr(ch) for ch in wrong)
+        hint = (
+            " (codes never contain 0, O, 1, I or L / kodlarda 0, O, 1, I, L yoktur)"
+            if set(wrong) & set(LOOK_ALIKES)
+            else ""
+        )
+        raise Invalid(
+            "code",
+            f"coupon code has characters it never contains: {shown}{hint}; check the code / "
+            f"kupon kodunda olmayan karakterler var: {shown}",
+        )
+    if len(bare) != CODE_LENGTH:
+        raise Invalid(
+            "code",
+            f"a coupon code has {CODE_LENGTH} characters (XXXX-XXXX-XXX), this one has {len(bare)} / "
+            f"kupon kodu {CODE_LENGTH} karakterdir, girilen {len(bare)}",
+        )
+    return bare

@@ -1,0 +1,60 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import SQLModel
+
+
+class OfferPublic(SQLModel):
+    kind: str
+    value: Decimal
+    min_purchase: Decimal | None
+    currency: str
+
+
+class CouponSummary(SQLModel):
+    """A coupon in a list (a card scan, a member's page)."""
+
+    code: str  # grouped: XXXX-XXXX-XXX
+    status: str
+    offer: OfferPublic
+    valid_from: datetime
+    expires_at: datetime
+    campaign_id: int
+
+
+class CouponPublic(CouponSummary):
+    """``GET /coupons/{code}``: the coupon, whose it is, and whether the counter can redeem it now."""
+
+    member_id: int
+    member_name: str
+    run_id: int
+    redeemable_now: bool
+    reason: str | None = None  # why it cannot be redeemed now
+    redeemed_at: datetime | None = None
+    redeemed_store_id: int | None = None
+    redeemed_store_name: str | None = None
+    redeemed_by: str | None = None  # the staff user's username
+    redeemed_purchase_amount: Decimal | None = None
+    redeemed_discount: Decimal | None = None
+
+
+class RedemptionPublic(CouponPublic):
+    """The answer to a redemption: the discount for ``purchase_amount`` and what is left to pay."""
+
+    purchase_amount: Decimal | None
+    discount: Decimal | None
+    amount_due: Decimal | None
+
+
+class RedemptionAuditPublic(SQLModel):
+    action: str
+    at: datetime
+    user_id: int | None
+    store_id: int | None
+    purchase_amount: Decimal | None
+    discount: Decimal | None
+    reason: str | None

@@ -1,0 +1,95 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from loyalty.core.settings import Settings
+from loyalty.delivery.policy import decide
+from loyalty.delivery.render import render_outgoing
+from loyalty.messaging.adapter import Outgoing
+from loyalty.messaging.claims import M, set_state
+from loyalty.messaging.outbox import record_events
+from loyalty.models.members import Member
+from loyalty.models.messages import MESSAGES, Message, MessageState
+
+log = logging.getLogger(__name__)
+
+
+def prepare_send(session: Session, message_id: int, now: datetime, settings: Settings) -> Outgoing | None:
+    """Re-check a message and claim it for sending; None when there is nothing to send now.
+
+    Locks the message (skipping it when another worker holds it) and, for a promotional one, the member
+    (so two workers cannot both pass the frequency cap), applies the policy, renders the content and claims
+    the row with ``UPDATE ... WHERE state='queued' RETURNING``. The caller commits before calling the
+    provider."""
+    message = session.exec(
+        select(Message)
+        .where(Message.id == message_id, Message.state == MessageState.queued)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if message is None or message.not_before > now + timedelta(seconds=5):
+        return None
+    member = session.exec(
+        select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
+    ).one()
+    decision = decide(session, message, member, now, settings)
+    if decision.action == "cancel":
+        set_state(
+            session, message, MessageState.cancelled, decision.reason, now, error_message=decision.reason
+        )
+        return None
+    if decision.action == "defer":
+        assert decision.until is not None
+        message.not_before = decision.until
+        message.dispatched_at = None
+        message.updated_at = now
+        session.add(message)
+        record_events(
+            session, [message_id], "deferred", f"{decision.reason} until {decision.until.isoformat()}", now
+        )
+        session.flush()
+        return None
+    assert decision.channel is not None
+    if decision.channel != message.channel:
+        taken = session.exec(
+            select(Message.id).where(
+                Message.channel == decision.channel, Message.dedupe_key == message.dedupe_key
+            )
+        ).first()
+        if taken is not None:
+            set_state(session, message, MessageState.cancelled, "already queued on the other channel", now)
+            return None
+        message.channel = decision.channel
+        session.add(message)
+        session.flush()
+    try:
+        outgoing = render_outgoing(session, message, member, decision.channel, settings)
+    except Exception as exc:  # a broken template must not loop forever
+        log.exception("rendering message %s failed", message_id)
+        set_state(session, message, MessageState.failed, f"render: {exc}", now, error_message=str(exc)[:500])
+        return None
+    first = message.first_claimed_at or now
+    claimed = session.execute(
+        sa.update(MESSAGES)
+        .where(M.id == message_id, M.state == MessageState.queued.value)
+        .values(
+            state=MessageState.sending.value,
+            attempts=M.attempts + 1,
+            claimed_at=now,
+            first_claimed_at=first,
+            lease_until=now + timedelta(seconds=settings.message_lease_seconds),
+            to_address=outgoing.to,
+            updated_at=now,
+        )
+        .returning(M.id)
+    ).first()
+    if claimed is None:
+        return None
+    record_events(session, [message_id], MessageState.sending, f"attempt to {outgoing.to}", now)
+    session.expire(message)
+    return Outgoing(**{**outgoing.__dict__, "first_claimed_at": first})

@@ -1,0 +1,112 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from loyalty.core.db import utcnow
+from loyalty.core.errors import Invalid, NotFound
+from loyalty.models.members import Channel, ConsentEvent, Member
+
+IMPORT = "import"
+
+
+def _channel(value: Channel | str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise Invalid("channel", "channel must be sms or email / kanal sms veya email olmalı") from None
+
+
+def _lock_member(session: Session, member: Member) -> None:
+    """Serialize consent writes per member and reload the cached flags under the lock.
+
+    Reloading matters: the ORM only writes a column it sees changed, so a stale in-memory flag could
+    leave the cache different from the newest ledger row when another writer committed in between.
+    """
+    session.flush()
+    session.refresh(member, attribute_names=["sms_opt_in", "email_opt_in", "email"], with_for_update=True)
+
+
+def _ever_revoked(session: Session, member_id: int, channel: Channel) -> bool:
+    row = session.exec(
+        select(ConsentEvent.id).where(
+            ConsentEvent.member_id == member_id,
+            ConsentEvent.channel == channel,
+            col(ConsentEvent.granted).is_(False),
+        )
+    ).first()
+    return row is not None
+
+
+def record_consent(
+    session: Session,
+    member: Member,
+    channel: Channel | str,
+    granted: bool,
+    *,
+    source: str,
+    actor: str,
+    now: datetime | None = None,
+) -> ConsentEvent | None:
+    """Append a grant or revocation to the ledger and update the member's current consent at once.
+
+    An ``import`` grant (source or actor "import") never overrides an opt-out the member ever made on that
+    channel: nothing is written and None is returned. An e-mail grant needs an e-mail address.
+    """
+    channel = _channel(channel)
+    source = (source or "").strip()
+    if not source or len(source) > 32:
+        raise Invalid("source", "source must have 1 to 32 characters / kaynak 1-32 karakter olmalı")
+    if not actor or len(actor) > 120:
+        raise Invalid("actor", "actor must have 1 to 120 characters")
+    if member.id is None:
+        session.add(member)
+        session.flush()
+    assert member.id is not None
+    _lock_member(session, member)
+    if granted and channel == Channel.email and not member.email:
+        raise Invalid(
+            "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
+        )
+    if granted and IMPORT in (source, actor) and _ever_revoked(session, member.id, channel):
+        return None
+    event = ConsentEvent(
+        member_id=member.id,
+        channel=channel,
+        granted=granted,
+        source=source,
+        actor=actor,
+        recorded_at=now or utcnow(),
+    )
+    session.add(event)
+    if channel == Channel.sms:
+        member.sms_opt_in = granted
+    else:
+        member.email_opt_in = granted
+    session.add(member)
+    session.flush()
+    return event
+
+
+def consent_history(session: Session, member_id: int) -> list[ConsentEvent]:
+    """The member's ledger, oldest first (NotFound for an unknown member)."""
+    if session.get(Member, member_id) is None:
+        raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
+    return list(
+        session.exec(
+            select(ConsentEvent).where(ConsentEvent.member_id == member_id).order_by(col(ConsentEvent.id))
+        ).all()
+    )
+
+
+def consent_state(session: Session, member_id: int) -> dict[Channel, bool]:
+    """Current consent derived from the ledger alone: the newest row per channel; no row means no consent."""
+    state = dict.fromkeys(Channel, False)
+    for event in session.exec(
+        select(ConsentEvent).where(ConsentEvent.member_id == member_id).order_by(col(ConsentEvent.id))
+    ):
+        state[Channel(event.channel)] = event.granted
+    return state

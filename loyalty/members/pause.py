@@ -1,0 +1,62 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from loyalty.core.db import utcnow
+from loyalty.core.errors import Invalid
+from loyalty.members.registration import get_member
+from loyalty.messaging.outbox import cancel_pending
+from loyalty.models.members import Member
+
+log = logging.getLogger(__name__)
+
+
+def _until_utc(member: Member, until: datetime | date) -> datetime:
+    """A date means "until that day begins" in the member's zone; a naive datetime is member-local time."""
+    zone = ZoneInfo(member.timezone)
+    if not isinstance(until, datetime):
+        until = datetime.combine(until, time(0, 0))
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=zone)
+    return until.astimezone(ZoneInfo("UTC"))
+
+
+def pause_promotions(
+    session: Session,
+    member_id: int,
+    *,
+    until: datetime | date | None,
+    actor: str,
+    now: datetime | None = None,
+) -> Member:
+    """Pause every promotional message to the member (until ``until``, or until resumed)."""
+    now = now or utcnow()
+    member = get_member(session, member_id)
+    paused_until = _until_utc(member, until) if until is not None else None
+    if paused_until is not None and paused_until <= now:
+        raise Invalid("until", "until must be in the future / bitiş tarihi gelecekte olmalı")
+    member.paused = True
+    member.paused_until = paused_until
+    session.add(member)
+    session.flush()
+    cancelled = cancel_pending(session, member_id=member_id, reason="member paused promotions")
+    log.info(
+        "member %s paused until %s by %s (%s unsent cancelled)", member_id, paused_until, actor, cancelled
+    )
+    return member
+
+
+def resume_promotions(session: Session, member_id: int, *, actor: str) -> Member:
+    member = get_member(session, member_id)
+    member.paused = False
+    member.paused_until = None
+    session.add(member)
+    session.flush()
+    log.info("member %s resumed promotions by %s", member_id, actor)
+    return member

@@ -1,0 +1,121 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.core.text import fold
+from loyalty.members.consent import record_consent
+from loyalty.members.schemas import MemberCreate, MemberUpdate
+from loyalty.members.validation import (
+    check_channel,
+    full_name,
+    locale_code,
+    normalize_email,
+    normalize_phone,
+    timezone_name,
+)
+from loyalty.models.members import Channel, Member
+
+
+def _conflict(member: Member) -> Conflict:
+    return Conflict(
+        f"phone {member.phone} already belongs to member {member.id} ({member.full_name}) / "
+        f"bu telefon numarası zaten kayıtlı: {member.full_name}",
+        member_id=member.id,
+        member={"id": member.id, "full_name": member.full_name, "phone": member.phone},
+    )
+
+
+def _by_phone(session: Session, phone: str) -> Member | None:
+    return session.exec(select(Member).where(Member.phone == phone)).first()
+
+
+def register_member(
+    session: Session,
+    data: MemberCreate,
+    *,
+    actor: str,
+    default_timezone: str,
+    default_locale: str,
+    created_by_user_id: int | None = None,
+    region: str = "TR",
+) -> Member:
+    """Register a member and write the stated consent to the ledger (both channels, granted or not).
+
+    The unique phone index is the guard against a double registration: a concurrent insert that lost
+    fails inside a SAVEPOINT and becomes the same Conflict (naming the existing member) as a sequential one.
+    """
+    name = full_name(data.full_name)
+    phone = normalize_phone(data.phone, region)
+    email = normalize_email(data.email)
+    locale = locale_code(data.locale or default_locale)
+    timezone = timezone_name(data.timezone or default_timezone)
+    preferred = data.preferred_channel or Channel.sms
+    check_channel(preferred, email)
+    if data.consent.email and not email:
+        raise Invalid(
+            "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
+        )
+    source = (data.consent_source or "counter").strip()
+    if not source or len(source) > 32:
+        raise Invalid("consent_source", "consent_source must have 1 to 32 characters / en çok 32 karakter")
+    existing = _by_phone(session, phone)
+    if existing is not None:
+        raise _conflict(existing)
+    member = Member(
+        full_name=name,
+        name_search=fold(name),
+        phone=phone,
+        email=email,
+        locale=locale,
+        timezone=timezone,
+        preferred_channel=preferred,
+        created_by_user_id=created_by_user_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        existing = _by_phone(session, phone)
+        if existing is None:  # pragma: no cover - another unique column; should not happen
+            raise
+        raise _conflict(existing) from None
+    record_consent(session, member, Channel.sms, data.consent.sms, source=source, actor=actor)
+    record_consent(session, member, Channel.email, data.consent.email, source=source, actor=actor)
+    return member
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
+    return member
+
+
+def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor: str) -> Member:
+    """Change the fields sent; removing the e-mail address also revokes e-mail consent (in the ledger)."""
+    member = get_member(session, member_id)
+    sent = data.model_fields_set
+    if "full_name" in sent:
+        member.full_name = full_name(data.full_name or "")
+        member.name_search = fold(member.full_name)
+    if "locale" in sent:
+        member.locale = locale_code(data.locale or "")
+    if "timezone" in sent:
+        member.timezone = timezone_name(data.timezone or "")
+    if "preferred_channel" in sent:
+        if data.preferred_channel is None:
+            raise Invalid("preferred_channel", "preferred channel must be sms or email")
+        member.preferred_channel = data.preferred_channel
+    if "email" in sent:
+        member.email = normalize_email(data.email)
+    check_channel(Channel(member.preferred_channel), member.email)
+    session.add(member)
+    session.flush()
+    if member.email is None and member.email_opt_in:
+        record_consent(session, member, Channel.email, False, source="email removed", actor=actor)
+    return member

@@ -1,0 +1,102 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+from pydantic import Field as PydField
+from sqlmodel import SQLModel
+
+from loyalty.models.members import Channel, ConsentEvent, Member, MemberBase
+
+
+class ConsentChoice(SQLModel):
+    sms: bool = False
+    email: bool = False
+
+
+class MemberCreate(SQLModel):
+    """Registration at the counter; the service validates and normalizes every field (422 names it)."""
+
+    full_name: str
+    phone: str  # any common form: 0532 123 45 67, +90 (532) 123-4567, 5321234567
+    email: str | None = None
+    locale: str | None = None  # default: the shop's locale
+    timezone: str | None = None  # default: the shop's time zone
+    preferred_channel: Channel | None = None
+    consent: ConsentChoice = PydField(default_factory=ConsentChoice)
+    consent_source: str = "counter"
+
+
+class MemberUpdate(SQLModel):
+    """PATCH: only the fields sent are changed (an empty ``email`` removes it and its e-mail consent)."""
+
+    full_name: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    preferred_channel: Channel | None = None
+
+
+class MemberPublic(MemberBase):
+    id: int
+    consent: ConsentChoice
+    phone_valid: bool
+    paused: bool
+    paused_until: datetime | None
+    created_at: datetime
+
+
+def member_public(member: Member) -> MemberPublic:
+    assert member.id is not None
+    return MemberPublic(
+        id=member.id,
+        full_name=member.full_name,
+        phone=member.phone,
+        email=member.email,
+        locale=member.locale,
+        timezone=member.timezone,
+        preferred_channel=member.preferred_channel,
+        consent=ConsentChoice(sms=member.sms_opt_in, email=member.email_opt_in),
+        phone_valid=member.phone_valid,
+        paused=member.paused,
+        paused_until=member.paused_until,
+        created_at=member.created_at,
+    )
+
+
+class ConsentEventPublic(SQLModel):
+    id: int
+    channel: Channel
+    granted: bool
+    source: str
+    actor: str
+    recorded_at: datetime
+
+
+class ConsentChange(SQLModel):
+    """An API request to grant or revoke one channel (``source`` defaults to the counter)."""
+
+    channel: Channel
+    granted: bool
+    source: str = "counter"
+
+
+def consent_event_public(event: ConsentEvent) -> ConsentEventPublic:
+    return ConsentEventPublic.model_validate(event, from_attributes=True)
+
+
+class PauseRequest(BaseModel):
+    until: date | None = None  # until that day begins in the member's time zone; None: until resumed
+
+
+class ConsentRequest(BaseModel):
+    channel: Channel
+    granted: bool
+
+
+class MemberLink(BaseModel):
+    """The member's own page link, for staff to hand over."""
+
+    url: str

@@ -1,0 +1,77 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientSendError(SendError):
+    """Try again later: 5xx, 429 (``retry_after`` seconds from Retry-After), timeouts, SMTP 4xx, dropped
+    connections. ``uncertain`` when the provider may have accepted the message (a read timeout)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+        self.uncertain = uncertain
+
+
+class PermanentSendError(SendError):
+    """Never retried. ``effect``: "invalid_phone" (Twilio 21211) or "opted_out" (Twilio 21610)."""
+
+    def __init__(self, message: str, *, code: str | None = None, effect: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.effect = effect
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Everything an adapter needs, as primitives (adapters never see ORM objects)."""
+
+    message_id: int
+    channel: str
+    to: str
+    text: str
+    subject: str = ""
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    unsubscribe_url: str = ""
+    first_claimed_at: datetime | None = None
+    check_provider_first: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+class ChannelAdapter(Protocol):
+    """``send`` returns the provider's id or raises loyalty.messages.TransientSendError/PermanentSendError.
+
+    ``find_accepted`` answers "did the provider already accept this message?" (after a worker died or a
+    timeout): the provider id, or None when it did not; adapters that cannot know return None and set
+    ``can_reconcile = False`` (the message is then sent again: at-least-once)."""
+
+    name: str
+    can_reconcile: bool
+
+    def send(self, out: Outgoing) -> str: ...
+
+    def find_accepted(self, out: Outgoing) -> str | None: ...

@@ -1,0 +1,143 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from loyalty.core import jobs
+from loyalty.core.errors import NotFound
+from loyalty.messaging.adapter import TransientSendError
+from loyalty.messaging.outbox import SEND_TASK, record_events
+from loyalty.models.messages import EVENTS, MESSAGES, Message, MessageEvent, MessageState
+
+M = MESSAGES.c
+
+
+# forward-only order for provider callbacks; the three terminal states share the top rank
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "cancelled": 3}
+
+
+def claim_due_messages(
+    session: Session, now: datetime, *, limit: int = 500, redispatch_after: timedelta = timedelta(minutes=10)
+) -> list[int]:
+    """Mark up to ``limit`` due queued messages dispatched and return their ids (jobs follow the commit).
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers never hand out the same rows. SQLite has no
+    row locks: the UPDATE runs under its single writer lock (one worker; documented in the README). A row
+    dispatched long ago but still queued (a lost broker job) is handed out again; the claim in
+    ``prepare_send`` makes that harmless."""
+    due = (
+        sa.select(M.id)
+        .where(
+            M.state == MessageState.queued.value,
+            M.not_before <= now,
+            sa.or_(M.dispatched_at.is_(None), M.dispatched_at < now - redispatch_after),
+        )
+        .order_by(M.not_before, M.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(MESSAGES).where(M.id.in_(due.scalar_subquery())).values(dispatched_at=now).returning(M.id)
+    )
+    ids = sorted(row[0] for row in session.execute(stmt))
+    for message_id in ids:
+        jobs.defer(session, SEND_TASK, message_id)
+    return ids
+
+
+def recover_stuck(session: Session, now: datetime, *, limit: int = 500) -> list[int]:
+    """Messages left in ``sending`` past their lease (the worker died): back to queued, to be reconciled
+    with the provider before any resend."""
+    stuck = (
+        sa.select(M.id)
+        .where(M.state == MessageState.sending.value, M.lease_until < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(MESSAGES)
+        .where(M.id.in_(stuck.scalar_subquery()))
+        .values(
+            state=MessageState.queued.value,
+            needs_reconcile=True,
+            lease_until=None,
+            dispatched_at=None,
+            updated_at=now,
+        )
+        .returning(M.id)
+    )
+    ids = sorted(row[0] for row in session.execute(stmt))
+    record_events(
+        session, ids, MessageState.queued, "lease expired: reconcile with the provider before resending", now
+    )
+    return ids
+
+
+def set_state(
+    session: Session, message: Message, state: MessageState, detail: str, now: datetime, **values: Any
+) -> None:
+    message.state = state
+    message.updated_at = now
+    for key, value in values.items():
+        setattr(message, key, value)
+    session.add(message)
+    session.flush()
+    record_events(session, [message.id or 0], state, detail, now)
+
+
+def load_message(session: Session, message_id: int) -> Message:
+    message = session.get(Message, message_id, populate_existing=True)
+    if message is None:
+        raise NotFound(f"message {message_id} not found")
+    return message
+
+
+def record_sent(
+    session: Session, message_id: int, provider_id: str, now: datetime, *, detail: str = ""
+) -> None:
+    """The provider accepted the message (idempotent: a later callback may already have moved it on)."""
+    message = load_message(session, message_id)
+    message.provider_id = message.provider_id or provider_id
+    message.needs_reconcile = False
+    message.lease_until = None
+    if RANK[message.state] < RANK[MessageState.sent]:
+        set_state(
+            session, message, MessageState.sent, detail or f"accepted as {provider_id}", now, sent_at=now
+        )
+    else:
+        message.sent_at = message.sent_at or now
+        session.add(message)
+        session.flush()
+
+
+def record_retry(
+    session: Session, message_id: int, now: datetime, error: TransientSendError, retry_at: datetime
+) -> None:
+    """A transient failure: back to queued for ``retry_at`` (the Celery retry is already scheduled)."""
+    message = load_message(session, message_id)
+    if message.state != MessageState.sending:
+        return
+    set_state(
+        session,
+        message,
+        MessageState.queued,
+        f"retry at {retry_at.isoformat()}: {error}",
+        now,
+        not_before=retry_at,
+        dispatched_at=retry_at,
+        lease_until=None,
+        needs_reconcile=message.needs_reconcile or error.uncertain,
+        error_code=error.code,
+        error_message=str(error)[:500],
+    )
+
+
+def message_history(session: Session, message_id: int) -> list[MessageEvent]:
+    return list(
+        session.exec(select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(EVENTS.c.id))
+    )

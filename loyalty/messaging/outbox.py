@@ -1,0 +1,186 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg.types.json import Json
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from loyalty.core.db import UTCDateTime, is_postgres, utcnow
+from loyalty.messaging.reach import PREFERRED, choose_channel
+from loyalty.models.members import Channel, Member
+from loyalty.models.messages import EVENTS, MESSAGES, Category, MessageState
+
+log = logging.getLogger(__name__)
+M = MESSAGES.c
+
+
+SEND_TASK = "workers.send_message"
+
+
+@dataclass
+class NewMessage:
+    member_id: int
+    requested_channel: str  # sms | email | preferred
+    dedupe_key: str
+    purpose: str
+    category: Category
+    locale: str = "tr"
+    context: dict[str, Any] = field(default_factory=dict)
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+    campaign_id: int | None = None
+    run_id: int | None = None
+    coupon_id: int | None = None
+    occasion_id: int | None = None
+    card_id: int | None = None
+
+
+COPY_FROM = 200  # rows: from here on PostgreSQL stages with COPY (a multi-row INSERT is parsed per batch)
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT INTO messages ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that were new."""
+    if not rows:
+        return []
+    if is_postgres(session) and len(rows) >= COPY_FROM:
+        return _copy_insert(session, rows)
+    dialect = postgresql if is_postgres(session) else sqlite
+    stmt = dialect.insert(MESSAGES).on_conflict_do_nothing().returning(MESSAGES.c.id)
+    return [row[0] for row in session.execute(stmt, rows)]
+
+
+def _copy_insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """PostgreSQL, many rows: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING RETURNING id, in (channel, dedupe_key) order so two workers queueing the same rows cannot
+    deadlock."""
+
+    names = list(rows[0])
+    columns = ", ".join(names)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE message_stage ON COMMIT DROP AS SELECT {columns} FROM messages WITH NO DATA"
+    )
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with driver.cursor() as cursor, cursor.copy(f"COPY message_stage ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(v) if isinstance(v, dict) else v for v in (row[name] for name in names)])
+    ids = connection.exec_driver_sql(
+        f"INSERT INTO messages ({columns}) SELECT {columns} FROM message_stage ORDER BY channel, dedupe_key "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ).scalars()
+    new_ids = [int(i) for i in ids]
+    connection.exec_driver_sql("DROP TABLE message_stage")
+    return new_ids
+
+
+def record_events(
+    session: Session, ids: Iterable[int], state: str, detail: str = "", at: datetime | None = None
+) -> None:
+    at = at or utcnow()
+    ids = list(ids)
+    if not ids:
+        return
+    if is_postgres(session) and len(ids) >= COPY_FROM:  # one statement, the ids as an array
+        session.execute(
+            sa.text(
+                "INSERT INTO message_events (message_id, state, detail, at) "
+                "SELECT unnest(CAST(:ids AS integer[])), :state, :detail, :at"
+            ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+            {"ids": ids, "state": state, "detail": detail[:500], "at": at},
+        )
+        return
+    session.execute(
+        sa.insert(EVENTS), [{"message_id": i, "state": state, "detail": detail[:500], "at": at} for i in ids]
+    )
+
+
+def queue_messages(session: Session, new: Sequence[NewMessage], *, now: datetime | None = None) -> list[int]:
+    """Insert messages (set-based, idempotent on (channel, dedupe_key)); returns the ids newly queued.
+
+    ``preferred`` is resolved to a channel now (the policy may still switch it at send time)."""
+    now = now or utcnow()
+    member_ids = {m.member_id for m in new if m.requested_channel == PREFERRED}
+    members: dict[int, Member] = {}
+    for chunk in chunks(sorted(member_ids), 1000):
+        for found in session.exec(select(Member).where(Member.id.in_(chunk))):  # type: ignore[union-attr]
+            members[found.id or 0] = found
+    rows = []
+    for m in new:
+        if m.requested_channel == PREFERRED:
+            who = members.get(m.member_id)
+            chosen = choose_channel(who, PREFERRED) if who else None
+            channel = chosen or (Channel(who.preferred_channel) if who else Channel.sms)
+        else:
+            channel = Channel(m.requested_channel)
+        rows.append(
+            {
+                "member_id": m.member_id,
+                "channel": channel.value,
+                "requested_channel": m.requested_channel,
+                "dedupe_key": m.dedupe_key,
+                "purpose": m.purpose,
+                "category": m.category.value,
+                "locale": m.locale,
+                "context": m.context,
+                "campaign_id": m.campaign_id,
+                "run_id": m.run_id,
+                "coupon_id": m.coupon_id,
+                "occasion_id": m.occasion_id,
+                "card_id": m.card_id,
+                "not_before": m.not_before or now,
+                "expires_at": m.expires_at,
+                "state": MessageState.queued.value,
+                "attempts": 0,
+                "needs_reconcile": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    ids = []
+    for chunk in chunks(rows, 1000):
+        ids += _insert(session, chunk)
+    record_events(session, ids, MessageState.queued, at=now)
+    session.flush()
+    return ids
+
+
+def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def cancel_pending(session: Session, *, member_id: int, occasion_id: int | None = None, reason: str) -> int:
+    """Cancel a member's queued promotional messages (or only those about ``occasion_id``)."""
+    where = [M.member_id == member_id]
+    if occasion_id is not None:
+        where.append(M.occasion_id == occasion_id)
+    else:
+        where.append(M.category == Category.promotional.value)
+    return _cancel_queued(session, where, reason)
+
+
+def cancel_campaign_messages(session: Session, *, campaign_id: int, reason: str) -> int:
+    """Cancel every message of a campaign not yet handed to a provider."""
+    return _cancel_queued(session, [M.campaign_id == campaign_id], reason)
+
+
+def _cancel_queued(session: Session, where: list[Any], reason: str) -> int:
+    now = utcnow()
+    stmt = (
+        sa.update(MESSAGES)
+        .where(M.state == MessageState.queued.value, *where)
+        .values(state=MessageState.cancelled.value, error_message=reason[:500], updated_at=now)
+        .returning(M.id)
+    )
+    ids = [row[0] for row in session.execute(stmt)]
+    record_events(session, ids, MessageState.cancelled, reason, now)
+    session.flush()
+    return len(ids)

@@ -1,0 +1,91 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from loyalty.core.db import UTCDateTime, utcnow
+
+
+class TriggerType(StrEnum):
+    holiday = "holiday"
+    date = "date"
+    occasion = "occasion"
+
+
+class CampaignStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    running = "running"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class RunStatus(StrEnum):
+    scheduled = "scheduled"
+    running = "running"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class CampaignChannel(StrEnum):
+    sms = "sms"
+    email = "email"
+    preferred = "preferred"
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaigns"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    status: str = Field(default=CampaignStatus.scheduled, sa_type=sa.String(16), index=True)
+    # trigger
+    trigger_type: str = Field(sa_type=sa.String(16))
+    holiday_key: str | None = Field(default=None, max_length=64)
+    country: str = Field(default="TR", max_length=2)
+    year: int | None = None  # holiday trigger: None = every year
+    days_before: int = 0
+    send_time: str = Field(default="10:00", max_length=5)  # local HH:MM in each member's zone
+    send_on: date | None = None  # date trigger: the local date
+    occasion_kinds: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    for_whom: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    # audience filters (loyalty.audience.AudienceFilter as JSON)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # offer
+    offer_kind: str = Field(sa_type=sa.String(8))
+    offer_value: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    min_purchase: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    valid_days: int = 14
+    channel: str = Field(default=CampaignChannel.preferred, sa_type=sa.String(16))
+    template: str | None = Field(default=None, max_length=40)  # message purpose; default holiday_coupon
+    created_by: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CampaignRun(SQLModel, table=True):
+    __tablename__ = "campaign_runs"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "run_key"),
+        sa.Index("ix_campaign_runs_status_issue_at", "status", "issue_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", ondelete="CASCADE", index=True)
+    run_key: str = Field(max_length=32)
+    send_date: date
+    send_time: str = Field(max_length=5)
+    issue_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=RunStatus.scheduled, sa_type=sa.String(16))
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    targeted: int = 0
+    coupons_issued: int = 0
+    messages_queued: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,77 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.members import Member
+from loyalty.models.messages import Category
+from loyalty.models.occasions import Occasion
+from loyalty.occasions.vocabulary import KIND_NAMES, for_whom_label
+from loyalty.occasions.windows import due_reminders
+
+ONCE_KINDS = {"new_job", "graduation", "new_home", "new_baby"}
+
+
+def occasion_purpose(kind: str, for_whom: str) -> str:
+    """The template for an occasion: birthday_self / birthday_relative / once_congrats / occasion_reminder."""
+    if kind == "birthday":
+        return "birthday_self" if for_whom == "self" else "birthday_relative"
+    if kind in ONCE_KINDS:
+        return "once_congrats"
+    return "occasion_reminder"
+
+
+def occasion_values(occasion: Any, when: date, locale: str) -> dict[str, Any]:
+    """Template values naming whom the occasion is for and the purpose the member told us."""
+    tr_name, en_name = KIND_NAMES.get(occasion.kind, KIND_NAMES["custom"])
+    return {
+        "occasion_on": when.isoformat(),
+        "purpose": occasion.purpose,
+        "for_whom": occasion.for_whom,
+        "for_whom_label": for_whom_label(occasion, locale),
+        "kind": occasion.kind,
+        "kind_name": en_name if locale.startswith("en") else tr_name,
+    }
+
+
+def queue_occasion_reminders(session: Session, now: datetime) -> int:
+    """The daily reminders members asked for: ``remind_days_before`` days ahead of a yearly occasion, on
+    the day itself for a one-off one (a new job). Due at 10:00 member-local, stale after the day; paused
+    members are skipped. Idempotent per occasion and date (``occasion:<id>:<date>``)."""
+
+    wanted = due_reminders(session, now=now, exclude_paused=True, once_on_the_day=True)
+    if not wanted:
+        return 0
+    members = {
+        m.id: m
+        for m in session.exec(select(Member).where(Member.id.in_({u.member_id for u in wanted})))  # type: ignore[union-attr]
+    }
+    new = []
+    for u in wanted:
+        member = members[u.member_id]
+        occasion = session.get(Occasion, u.occasion_id)
+        zone = ZoneInfo(u.timezone)
+        local_today = now.astimezone(zone).date()
+        send_at = datetime.combine(local_today, time(10, 0), tzinfo=zone).astimezone(UTC)
+        stale = datetime.combine(u.date + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+        new.append(
+            NewMessage(
+                member_id=u.member_id,
+                requested_channel="preferred",
+                dedupe_key=f"occasion:{u.occasion_id}:{u.date.isoformat()}",
+                purpose=occasion_purpose(u.kind, u.for_whom),
+                category=Category.promotional,
+                locale=member.locale,
+                context=occasion_values(occasion, u.date, member.locale),
+                not_before=max(send_at, now),
+                expires_at=stale,
+                occasion_id=u.occasion_id,
+            )
+        )
+    return len(queue_messages(session, new, now=now))

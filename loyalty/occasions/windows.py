@@ -1,0 +1,319 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from loyalty.core.db import utcnow
+from loyalty.core.errors import Invalid
+from loyalty.core.zones import is_known_zone, local_date
+from loyalty.messaging.reach import paused_now
+from loyalty.models.members import Member
+from loyalty.models.occasions import Occasion, OccasionStatus, Recurrence
+from loyalty.occasions.vocabulary import REMIND_MAX
+
+
+@dataclass(frozen=True)
+class UpcomingOccasion:
+    occasion_id: int
+    member_id: int
+    member_name: str
+    kind: str
+    for_whom: str
+    relation_name: str | None
+    purpose: str
+    date: date  # the local date it is celebrated on (Feb 28 for a Feb 29 occasion in a common year)
+    days_until: int
+    remind_days_before: int
+    recurrence: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A run of local dates inside one calendar year: (month, day) from ``start`` to ``end``."""
+
+    year: int
+    start: date
+    end: date
+
+
+def _segments(first: date, last: date) -> list[_Segment]:
+    out = []
+    cursor = first
+    while cursor <= last:
+        end = min(last, date(cursor.year, 12, 31))
+        out.append(_Segment(cursor.year, cursor, end))
+        cursor = end + timedelta(days=1)
+    return out
+
+
+def _year_ok(segment_year: int) -> sa.ColumnElement[bool]:
+    """Which occasions occur in ``segment_year``: yearly ones from their first year on, one-offs only then."""
+    return sa.or_(
+        sa.and_(
+            col(Occasion.recurrence) == Recurrence.yearly,
+            sa.or_(col(Occasion.year).is_(None), col(Occasion.year) <= segment_year),
+        ),
+        sa.and_(col(Occasion.recurrence) == Recurrence.once, col(Occasion.year) == segment_year),
+    )
+
+
+def _month_day_range(start: date, end: date) -> sa.ColumnElement[bool]:
+    """(month, day) from ``start`` to ``end`` (same year) as per-month ranges on the (month, day) index.
+
+    Plain column comparisons rather than a row-value comparison: PostgreSQL estimates them from the
+    column statistics (a row comparison gets a default guess that is 10x off and turns the join to
+    members into a full scan).
+    """
+    month, day = col(Occasion.month), col(Occasion.day)
+    if start.month == end.month:
+        return sa.and_(month == start.month, day.between(start.day, end.day))
+    parts: list[sa.ColumnElement[bool]] = []
+    first_full = start.month if start.day == 1 else start.month + 1
+    # "full" as in a leap year: Feb 1-28 of a common year must not take in the Feb 29 rows by range
+    last_full = end.month if end.day == calendar.monthrange(2000, end.month)[1] else end.month - 1
+    if first_full != start.month:
+        parts.append(sa.and_(month == start.month, day >= start.day))
+    if first_full <= last_full:
+        parts.append(month == first_full if first_full == last_full else month.between(first_full, last_full))
+    if last_full != end.month:
+        parts.append(sa.and_(month == end.month, day <= end.day))
+    return sa.or_(*parts)
+
+
+def _segment_match(segment: _Segment) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    """(condition, ordinal yyyymmdd of the celebrated day) for occasions falling in ``segment``."""
+    in_range = _month_day_range(segment.start, segment.end)
+    ordinal = segment.year * 10000 + col(Occasion.month) * 100 + col(Occasion.day)
+    condition = sa.and_(in_range, _year_ok(segment.year))
+    feb28 = date(segment.year, 2, 28)
+    if not calendar.isleap(segment.year) and segment.start <= feb28 <= segment.end:
+        # Feb 29 occasions are celebrated on Feb 28 in a common year (a one-off Feb 29 had a leap year)
+        leap_day = sa.and_(
+            col(Occasion.month) == 2,
+            col(Occasion.day) == 29,
+            col(Occasion.recurrence) == Recurrence.yearly,
+            sa.or_(col(Occasion.year).is_(None), col(Occasion.year) <= segment.year),
+        )
+        ordinal = sa.case((leap_day, segment.year * 10000 + 228), else_=ordinal)
+        condition = sa.or_(condition, leap_day)
+    return condition, ordinal
+
+
+def _dates_filter(first: date, last: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    """Occasions celebrated on a local date in ``[first, last]``, and the yyyymmdd of that day."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
+    for segment in _segments(first, last):
+        condition, ordinal = _segment_match(segment)
+        conditions.append(condition)
+        whens.append((condition, ordinal))
+    return sa.or_(*conditions), sa.case(*whens, else_=0)
+
+
+def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
+    """SQL condition on ``occasions``: active or not, celebrated on a local date in ``[first, last]``
+    (Feb 29 on Feb 28 in common years, one-offs only in their year, yearly ones from their first year).
+
+    For other modules' queries (an occasion campaign's audience); AND it with the status you need."""
+    return _dates_filter(first, last)[0]
+
+
+Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]]
+
+
+def _window_filter(
+    match: Match, today_of_zone: dict[str, date]
+) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
+    """The WHERE clause and the ordinal of the celebrated day, grouped by each distinct local today."""
+    zones_by_today: dict[date, list[str]] = defaultdict(list)
+    for zone, today in today_of_zone.items():
+        zones_by_today[today].append(zone)
+    if not zones_by_today:
+        return None
+    conditions: list[sa.ColumnElement[bool]] = []
+    whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
+    for today, zones in sorted(zones_by_today.items()):
+        condition, ordinal = match(today)
+        in_zone = sa.and_(col(Member.timezone).in_(sorted(zones)), condition)
+        conditions.append(in_zone)
+        whens.append((in_zone, ordinal))
+    return sa.or_(*conditions), sa.case(*whens, else_=0)
+
+
+def upcoming_occasions(
+    session: Session,
+    *,
+    days: int,
+    now: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+    offset_days: int | None = None,
+    exclude_paused: bool = False,
+    limit: int | None = None,
+) -> list[UpcomingOccasion]:
+    """Active occasions celebrated within ``days`` local days of each member's own today.
+
+    The window is ``[today + offset_days, today + offset_days + days - 1]`` in each member's time zone
+    (``days=1, offset_days=3``: exactly three days from now). Two indexed queries however many members:
+    the distinct time zones among candidates, then one query with a (month, day) range per distinct local
+    today (at most three at any instant), split at the year end, with Feb 28 in common years also matching
+    Feb 29 occasions. Sorted by the celebrated day.
+    """
+    if not 1 <= days <= 366:
+        raise Invalid("days", "days must be 1-366")
+    offset = offset_days or 0
+    if not 0 <= offset <= 366:
+        raise Invalid("offset_days", "offset_days must be 0-366")
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise Invalid("now", "now must be an aware datetime")
+
+    def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+        first = today + timedelta(days=offset)
+        return _dates_filter(first, first + timedelta(days=days - 1))
+
+    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=limit)
+
+
+def due_reminders(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+    exclude_paused: bool = True,
+    once_on_the_day: bool = False,
+) -> list[UpcomingOccasion]:
+    """Occasions whose reminder is due today in the member's own time zone: celebrated exactly
+    ``remind_days_before`` days from the member's today (``once_on_the_day``: one-offs on the day itself
+    instead). Filtered in the database, unlike fetching ``upcoming_occasions(days=61)`` and filtering."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise Invalid("now", "now must be an aware datetime")
+    remind, month, day_col = col(Occasion.remind_days_before), col(Occasion.month), col(Occasion.day)
+    yearly = col(Occasion.recurrence) == Recurrence.yearly
+
+    def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+        # one point lookup on (month, day, remind_days_before) per possible reminder distance
+        last = today + timedelta(days=REMIND_MAX)
+        conditions: list[sa.ColumnElement[bool]] = []
+        for segment in _segments(today, last):
+            days_in = [
+                (ahead, day)
+                for ahead in range(REMIND_MAX + 1)
+                if segment.start <= (day := today + timedelta(days=ahead)) <= segment.end
+            ]
+            exact = sa.or_(
+                *(sa.and_(month == d.month, day_col == d.day, remind == ahead) for ahead, d in days_in)
+            )
+            condition = sa.and_(exact, _year_ok(segment.year))
+            if once_on_the_day:
+                condition = sa.and_(condition, yearly)
+            feb28 = date(segment.year, 2, 28)
+            if not calendar.isleap(segment.year) and segment.start <= feb28 <= segment.end:
+                leap_day = sa.and_(
+                    month == 2,
+                    day_col == 29,
+                    remind == (feb28 - today).days,
+                    yearly,
+                    sa.or_(col(Occasion.year).is_(None), col(Occasion.year) <= segment.year),
+                )
+                condition = sa.or_(condition, leap_day)
+            conditions.append(condition)
+        by_remind = {ahead: _ordinal(today + timedelta(days=ahead)) for ahead in range(REMIND_MAX + 1)}
+        ordinal: sa.ColumnElement[int] = sa.case(by_remind, value=remind, else_=0)
+        if once_on_the_day:
+            on_the_day, _ = _dates_filter(today, today)
+            conditions.append(sa.and_(sa.not_(yearly), on_the_day))
+            ordinal = sa.case((yearly, ordinal), else_=_ordinal(today))
+        return sa.or_(*conditions), ordinal
+
+    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=None)
+
+
+def _ordinal(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _select(
+    session: Session,
+    match: Match,
+    *,
+    now: datetime,
+    kinds: Sequence[str] | None,
+    exclude_paused: bool,
+    limit: int | None,
+) -> list[UpcomingOccasion]:
+    """Two indexed queries: the distinct zones among candidates, then ``match`` per distinct local today."""
+    base = (
+        sa.select(
+            col(Occasion.id),
+            col(Occasion.member_id),
+            col(Member.full_name),
+            col(Occasion.kind),
+            col(Occasion.for_whom),
+            col(Occasion.relation_name),
+            col(Occasion.purpose),
+            col(Occasion.remind_days_before),
+            col(Occasion.recurrence),
+            col(Member.timezone),
+        )
+        .join(Member, col(Member.id) == col(Occasion.member_id))
+        .where(col(Occasion.status) == OccasionStatus.active)
+    )
+    if kinds:
+        base = base.where(col(Occasion.kind).in_(list(kinds)))
+    if exclude_paused:
+        base = base.where(sa.not_(paused_now(now)))
+
+    # 1) distinct zones among candidates: any local today at this instant is UTC's date -1, 0 or +1
+    utc_day = now.astimezone(UTC).date()
+    wide = sa.or_(*(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1)))
+    zone_query = (
+        select(Member.timezone)
+        .join(Occasion, col(Member.id) == col(Occasion.member_id))
+        .where(col(Occasion.status) == OccasionStatus.active, wide)
+        .distinct()
+    )
+    if kinds:
+        zone_query = zone_query.where(col(Occasion.kind).in_(list(kinds)))
+    zones = session.exec(zone_query).all()
+    today_of_zone = {zone: local_date(now, zone) for zone in zones if is_known_zone(zone)}
+
+    # 2) the exact query, one window per distinct local today
+    window = _window_filter(match, today_of_zone)
+    if window is None:
+        return []
+    condition, ordinal = window
+    query = base.add_columns(ordinal.label("celebrated")).where(condition).order_by(ordinal, col(Occasion.id))
+    if limit is not None:
+        query = query.limit(limit)
+
+    out = []
+    for row in session.execute(query):
+        # the database already said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29 if common)
+        when = date(row.celebrated // 10000, row.celebrated // 100 % 100, row.celebrated % 100)
+        out.append(
+            UpcomingOccasion(
+                occasion_id=row.id,
+                member_id=row.member_id,
+                member_name=row.full_name,
+                kind=row.kind,
+                for_whom=row.for_whom,
+                relation_name=row.relation_name,
+                purpose=row.purpose,
+                date=when,
+                days_until=(when - today_of_zone[row.timezone]).days,
+                remind_days_before=row.remind_days_before,
+                recurrence=row.recurrence,
+                timezone=row.timezone,
+            )
+        )
+    return out

@@ -1,0 +1,88 @@
+"""The counter: find a member by phone, name or card number, and what a card scan shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, select
+
+from loyalty.cards.issuing import find_card
+from loyalty.cards.numbers import parse_card_number
+from loyalty.cards.schemas import CardPublic, MemberSummary, card_public
+from loyalty.core.errors import Invalid, NotFound
+from loyalty.core.text import fold
+from loyalty.coupons.lookup import active_coupons
+from loyalty.coupons.views import coupon_summary
+from loyalty.members.validation import normalize_phone
+from loyalty.models.cards import Card
+from loyalty.models.members import Member
+
+
+class CardScan(SQLModel):
+    """What the counter sees after scanning a card."""
+
+    card: CardPublic
+    member: MemberSummary
+    # the member's active coupons; filled in by the coupons module (H4b) once it exists
+    active_coupons: list[dict[str, Any]] = []
+
+
+def scan_card(session: Session, number: str) -> CardScan:
+    """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
+    card = find_card(session, number)
+    member = session.get(Member, card.member_id)
+    if member is None or member.id is None:  # pragma: no cover - cascade deletes cards with the member
+        raise NotFound(f"member {card.member_id} not found")
+    return CardScan(
+        card=card_public(card),
+        member=MemberSummary(
+            id=member.id,
+            full_name=member.full_name,
+            phone=member.phone,
+            email=member.email,
+            member_since=member.created_at,
+        ),
+        active_coupons=[
+            coupon_summary(c).model_dump(mode="json") for c in active_coupons(session, member.id)
+        ],
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_members(
+    session: Session,
+    *,
+    phone: str | None = None,
+    q: str | None = None,
+    card: str | None = None,
+    limit: int = 50,
+    region: str = "TR",
+) -> list[Member]:
+    """Find members by phone (any written form), by name (Turkish case folding, every word) or card number.
+
+    Criteria given together must all match. An unknown phone or card is an empty list; a card number
+    with a wrong check digit is Invalid("card").
+    """
+    phone = (phone or "").strip() or None
+    q = (q or "").strip() or None
+    card = (card or "").strip() or None
+    if phone is None and q is None and card is None:
+        raise Invalid("q", "give phone, q (name) or card / telefon, isim veya kart numarası girin")
+    query = select(Member)
+    if phone is not None:
+        query = query.where(Member.phone == normalize_phone(phone, region))
+    if q is not None:
+        for word in fold(q).split():
+            query = query.where(col(Member.name_search).like(_like(word), escape="\\"))
+    if card is not None:
+        try:
+            number = parse_card_number(card)
+        except Invalid as exc:
+            raise Invalid("card", exc.message) from None
+        query = query.where(col(Member.id).in_(select(Card.member_id).where(Card.number == number)))
+    query = query.order_by(col(Member.name_search), col(Member.id)).limit(max(1, min(limit, 500)))
+    return list(session.exec(query).all())

@@ -1,0 +1,132 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from loyalty.cards.issuing import current_card
+from loyalty.core.db import utcnow
+from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.models.cards import Card
+from loyalty.models.members import Member
+from loyalty.models.purchases import Purchase
+from loyalty.models.stores import Store
+from loyalty.purchases.card_rule import CardRule, apply_card_rule
+
+# a till's clock may run a little ahead of ours; anything later than this is a typo, not a purchase
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
+
+
+@dataclass
+class PurchaseOutcome:
+    purchase: Purchase
+    card: Card | None  # the member's current card after this purchase
+    card_issued: bool  # this purchase issued it
+    created: bool  # False: the receipt was already recorded, nothing new was written
+
+
+def record_purchase(
+    session: Session,
+    member_id: int,
+    amount: Decimal,
+    receipt_id: str,
+    *,
+    occurred_at: datetime | None = None,
+    store_id: int | None = None,
+    actor_user_id: int | None = None,
+    rule: CardRule,
+    now: datetime | None = None,
+) -> PurchaseOutcome:
+    now = now or utcnow()
+    amount = _valid_amount(amount)
+    receipt_id = _valid_receipt(receipt_id)
+    occurred_at = _valid_time(occurred_at, now)
+
+    # lock the member: one purchase per member at a time, so the card rule counts every committed purchase
+    member = session.exec(select(Member).where(Member.id == member_id).with_for_update()).first()
+    if member is None:
+        raise NotFound(f"member {member_id} not found / üye bulunamadı")
+    if store_id is not None and session.get(Store, store_id) is None:
+        raise Invalid("store_id", f"store {store_id} does not exist / mağaza bulunamadı")
+
+    existing = _by_receipt(session, receipt_id)
+    if existing is None:
+        purchase = Purchase(
+            member_id=member_id,
+            amount=amount,
+            receipt_id=receipt_id,
+            occurred_at=occurred_at,
+            store_id=store_id,
+            recorded_by_user_id=actor_user_id,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(purchase)
+                session.flush()
+        except IntegrityError:
+            existing = _by_receipt(session, receipt_id)  # another transaction committed it meanwhile
+            if existing is None:
+                raise
+        else:
+            card, issued = apply_card_rule(session, member, purchase, rule, now)  # queues the welcome
+            return PurchaseOutcome(purchase, card, issued, created=True)
+
+    if existing.member_id != member_id:
+        raise Conflict(
+            f"receipt {receipt_id} is already recorded for another member / bu fiş başka bir üyeye kayıtlı",
+            purchase_id=existing.id,
+            member_id=existing.member_id,
+        )
+    return PurchaseOutcome(existing, current_card(session, member_id), card_issued=False, created=False)
+
+
+def _by_receipt(session: Session, receipt_id: str) -> Purchase | None:
+    return session.exec(select(Purchase).where(Purchase.receipt_id == receipt_id)).first()
+
+
+def _valid_amount(amount: Decimal | int | str) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise Invalid("amount", "amount must be a number / tutar sayı olmalı") from None
+    if not value.is_finite() or value <= 0:
+        raise Invalid("amount", "amount must be greater than 0 / tutar 0'dan büyük olmalı")
+    if value > MAX_AMOUNT or value != value.quantize(Decimal("0.01")):
+        raise Invalid(
+            "amount",
+            "amount must have at most 2 decimals and 10 digits / tutar en çok 2 ondalık, 10 hane olmalı",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def _valid_receipt(receipt_id: str) -> str:
+    value = (receipt_id or "").strip()
+    if not value:
+        raise Invalid("receipt_id", "receipt_id is required / fiş numarası gerekli")
+    if len(value) > 64:
+        raise Invalid(
+            "receipt_id", "receipt_id is longer than 64 characters / fiş numarası en fazla 64 karakter"
+        )
+    return value
+
+
+def _valid_time(occurred_at: datetime | None, now: datetime) -> datetime:
+    if occurred_at is None:
+        return now
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise Invalid(
+            "occurred_at",
+            "occurred_at needs a time zone offset, e.g. 2026-05-01T14:30:00+03:00 / saat dilimi belirtilmeli",
+        )
+    if occurred_at > now + CLOCK_SKEW:
+        raise Invalid("occurred_at", "occurred_at is in the future / alışveriş zamanı gelecekte olamaz")
+    return occurred_at

@@ -1,0 +1,87 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import StrictInt
+from sqlmodel import Field, SQLModel
+
+from loyalty.cards.schemas import CardPublic, card_public
+from loyalty.core.db import RowId
+from loyalty.models.purchases import Feedback
+from loyalty.purchases.feedback import is_detractor
+from loyalty.purchases.recording import PurchaseOutcome
+
+
+class PurchaseCreate(SQLModel):
+    amount: Decimal
+    receipt_id: str
+    occurred_at: datetime | None = None
+    store_id: RowId | None = None
+
+
+class PurchasePublic(SQLModel):
+    id: int
+    member_id: int
+    amount: Decimal
+    receipt_id: str
+    occurred_at: datetime
+    store_id: int | None
+    created_at: datetime
+
+
+class PurchaseResult(SQLModel):
+    """The API's answer: the purchase, the member's current card (if any), whether this purchase issued it."""
+
+    purchase: PurchasePublic
+    card: CardPublic | None
+    card_issued: bool
+
+
+def purchase_result(outcome: PurchaseOutcome) -> PurchaseResult:
+    p = outcome.purchase
+    assert p.id is not None
+    return PurchaseResult(
+        purchase=PurchasePublic(
+            id=p.id,
+            member_id=p.member_id,
+            amount=p.amount,
+            receipt_id=p.receipt_id,
+            occurred_at=p.occurred_at,
+            store_id=p.store_id,
+            created_at=p.created_at,
+        ),
+        card=card_public(outcome.card) if outcome.card is not None else None,
+        card_issued=outcome.card_issued,
+    )
+
+
+class FeedbackCreate(SQLModel):
+    score: StrictInt
+    comment: str | None = Field(default=None, max_length=2000)
+    purchase_id: RowId | None = None
+
+
+class FeedbackPublic(SQLModel):
+    id: int
+    member_id: int
+    purchase_id: int | None
+    score: int
+    comment: str | None
+    detractor: bool
+    created_at: datetime
+
+
+def feedback_public(feedback: Feedback) -> FeedbackPublic:
+    assert feedback.id is not None
+    return FeedbackPublic(
+        id=feedback.id,
+        member_id=feedback.member_id,
+        purchase_id=feedback.purchase_id,
+        score=feedback.score,
+        comment=feedback.comment,
+        detractor=is_detractor(feedback.score),
+        created_at=feedback.created_at,
+    )
