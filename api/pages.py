@@ -34,6 +34,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "marketing": ("marketing", "admin"),
     "outbox": ("marketing", "admin"),
     "member": (),
+    "unsubscribe": (),
 }
 NAV = (("counter", "/counter"), ("marketing", "/marketing"), ("outbox", "/outbox"))
 
@@ -48,7 +49,7 @@ def request_language(request: Request) -> str:
     )
 
 
-def render(request: Request, page: str, **context: Any) -> HTMLResponse:
+def render(request: Request, page: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     lang = request_language(request)
 
@@ -71,6 +72,7 @@ def render(request: Request, page: str, **context: Any) -> HTMLResponse:
             "api_prefix": API_PREFIX,
             **context,
         },
+        status_code=status_code,
     )
     response.headers["Vary"] = "Accept-Language, Cookie"  # the language comes from these
     chosen = normalize(request.query_params.get("lang"))

@@ -9,7 +9,7 @@ from rich.table import Table
 from loyalty.campaigns.lifecycle import cancel_campaign, list_campaigns
 from loyalty.campaigns.preview import preview_campaign
 from loyalty.campaigns.views import campaign_detail, campaign_public
-from loyalty.core.db import unit_of_work
+from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
 from loyalty.core.settings import get_settings
 
@@ -30,7 +30,7 @@ def _when(value: object) -> str:
 def list_(status: str = typer.Option(None, "--status", help="scheduled, running, done, cancelled")) -> None:
     """Campaigns, newest first, with their next send time."""
     settings = get_settings()
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         found = list_campaigns(session, status=status)
         table = Table(title="Campaigns")
         for column in ("id", "name", "status", "trigger", "offer", "channel", "next send (local)"):
@@ -60,7 +60,7 @@ def list_(status: str = typer.Option(None, "--status", help="scheduled, running,
 def show(campaign_id: int) -> None:
     """A campaign: its runs (done and planned) and results overall and per day."""
     settings = get_settings()
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             detail = campaign_detail(session, campaign_id, timezone_name=settings.timezone)
         except DomainError as exc:
@@ -96,9 +96,9 @@ def show(campaign_id: int) -> None:
 @app.command()
 def preview(campaign_id: int) -> None:
     """Audience per channel, sample messages per locale (SMS encoding and segments) and the cost."""
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
-            p = preview_campaign(session, campaign_id)
+            p = preview_campaign(session, campaign_id, settings=get_settings())
         except DomainError as exc:
             raise _fail(exc) from exc
     audience = Table(title=f"Audience (run {p.run_key}, {_when(p.scheduled_for)})")
@@ -127,7 +127,7 @@ def preview(campaign_id: int) -> None:
 @app.command()
 def cancel(campaign_id: int) -> None:
     """Cancel a campaign: runs not done are cancelled; coupons already issued stay valid."""
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             campaign = cancel_campaign(session, campaign_id, actor="user:cli")
         except DomainError as exc:

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loyalty.cards.printing import cards_for_print_run
-from loyalty.core.db import unit_of_work
+from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
 from loyalty.core.settings import get_settings
 
@@ -53,7 +53,7 @@ def print_(
     if not out.parent.is_dir():
         raise _fail(f"folder {out.parent} does not exist / klasör yok")
     started = time.perf_counter()
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             selected = cards_for_print_run(
                 session,

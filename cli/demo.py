@@ -72,7 +72,7 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="only when the database has no users yet"),
 ) -> None:
     """Seed a small demo data set: a shop, users staff/marketing/admin, members, consent and purchases."""
-    from loyalty.core.db import unit_of_work
+    from loyalty.core.db import get_engine, unit_of_work
     from loyalty.core.settings import get_settings
     from loyalty.models.users import User
 
@@ -83,7 +83,7 @@ def demo(
             "reddedildi: demo kullanıcılarının parolaları herkesçe bilinir[/red]"
         )
         raise typer.Exit(code=2)
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
             console.print("[dim]database already has users: demo data not added[/dim]")
             return

@@ -40,7 +40,7 @@ def run(
 
 def _start_worker() -> subprocess.Popen[bytes]:
     """``loyalty worker --beat`` as a child process (on the embedded broker by default: no server needed)."""
-    return subprocess.Popen([sys.executable, "-c", "from loyalty.cli import app; app()", "worker", "--beat"])
+    return subprocess.Popen([sys.executable, "-c", "from cli import app; app()", "worker", "--beat"])
 
 
 __all__ = ["run", "serve", "typer"]

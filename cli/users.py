@@ -4,8 +4,9 @@ import typer
 from rich.console import Console
 
 from loyalty.accounts.users import create_user
-from loyalty.core.db import unit_of_work
+from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
+from loyalty.core.settings import get_settings
 from loyalty.models.users import Role
 
 app = typer.Typer(help="Staff, marketing and admin users.", no_args_is_help=True)
@@ -20,7 +21,7 @@ def create(
     full_name: str = typer.Option("", "--full-name"),
 ) -> None:
     """Create a user who can sign in to the API and the pages."""
-    with unit_of_work() as session:
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             user = create_user(session, name, password, role, full_name)
         except DomainError as exc:

@@ -118,7 +118,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
 def _start(cli_env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, **cli_env}
     return subprocess.Popen(
-        [sys.executable, "-c", "from loyalty.cli import app; app()", *args],
+        [sys.executable, "-c", "from cli import app; app()", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

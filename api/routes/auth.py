@@ -4,21 +4,15 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.accounts.users import UserPublic, authenticate
+from loyalty.accounts.schemas import Token, UserPublic
+from loyalty.accounts.users import authenticate
 from loyalty.core.db import utcnow
 from loyalty.core.tokens import access_token
 
 router = api_router(prefix="/auth", tags=["auth"])
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    role: str
 
 
 @router.post("/token")

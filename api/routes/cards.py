@@ -5,17 +5,16 @@ A number is accepted with or without spaces/hyphens; a mistyped one gets 422 "ch
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Response
-from pydantic import BaseModel, Field
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
 from loyalty.cards import issuing
-from loyalty.cards.pdf import SHEET_MAX, card_view, render_card_pdf, render_sheet_pdf
+from loyalty.cards.pdf import card_view, render_card_pdf, render_sheet_pdf
 from loyalty.cards.printing import printable_card, printable_cards
-from loyalty.cards.schemas import CardPublic, card_public
+from loyalty.cards.schemas import CardPublic, SheetRequest, card_public
 from loyalty.purchases import counter
 from loyalty.purchases.counter import CardScan
 
@@ -24,10 +23,6 @@ router = api_router(tags=["cards"])
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "the PDF"}
 }
-
-
-class SheetRequest(BaseModel):
-    numbers: Annotated[list[str], Field(min_length=1, max_length=SHEET_MAX)]
 
 
 def _pdf(content: bytes, filename: str) -> Response:

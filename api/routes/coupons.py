@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from api.deps import AnyUser, IdPath, SessionDep, StaffUser
 from api.routing import api_router
-from loyalty.core.db import RowId, utcnow
+from loyalty.core.db import utcnow
 from loyalty.core.money import CENT
 from loyalty.coupons import redeeming
 from loyalty.coupons.codes import normalize_code
 from loyalty.coupons.idempotency import HEADER, Answer, run_once
 from loyalty.coupons.lookup import active_coupons, get_coupon, redemption_audit
-from loyalty.coupons.schemas import CouponPublic, CouponSummary, RedemptionAuditPublic, RedemptionPublic
+from loyalty.coupons.schemas import (
+    CouponPublic,
+    CouponSummary,
+    RedeemRequest,
+    RedemptionAuditPublic,
+    RedemptionPublic,
+    ReverseRequest,
+)
 from loyalty.coupons.views import coupon_public, coupon_summary, redemption_public
 from loyalty.members.registration import get_member
 
@@ -30,16 +35,6 @@ IdempotencyKeyHeader = Annotated[
         description="Any unique string (a UUID): a retried request with the same key gets the first answer.",
     ),
 ]
-
-
-class RedeemRequest(BaseModel):
-    purchase_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    store_id: RowId | None = None
-
-
-class ReverseRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-    store_id: RowId | None = None
 
 
 @router.get("/coupons/{code}", response_model=CouponPublic)

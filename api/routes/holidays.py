@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Query, Response, status
-from pydantic import BaseModel
 
 from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
 from loyalty.core.db import utcnow
 from loyalty.holidays import store_days
 from loyalty.holidays.calendar import holidays_for
-from loyalty.holidays.schemas import StoreDayCreate, StoreDayPublic
+from loyalty.holidays.schemas import HolidayPublic, StoreDayCreate, StoreDayPublic
 
 router = api_router(prefix="/holidays", tags=["holidays"])
 
 
-class Holiday(BaseModel):
-    key: str
-    name: str
-    date: date
-    days: int
-    kind: str
-    estimated: bool
-
-
-@router.get("", response_model=list[Holiday])
+@router.get("", response_model=list[HolidayPublic])
 def list_holidays(
     session: SessionDep,
     settings: SettingsDep,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query, status
-from pydantic import BaseModel
 
 from api.deps import AnyUser, IdPath, SessionDep, StaffUser
 from api.routing import api_router
 from loyalty.members.pause import pause_promotions, resume_promotions
+from loyalty.members.schemas import PauseRequest, PauseState
 from loyalty.occasions import registry
 from loyalty.occasions.registry import occasion_public
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
@@ -63,16 +62,6 @@ def retire_occasion(occasion_id: IdPath, session: SessionDep, user: StaffUser) -
     view = occasion_public(session, occasion)
     session.commit()
     return view
-
-
-class PauseRequest(BaseModel):
-    until: datetime | date | None = None  # a date: until that day begins in the member's time zone
-
-
-class PauseState(BaseModel):
-    member_id: int
-    paused: bool
-    paused_until: datetime | None
 
 
 @router.post("/members/{member_id}/pause", response_model=PauseState)

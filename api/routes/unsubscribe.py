@@ -2,16 +2,17 @@
 
 GET shows a confirmation page with one button (link scanners and previews only ever GET, so GET alone
 must not unsubscribe); POST records the opt-out in the consent ledger. Mail clients that honour
-List-Unsubscribe-Post (RFC 8058) POST ``List-Unsubscribe=One-Click`` straight to the same URL.
+List-Unsubscribe-Post (RFC 8058) POST ``List-Unsubscribe=One-Click`` straight to the same URL. The page
+speaks the visitor's language (``?lang=``, cookie, Accept-Language, the shop's default).
 """
 
 from __future__ import annotations
 
-from html import escape
-
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
+from api.pages import render
 from api.routing import api_router
 from loyalty.core.errors import NotFound
 from loyalty.core.tokens import read_unsubscribe_token
@@ -19,20 +20,6 @@ from loyalty.members.consent import record_consent
 from loyalty.models.members import Channel, Member
 
 router = api_router(tags=["unsubscribe"])
-
-_CHANNEL_NAMES = {Channel.email: ("e-posta", "e-mail"), Channel.sms: ("SMS", "SMS")}
-
-
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    html = (
-        '<!doctype html><html lang="tr"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}"
-        "button{font-size:1.1rem;padding:.6rem 1.2rem}</style></head>"
-        f"<body>{body}</body></html>"
-    )
-    return HTMLResponse(html, status_code=status_code)
 
 
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> tuple[Member, Channel]:
@@ -44,28 +31,17 @@ def _member(session: SessionDep, settings: SettingsDep, token: str) -> tuple[Mem
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
-def unsubscribe_page(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def unsubscribe_page(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     _, channel = _member(session, settings, token)
-    tr, en = _CHANNEL_NAMES[channel]
-    return _page(
-        "Abonelikten çık / Unsubscribe",
-        f"<h1>{escape(settings.shop_name)}</h1>"
-        f"<p>{escape(tr)} ile kampanya mesajı almak istemiyor musunuz?</p>"
-        f"<p lang='en'>No more offers by {escape(en)}?</p>"
-        f'<form method="post"><button type="submit">Abonelikten çık / Unsubscribe</button></form>',
-    )
+    return render(request, "unsubscribe", channel=channel.value, done=False)
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
-def unsubscribe(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def unsubscribe(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     member, channel = _member(session, settings, token)
     source = "email unsubscribe" if channel == Channel.email else "sms unsubscribe"
     record_consent(session, member, channel, False, source=source, actor="member")
     session.commit()
-    tr, en = _CHANNEL_NAMES[channel]
-    return _page(
-        "Abonelikten çıktınız / Unsubscribed",
-        f"<h1>{escape(settings.shop_name)}</h1>"
-        f"<p>Artık {escape(tr)} ile kampanya mesajı almayacaksınız.</p>"
-        f"<p lang='en'>You will no longer receive offers by {escape(en)}.</p>",
-    )
+    return render(request, "unsubscribe", channel=channel.value, done=True)

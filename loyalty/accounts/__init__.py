@@ -1,1 +1,1 @@
-"""TODO package docstring."""
+"""Staff accounts: users with roles (staff, marketing, admin) who sign in to the API and the pages."""

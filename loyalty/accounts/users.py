@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Creating users and checking their passwords (Argon2 through pwdlib)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
 from loyalty.core.errors import Conflict, Invalid
-from loyalty.models.users import Role, User, UserBase
+from loyalty.models.users import Role, User
 
 _hasher = PasswordHash.recommended()
-
-
-class UserPublic(UserBase):
-    id: int
 
 
 def create_user(

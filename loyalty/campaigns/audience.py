@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""Who a campaign reaches: one SQL select of member ids (set-based; never a Python loop over members).
+
+Always: reachable on the campaign's channel (loyalty.messaging.reach) and not paused. Optional filters
+(``AudienceFilter``): card holders only, a store (home store or bought there), RFM over purchases (recency,
+frequency and spend in a window), and lapsed members (no purchase for N days), targeted only when marketing
+asks with ``lapsed_days``. Occasion campaigns add: an active occasion of the given kinds celebrated exactly
+``days_before`` after the run's local send date."""
 
 from __future__ import annotations
 

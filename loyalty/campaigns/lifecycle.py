@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""A campaign's life: create (validated, with its first run), read, schedule a draft, cancel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Running a campaign: claim due runs (row locks on PostgreSQL), issue one coupon per member of the audience,
+queue the messages, mark the run done and plan the next one. Idempotent: a run repeated after a crash issues
+and queues only what is missing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Schedule arithmetic: when a run is sent, for each member in their own zone.
+
+A run is stored with its local ``send_date``/``send_time`` and ``issue_at``: the earliest UTC instant any
+member can be due (the local send time in UTC+14). A yearly holiday campaign plans each year from that
+year's own calendar (a Hijri bayram moves about 11 days a year)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Campaign inputs (triggers, offer, audience) and outputs (the campaign, its runs, preview and results)."""
 
 from __future__ import annotations
 

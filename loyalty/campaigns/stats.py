@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""A campaign's results: targeted, coupons, sent, delivered, failed, redeemed and revenue, overall and per
+local day of the shop's zone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Campaign views for the API and the CLI: the campaign with its trigger, offer and next send instant, its
+runs (done, scheduled and planned) and its results."""
 
 from __future__ import annotations
 

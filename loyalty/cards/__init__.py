@@ -1,1 +1,1 @@
-"""TODO package docstring."""
+"""Named loyalty cards: numbers, issuing and review, the welcome message, the printable PDF."""

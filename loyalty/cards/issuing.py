@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Issuing a card (one current card per member, under any concurrency), approving a held one, finding one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Card numbers: 16 digits, 15 random (``secrets``) and a Luhn check digit (python-stdnum), so a mistyped
+number is caught as a check-digit error before any lookup."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""What a print run prints: active cards only, by number or by the shop's local issue day."""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
-"""TODO docstring."""
+"""Card outputs for the API."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import BaseModel, Field
 from sqlmodel import SQLModel
 
 from loyalty.cards.numbers import format_card_number
+from loyalty.cards.pdf import SHEET_MAX
 from loyalty.models.cards import Card, CardStatus
 
 
@@ -36,3 +39,7 @@ class MemberSummary(SQLModel):
     phone: str
     email: str | None
     member_since: datetime
+
+
+class SheetRequest(BaseModel):
+    numbers: Annotated[list[str], Field(min_length=1, max_length=SHEET_MAX)]

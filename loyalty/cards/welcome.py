@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The card welcome: the producer of the one transactional message a card brings, queued through messaging."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""TODO package docstring."""
+"""The ground floor: database, errors, settings, jobs after commit, text, time zones, signed tokens, money.
+Nothing here knows a table or a domain rule."""

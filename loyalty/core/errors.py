@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Domain errors; the API turns each into its HTTP status with {"detail": ...}."""
 
 from __future__ import annotations
 

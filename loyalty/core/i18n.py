@@ -32,6 +32,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "title.marketing": ("Pazarlama", "Marketing"),
     "title.outbox": ("Giden kutusu (geliştirme)", "Outbox (development)"),
     "title.member": ("Tercihlerim", "My preferences"),
+    "title.unsubscribe": ("Abonelikten çık", "Unsubscribe"),
+    "unsub.channel.sms": ("SMS", "SMS"),
+    "unsub.channel.email": ("e-posta", "e-mail"),
+    "unsub.question": (
+        "{channel} ile kampanya mesajı almak istemiyor musunuz?",
+        "No more offers by {channel}?",
+    ),
+    "unsub.button": ("Abonelikten çık", "Unsubscribe"),
+    "unsub.done": (
+        "Artık {channel} ile kampanya mesajı almayacaksınız.",
+        "You will no longer receive offers by {channel}.",
+    ),
     "login.heading": ("Personel girişi", "Staff sign-in"),
     "login.username": ("Kullanıcı adı", "Username"),
     "login.password": ("Parola", "Password"),

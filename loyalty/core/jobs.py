@@ -1,10 +1,10 @@
 """Jobs buffered in a unit of work and handed to the broker only after its commit.
 
 Domain services call ``defer(session, "workers.send_message", 42)``; nothing leaves the process until
-``session.commit()`` succeeds (a rollback drops the buffer). The worker and the API process install a
-publisher (``workers.publish.install``); without one the jobs are simply dropped, which is safe because the
-database is the source of truth: the minute dispatcher finds every due row anyway. loyalty/ stays free of
-Celery imports.
+the boundary's commit succeeds (a rollback drops the buffer). The worker and the API process install a
+publisher (``workers.app.install_publisher``); without one the jobs are simply dropped, which is safe
+because the database is the source of truth: the minute dispatcher finds every due row anyway. loyalty/
+stays free of Celery imports.
 """
 
 from __future__ import annotations

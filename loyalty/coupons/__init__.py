@@ -1,1 +1,1 @@
-"""TODO package docstring."""
+"""Coupons: unguessable codes, offers, issuing in bulk, redeeming exactly once, reversal and audit."""

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Coupon codes: drawn with ``secrets`` from 31 symbols without look-alikes (no 0/O/1/I/L); 11 of them give
+31**11 ~ 2**54.5 possibilities (10 would give only 2**49.5). Stored bare and upper-case (``7KQ4MZ2HXRA``),
+shown grouped (``7KQ4-MZ2H-XRA``) and accepted in any case, with or without hyphens or spaces."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Daily housekeeping: expire coupons past their last day, cancel those of a cancelled campaign."""
 
 from __future__ import annotations
 

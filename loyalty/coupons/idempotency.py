@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""``Idempotency-Key`` for redemptions: a retried request (a counter's flaky network) gets the first answer
+back instead of a second attempt; keys are kept two days."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Issuing coupons in bulk, exactly once.
+
+Set-based and idempotent: ``unique(run_id, member_id)`` with ``ON CONFLICT DO NOTHING``, so a retried or
+concurrent run issues nothing twice; a code that collides with an existing one is redrawn. PostgreSQL
+stages rows with COPY; SQLite uses executemany."""
 
 from __future__ import annotations
 

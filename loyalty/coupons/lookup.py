@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Finding coupons: by code as typed, a member's active ones, a coupon's redemption audit."""
 
 from __future__ import annotations
 

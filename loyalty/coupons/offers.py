@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""What a campaign gives: percent or money off, a minimum purchase, validity; copied onto each coupon."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Redeeming exactly once, and undoing it.
+
+Redeeming is one conditional ``UPDATE ... WHERE status = 'issued' AND expires_at > now RETURNING``: under
+any concurrency exactly one transaction changes the row, every other one finds it redeemed. Every
+redemption and reversal appends an audit row."""
 
 from __future__ import annotations
 

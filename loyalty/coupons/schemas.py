@@ -1,11 +1,14 @@
-"""TODO docstring."""
+"""Coupon outputs for the API: a coupon in a list, at the counter, after a redemption, its audit."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import BaseModel, Field
 from sqlmodel import SQLModel
+
+from loyalty.core.db import RowId
 
 
 class OfferPublic(SQLModel):
@@ -58,3 +61,13 @@ class RedemptionAuditPublic(SQLModel):
     purchase_amount: Decimal | None
     discount: Decimal | None
     reason: str | None
+
+
+class RedeemRequest(BaseModel):
+    purchase_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    store_id: RowId | None = None
+
+
+class ReverseRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    store_id: RowId | None = None

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Coupon views: what the counter sees (whose it is, redeemable now or why not, where it was used)."""
 
 from __future__ import annotations
 

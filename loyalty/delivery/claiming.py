@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Claiming a message for sending: re-check it, apply the policy, render it, and mark it ``sending`` with
+``UPDATE ... WHERE state='queued' RETURNING`` before any provider is called."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from loyalty.models.messages import Message, MessageState
 
 
 def record_failure(session: Session, message_id: int, now: datetime, error: SendError) -> None:
-    """A permanent failure: the message fails, and the member's record learns from it (21211, 21610)."""
+    """A permanent failure: the message fails, and the member's record learns from its effect."""
     message = load_message(session, message_id)
     set_state(
         session,

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Rendering a queued message for its channel: the stored context plus the member's name, the shop, the
+currency and the unsubscribe link; the card PDF attached to a welcome e-mail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The calendar of a year: public, commercial and store days together, and a holiday's date by key."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Commercial days that are not public holidays, as recurrence rules (``dateutil.rrule``): Anneler Günü is
+the second Sunday of May, and so on."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Stable holiday keys. Identity never comes from an exact display name: the package is asked in English and
+its names are mapped by pattern (Turkey) or slugified (other countries)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Public holidays from the ``holidays`` package: the half-day category (the arife, "from 1 pm") asked
+separately, "estimated" read through the package's own label, a multi-day bayram as one entry with its
+first date and number of days."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""TODO docstring."""
+"""Holiday shapes: a calendar entry, and a store day's input and output."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import BaseModel
 from sqlmodel import SQLModel
 
 from loyalty.models.holidays import StoreDayBase
@@ -31,3 +32,12 @@ class StoreDayCreate(SQLModel):
 
 class StoreDayPublic(StoreDayBase):
     id: int
+
+
+class HolidayPublic(BaseModel):
+    key: str
+    name: str
+    date: date
+    days: int
+    kind: str
+    estimated: bool

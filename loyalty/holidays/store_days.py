@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The shop's own days (an anniversary...): yearly or for one year, with keys that never clash with public
+or commercial ones."""
 
 from __future__ import annotations
 

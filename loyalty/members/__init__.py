@@ -1,1 +1,1 @@
-"""TODO package docstring."""
+"""Members: registering and changing them, the consent ledger, pausing promotions, SMS keywords."""

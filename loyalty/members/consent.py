@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Consent is a ledger: one row per grant or revocation, per channel, with source, actor and time.
+
+A member's current consent is the latest ledger row per channel. ``members.sms_opt_in`` and
+``members.email_opt_in`` are a cache of it for fast audience queries, and ``record_consent`` is their only
+writer: it locks the member row first, so the cache always equals the newest row even under concurrency."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Pausing all promotions for a member ("no reason asked"), optionally until a date. Pausing cancels
+whatever was queued and not yet sent; the sender re-checks the pause at send time too
+(loyalty.messaging.reach)."""
 
 from __future__ import annotations
 

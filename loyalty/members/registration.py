@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Registering a member (with their stated consent) and changing their details; one member per phone."""
 
 from __future__ import annotations
 

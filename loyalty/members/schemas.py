@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Member inputs and outputs for the API: registration, changes, consent, pause."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def consent_event_public(event: ConsentEvent) -> ConsentEventPublic:
 
 
 class PauseRequest(BaseModel):
-    until: date | None = None  # until that day begins in the member's time zone; None: until resumed
+    until: datetime | date | None = None  # a date: until that day begins in the member's zone; None: resumed
 
 
 class ConsentRequest(BaseModel):
@@ -100,3 +100,9 @@ class MemberLink(BaseModel):
     """The member's own page link, for staff to hand over."""
 
     url: str
+
+
+class PauseState(BaseModel):
+    member_id: int
+    paused: bool
+    paused_until: datetime | None

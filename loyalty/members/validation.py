@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Checking what staff and members type: phones (phonenumbers, to E.164), e-mail addresses, names, time
+zones, languages. Each error names its field."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The channel adapter contract: what an adapter receives (primitives only) and the errors it raises."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class TransientSendError(SendError):
 
 
 class PermanentSendError(SendError):
-    """Never retried. ``effect``: "invalid_phone" (Twilio 21211) or "opted_out" (Twilio 21610)."""
+    """Never retried. ``effect``: what the member's record learns ("invalid_phone" or "opted_out")."""
 
     def __init__(self, message: str, *, code: str | None = None, effect: str | None = None) -> None:
         super().__init__(message, code=code)

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The message's life after queueing: handed out by the minute dispatcher, recovered after a dead worker's
+lease, and recorded as sent or retried. Every change of state appends a ``message_events`` row."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Queueing outbound messages: one row per (channel, dedupe key), so queueing twice is harmless.
+
+The dedupe keys are ``coupon:<id>`` (a campaign message), ``welcome:<card id>`` and
+``occasion:<id>:<date>`` (a reminder). Producers (campaigns, occasions, cards) build their content and
+call ``queue_messages`` here; cancelling is here too (a pause, a retired occasion, a cancelled campaign)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Campaign tables: the campaign (trigger, audience, offer, channel) and its runs, one per occurrence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The card table: one current (active or held for review) card per member."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Coupon tables: the coupon with its offer as issued, and the append-only redemption audit."""
 
 from __future__ import annotations
 

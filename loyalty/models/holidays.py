@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The store days table (the shop's own holidays) and the kinds of calendar entry."""
 
 from __future__ import annotations
 

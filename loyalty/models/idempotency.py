@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Idempotency keys: a stored answer per (user, key), replayed to a retried request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The member table and the consent ledger."""
 
 from __future__ import annotations
 

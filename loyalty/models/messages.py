@@ -1,4 +1,12 @@
-"""TODO docstring."""
+"""Outbound messages and their state history.
+
+Life of a message::
+
+    queued --claim--> sending --provider ok--> sent --callback--> delivered
+       ^  \\--policy: quiet hours / cap -> stays queued with a later not_before      \\--> failed
+       |   \\-policy: paused / retired / no consent / expired -> cancelled
+       +-- transient error (retry later), or an expired lease (the worker died: reconcile first)
+"""
 
 from __future__ import annotations
 

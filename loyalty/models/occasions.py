@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The occasions table: a member's own dates, always with the purpose behind them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Purchase and feedback tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The stores (branches) table."""
 
 from __future__ import annotations
 

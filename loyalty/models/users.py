@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The staff users table and their roles."""
 
 from __future__ import annotations
 

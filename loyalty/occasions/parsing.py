@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Reading an occasion as stated: its kind, for whom, the purpose in the customer's words, the date (with or
+without a year) and whether it recurs. Each error names its field."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""When an occasion comes next. A ``yearly`` one comes back every year (Feb 29 on Feb 28 in common years;
+``dateutil.rrule`` alone would skip those years); a ``once`` one has exactly one occurrence and is never
+due again."""
 
 from __future__ import annotations
 

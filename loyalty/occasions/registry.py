@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Adding, listing and retiring a member's occasions ("no longer celebrate this", no reason asked)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Occasion reminders: the producer of the messages members asked for, a set number of days before a
+yearly occasion, or on the day of a one-off one."""
 
 from __future__ import annotations
 

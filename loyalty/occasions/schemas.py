@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Occasion input and output for the API."""
 
 from __future__ import annotations
 

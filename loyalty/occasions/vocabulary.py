@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The occasion vocabulary: kinds, for whom (relations), their names in Turkish and English."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Upcoming occasions, computed in the database: celebrated within a window of each member's own local days,
+with (month, day) ranges on an index, split at the year end, Feb 29 on Feb 28 in common years."""
 
 from __future__ import annotations
 

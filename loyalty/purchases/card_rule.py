@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The card rule: a named card is earned at the N-th purchase within a window, never at sign-up; a member
+whose latest feedback is a detractor score gets a card held for staff review."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Customer feedback (0-10). A detractor (0-6) as the latest score holds the card for staff review."""
 
 from __future__ import annotations
 

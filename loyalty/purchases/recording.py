@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Recording a purchase once per receipt id; the card rule is evaluated on each new one.
+
+A receipt id already recorded for the same member returns the first purchase (``created`` False); for
+another member it is a conflict. Two requests with one receipt at the same moment: the member's row lock
+serialises them, and the unique constraint on ``receipt_id`` (INSERT inside a SAVEPOINT) catches the same
+receipt arriving for two members at once."""
 
 from __future__ import annotations
 

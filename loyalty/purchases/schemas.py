@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Purchase and feedback inputs and outputs for the API."""
 
 from __future__ import annotations
 

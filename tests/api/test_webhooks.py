@@ -152,10 +152,13 @@ def test_unsubscribe_link_confirms_then_records(
     path = url.removeprefix(settings.public_base_url)
     page = client.get(path)
     assert page.status_code == 200 and "<form" in page.text
+    assert "e-posta ile kampanya mesajı almak istemiyor musunuz?" in page.text and "offers" not in page.text
     session.refresh(member)
     assert member.email_opt_in is True  # a GET (a link scanner) unsubscribes nobody
     done = client.post(path, data={"List-Unsubscribe": "One-Click"})
-    assert done.status_code == 200
+    assert done.status_code == 200 and "Artık e-posta ile kampanya mesajı almayacaksınız." in done.text
+    english = client.get(path + "?lang=en")  # the page speaks one language: the visitor's
+    assert "No more offers by e-mail?" in english.text and "kampanya" not in english.text
     session.refresh(member)
     assert member.email_opt_in is False and member.sms_opt_in is True
     event = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).one()

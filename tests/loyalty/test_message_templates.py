@@ -10,8 +10,9 @@ import jinja2
 import pytest
 
 from loyalty.core.errors import Invalid
+from loyalty.core.money import format_money
 from loyalty.messaging.sms_encoding import sms_segments
-from loyalty.messaging.templates import format_day, format_money, offer_phrase, render_message
+from loyalty.messaging.templates import format_day, offer_phrase, render_message
 
 VALUES: dict[str, Any] = {
     "first_name": "Ayşe",
@@ -24,17 +25,18 @@ VALUES: dict[str, Any] = {
     "coupon_code": "ABCD-EFGH-JKM",
     "expires_on": "2027-05-09",
     "min_purchase_amount": Decimal("150.00"),
+    "currency": "TRY",
 }
 
 
 def test_babel_dates_money_and_percent() -> None:
     assert format_day(date(2027, 5, 9), "tr") == "9 Mayıs 2027"
     assert format_day("2027-05-09", "en") == "May 9, 2027"
-    assert format_money(Decimal("150"), "tr") == "₺150,00"
-    assert format_money("1150.5", "en") == "₺1,150.50"
-    assert offer_phrase("percent", "15.00", "tr") == "%15 indirim"
-    assert offer_phrase("percent", "12.5", "en") == "12.5% off"
-    assert offer_phrase("amount", "50", "tr") == "₺50,00 indirim"
+    assert format_money(Decimal("150"), "tr", "TRY") == "₺150,00"
+    assert format_money("1150.5", "en", "TRY") == "₺1,150.50"
+    assert offer_phrase("percent", "15.00", "tr", "TRY") == "%15 indirim"
+    assert offer_phrase("percent", "12.5", "en", "TRY") == "12.5% off"
+    assert offer_phrase("amount", "50", "tr", "TRY") == "₺50,00 indirim"
 
 
 def test_holiday_coupon_in_turkish_and_english() -> None:

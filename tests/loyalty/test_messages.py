@@ -39,6 +39,7 @@ from loyalty.purchases.recording import record_purchase
 from tests.builders import make_member
 from workers.channels.doubles import RecordingChannel
 from workers.channels.outbox import OutboxChannel
+from workers.channels.twilio_sms import status_report
 from workers.delivery import deliver, schedule_retry
 
 DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul: no quiet hours
@@ -227,6 +228,19 @@ def test_claim_due_hands_out_due_rows_once_and_lost_jobs_again(session: Session)
     assert claim_due_messages(session, DAY + timedelta(minutes=11), limit=10) == due
 
 
+def _report(session: Session, provider_id: str, status: str, message_id: int | None = None) -> bool:
+    """A Twilio status callback as the webhook hands it over (mapped by the channel)."""
+    state, effect = status_report(status, None)
+    return apply_provider_status(
+        session,
+        provider_id=provider_id,
+        state=state,
+        provider_status=status,
+        message_id=message_id,
+        effect=effect,
+    )
+
+
 def test_provider_status_moves_forward_only(session: Session) -> None:
     member = make_member(session)
     [message_id] = queue_messages(session, [_new(member, "coupon:50")], now=DAY)
@@ -235,13 +249,42 @@ def test_provider_status_moves_forward_only(session: Session) -> None:
     message.state, message.provider_id = MessageState.sent, "SM50"
     session.add(message)
     session.flush()
-    assert apply_provider_status(session, provider_id="SM50", status="delivered") is True
-    assert apply_provider_status(session, provider_id="SM50", status="delivered") is False  # a repeat
-    assert apply_provider_status(session, provider_id="SM50", status="sent") is False  # late and older
+    assert (
+        apply_provider_status(
+            session,
+            provider_id="SM50",
+            state=status_report("delivered", None)[0],
+            provider_status="delivered",
+        )
+        is True
+    )
+    assert (
+        apply_provider_status(
+            session,
+            provider_id="SM50",
+            state=status_report("delivered", None)[0],
+            provider_status="delivered",
+        )
+        is False
+    )  # a repeat
+    assert (
+        apply_provider_status(
+            session, provider_id="SM50", state=status_report("sent", None)[0], provider_status="sent"
+        )
+        is False
+    )  # late and older
     session.refresh(message)
     assert message.state == MessageState.delivered and message.delivered_at is not None
     assert [e.state for e in message_history(session, message_id)].count("delivered") == 1
-    assert apply_provider_status(session, provider_id="SM-unknown", status="delivered") is False
+    assert (
+        apply_provider_status(
+            session,
+            provider_id="SM-unknown",
+            state=status_report("delivered", None)[0],
+            provider_status="delivered",
+        )
+        is False
+    )
 
 
 def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -> None:
@@ -252,7 +295,16 @@ def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -
     message.state = MessageState.sending  # claimed; the provider accepted; the worker died before recording
     session.add(message)
     session.flush()
-    assert apply_provider_status(session, provider_id="SM51", status="sent", message_id=message_id) is True
+    assert (
+        apply_provider_status(
+            session,
+            provider_id="SM51",
+            state=status_report("sent", None)[0],
+            provider_status="sent",
+            message_id=message_id,
+        )
+        is True
+    )
     session.refresh(message)
     assert message.state == MessageState.sent and message.provider_id == "SM51"
 
@@ -411,7 +463,10 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
     assert mine.context["offer_kind"] == "percent" and mine.context["coupon_code"].count("-") == 2
 
     text = render_message(
-        mine.purpose, mine.locale, "sms", {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe"}
+        mine.purpose,
+        mine.locale,
+        "sms",
+        {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe", "currency": "TRY"},
     ).text
     assert (
         "kızım Elif" in text
@@ -423,7 +478,7 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         his.purpose,
         his.locale,
         "email",
-        {**his.context, "first_name": "John", "shop_name": "Köşe", "unsubscribe_url": "u"},
+        {**his.context, "first_name": "John", "shop_name": "Köşe", "unsubscribe_url": "u", "currency": "TRY"},
     )
     assert "new job" in english.subject and "first day at the bank" in english.text and "15%" in english.text
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from loyalty.core.db import utcnow
+from loyalty.coupons.codes import format_code
 from tests.builders import make_campaign_run, make_coupon, make_member
 from tests.pages.conftest import sign_in, tr
 
@@ -126,7 +127,7 @@ def test_coupons_show_on_the_member_and_redeem_exactly_once(page: Page, live_db:
     old = make_coupon(
         live_db, member, run=make_campaign_run(live_db), valid_from=past, expires_at=past + timedelta(days=14)
     )
-    good_code, old_code = good.display_code, old.display_code
+    good_code, old_code = format_code(good.code), format_code(old.code)
     live_db.commit()
 
     sign_in(page, "staff", next_path="/counter")
