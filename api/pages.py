@@ -7,17 +7,17 @@ Accept-Language, shop default) and renders the UI text; the API enforces every r
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from loyalty.core.db import utcnow
 from loyalty.core.i18n import COOKIE, SUPPORTED, catalog, choose_language, gettext, normalize
 from loyalty.core.settings import TEMPLATES_DIR, Settings
+from loyalty.core.zones import local_date
 from loyalty.occasions.vocabulary import KIND_NAMES, RELATIONS
 
 PAGES_DIR = TEMPLATES_DIR / "pages"
@@ -94,7 +94,7 @@ def counter(request: Request) -> HTMLResponse:
 @router.get("/marketing", response_class=HTMLResponse)
 def marketing(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    return render(request, "marketing", year=datetime.now(ZoneInfo(settings.timezone)).year)
+    return render(request, "marketing", year=local_date(utcnow(), settings.timezone).year)
 
 
 @router.get("/outbox", response_class=HTMLResponse)

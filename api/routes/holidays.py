@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Response, status
 
 from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
 from loyalty.core.db import utcnow
+from loyalty.core.zones import local_date
 from loyalty.holidays import store_days
 from loyalty.holidays.calendar import holidays_for
 from loyalty.holidays.schemas import HolidayPublic, StoreDayCreate, StoreDayPublic
@@ -28,7 +28,7 @@ def list_holidays(
     lang: str | None = None,
 ) -> list[dict[str, Any]]:
     """Defaults: this year in the shop's time zone, the shop's country and locale."""
-    year = year or utcnow().astimezone(ZoneInfo(settings.timezone)).year
+    year = year or local_date(utcnow(), settings.timezone).year
     found = holidays_for(year, country or settings.country, lang or settings.locale, session)
     return [asdict(h) for h in found]
 

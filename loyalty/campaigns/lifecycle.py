@@ -26,7 +26,15 @@ from loyalty.coupons.offers import Offer
 from loyalty.holidays.public import check_country
 from loyalty.messaging.outbox import cancel_campaign_messages
 from loyalty.messaging.templates import has_template
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus
+from loyalty.models.campaigns import (
+    Campaign,
+    CampaignChannel,
+    CampaignRun,
+    CampaignStatus,
+    RunStatus,
+    TriggerType,
+)
+from loyalty.models.coupons import OfferKind
 from loyalty.models.occasions import OccasionKind
 
 
@@ -81,13 +89,13 @@ def create_campaign(
         raise Invalid("template", f"no message template {data.template!r} / böyle bir mesaj şablonu yok")
     campaign = Campaign(
         name=name,
-        trigger_type=data.trigger.type,
+        trigger_type=TriggerType(data.trigger.type),
         audience=data.audience.model_dump(mode="json", exclude_defaults=True),
-        offer_kind=data.offer.kind,
+        offer_kind=OfferKind(data.offer.kind),
         offer_value=data.offer.value,
         min_purchase=data.offer.min_purchase,
         valid_days=data.offer.valid_days,
-        channel=data.channel,
+        channel=CampaignChannel(data.channel),
         template=data.template,
         created_by=actor,
         created_at=now,

@@ -16,7 +16,7 @@ from loyalty.campaigns.schemas import CampaignDetail, CampaignPublic, RunPublic
 from loyalty.campaigns.stats import campaign_stats
 from loyalty.core.db import utcnow
 from loyalty.core.zones import zone_of
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, TriggerType
+from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus, TriggerType
 
 
 def local_text(run: HasSendDate, zone: ZoneInfo) -> str:
@@ -107,7 +107,7 @@ def campaign_detail(
         known = {r.run_key for r in runs}
         for planned in upcoming_runs(session, campaign, now=now, count=2, timezone_name=zone.key):
             if planned.run_key not in known:
-                planned.status = "planned"
+                planned.status = RunStatus.planned
                 runs.append(planned)
     base = campaign_public(session, campaign, timezone_name=zone.key)
     return CampaignDetail(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from loyalty.cards.issuing import find_card
 from loyalty.cards.numbers import format_card_number
 from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.core.zones import start_of_day
 from loyalty.models.cards import Card, CardStatus
 
 
@@ -59,5 +59,4 @@ def cards_for_print_run(
         return sorted(unique, key=lambda card: (card.issued_at, card.id or 0))
     if since is None:
         return cards_to_print(session, since_utc=None)
-    local_midnight = datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(timezone_name))
-    return cards_to_print(session, since_utc=local_midnight.astimezone(UTC))
+    return cards_to_print(session, since_utc=start_of_day(since, timezone_name))

@@ -43,10 +43,6 @@ def defer(session: Session, task_name: str, *args: Any) -> None:
     pending.append((task_name, args))
 
 
-def pending(session: Session) -> list[tuple[str, tuple[Any, ...]]]:
-    return list(session.info.get(_KEY, []))
-
-
 def _flush(session: Session) -> None:
     jobs = session.info.get(_KEY) or []
     session.info[_KEY] = []

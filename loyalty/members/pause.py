@@ -5,13 +5,13 @@ whatever was queued and not yet sent; the sender re-checks the pause at send tim
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Invalid
+from loyalty.core.zones import local_instant, start_of_day
 from loyalty.members.registration import get_member
 from loyalty.messaging.outbox import cancel_pending
 from loyalty.models.members import Member
@@ -21,12 +21,11 @@ log = logging.getLogger(__name__)
 
 def _until_utc(member: Member, until: datetime | date) -> datetime:
     """A date means "until that day begins" in the member's zone; a naive datetime is member-local time."""
-    zone = ZoneInfo(member.timezone)
     if not isinstance(until, datetime):
-        until = datetime.combine(until, time(0, 0))
+        return start_of_day(until, member.timezone)
     if until.tzinfo is None:
-        until = until.replace(tzinfo=zone)
-    return until.astimezone(ZoneInfo("UTC"))
+        return local_instant(until.date(), until.time(), member.timezone)
+    return until.astimezone(UTC)
 
 
 def pause_promotions(

@@ -3,13 +3,12 @@ zones, languages. Each error names its field."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
 
 from loyalty.core.errors import Invalid
+from loyalty.core.zones import is_known_zone
 from loyalty.models.members import Channel
 
 SUPPORTED_LOCALES = ("tr", "en")  # message templates exist for these (templates/messages/<locale>)
@@ -49,10 +48,8 @@ def full_name(raw: str) -> str:
 
 
 def timezone_name(raw: str) -> str:
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid("timezone", f"unknown time zone {raw!r} / bilinmeyen saat dilimi") from None
+    if not is_known_zone(raw):
+        raise Invalid("timezone", f"unknown time zone {raw!r} / bilinmeyen saat dilimi")
     return raw
 
 

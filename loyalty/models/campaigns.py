@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.models.coupons import OfferKind
 
 
 class TriggerType(StrEnum):
@@ -28,6 +29,7 @@ class CampaignStatus(StrEnum):
 
 
 class RunStatus(StrEnum):
+    planned = "planned"  # a later year of a yearly campaign, shown but not stored
     scheduled = "scheduled"
     running = "running"
     done = "done"
@@ -44,9 +46,9 @@ class Campaign(SQLModel, table=True):
     __tablename__ = "campaigns"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
-    status: str = Field(default=CampaignStatus.scheduled, sa_type=sa.String(16), index=True)
+    status: CampaignStatus = Field(default=CampaignStatus.scheduled, sa_type=sa.String(16), index=True)
     # trigger
-    trigger_type: str = Field(sa_type=sa.String(16))
+    trigger_type: TriggerType = Field(sa_type=sa.String(16))
     holiday_key: str | None = Field(default=None, max_length=64)
     country: str = Field(default="TR", max_length=2)
     year: int | None = None  # holiday trigger: None = every year
@@ -58,11 +60,11 @@ class Campaign(SQLModel, table=True):
     # audience filters (loyalty.audience.AudienceFilter as JSON)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     # offer
-    offer_kind: str = Field(sa_type=sa.String(8))
+    offer_kind: OfferKind = Field(sa_type=sa.String(8))
     offer_value: Decimal = Field(sa_type=sa.Numeric(12, 2))
     min_purchase: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
     valid_days: int = 14
-    channel: str = Field(default=CampaignChannel.preferred, sa_type=sa.String(16))
+    channel: CampaignChannel = Field(default=CampaignChannel.preferred, sa_type=sa.String(16))
     template: str | None = Field(default=None, max_length=40)  # message purpose; default holiday_coupon
     created_by: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -82,7 +84,7 @@ class CampaignRun(SQLModel, table=True):
     send_date: date
     send_time: str = Field(max_length=5)
     issue_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default=RunStatus.scheduled, sa_type=sa.String(16))
+    status: RunStatus = Field(default=RunStatus.scheduled, sa_type=sa.String(16))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     targeted: int = 0

@@ -42,7 +42,7 @@ class Coupon(SQLModel, table=True):
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     code: str = Field(max_length=16, unique=True)  # bare, upper case; format_code() for people
     # the offer as it was when the coupon was issued
-    offer_kind: str = Field(sa_type=sa.String(8))
+    offer_kind: OfferKind = Field(sa_type=sa.String(8))
     offer_value: Decimal = Field(sa_type=sa.Numeric(12, 2))
     min_purchase: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
     currency: str = Field(max_length=3)

@@ -35,14 +35,14 @@ PURPOSE_MAX = 280
 
 
 class OccasionBase(SQLModel):
-    kind: str = Field(sa_type=sa.String(24))
+    kind: OccasionKind = Field(sa_type=sa.String(24))
     for_whom: str = Field(default="self", sa_type=sa.String(24))
     relation_name: str | None = Field(default=None, max_length=100)
     purpose: str = Field(max_length=PURPOSE_MAX)
     year: int | None = None
     month: int
     day: int
-    recurrence: str = Field(sa_type=sa.String(8))
+    recurrence: Recurrence = Field(sa_type=sa.String(8))
     remind_days_before: int = 3
 
 
@@ -55,7 +55,7 @@ class Occasion(OccasionBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
     stated_by: str = Field(max_length=80)  # "member" or "user:<username>"
-    status: str = Field(default=OccasionStatus.active, sa_type=sa.String(8))
+    status: OccasionStatus = Field(default=OccasionStatus.active, sa_type=sa.String(8))
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     retired_by: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

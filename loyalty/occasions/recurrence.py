@@ -14,10 +14,16 @@ from loyalty.models.occasions import Recurrence
 
 
 class Dated(Protocol):
-    year: int | None
-    month: int
-    day: int
-    recurrence: str
+    """Anything with an occasion's date fields (a row, an input)."""
+
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def month(self) -> int: ...
+    @property
+    def day(self) -> int: ...
+    @property
+    def recurrence(self) -> str: ...
 
 
 @lru_cache(maxsize=512)

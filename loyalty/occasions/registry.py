@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
 from loyalty.core.db import utcnow
 from loyalty.core.errors import NotFound
+from loyalty.core.zones import local_date
 from loyalty.messaging.outbox import cancel_pending
 from loyalty.models.members import Member
 from loyalty.models.occasions import Occasion, OccasionStatus
@@ -64,11 +64,7 @@ def retire_occasion(
 
 def member_today(member: Member, now: datetime | None = None) -> date:
     """The member's own local date at ``now``."""
-    try:
-        zone = ZoneInfo(member.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return (now or utcnow()).astimezone(zone).date()
+    return local_date(now or utcnow(), member.timezone)
 
 
 def occasion_public(session: Session, occasion: Occasion, *, now: datetime | None = None) -> OccasionPublic:

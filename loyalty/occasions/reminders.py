@@ -3,12 +3,12 @@ yearly occasion, or on the day of a one-off one."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from loyalty.core.zones import end_of_day, local_date, local_instant
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
@@ -16,6 +16,7 @@ from loyalty.models.occasions import Occasion
 from loyalty.occasions.vocabulary import KIND_NAMES, for_whom_label
 from loyalty.occasions.windows import due_reminders
 
+REMINDER_TIME = time(10, 0)  # member-local: reminders go out in the morning
 ONCE_KINDS = {"new_job", "graduation", "new_home", "new_baby"}
 
 
@@ -28,7 +29,7 @@ def occasion_purpose(kind: str, for_whom: str) -> str:
     return "occasion_reminder"
 
 
-def occasion_values(occasion: Any, when: date, locale: str) -> dict[str, Any]:
+def occasion_values(occasion: Occasion, when: date, locale: str) -> dict[str, Any]:
     """Template values naming whom the occasion is for and the purpose the member told us."""
     tr_name, en_name = KIND_NAMES.get(occasion.kind, KIND_NAMES["custom"])
     return {
@@ -57,10 +58,10 @@ def queue_occasion_reminders(session: Session, now: datetime) -> int:
     for u in wanted:
         member = members[u.member_id]
         occasion = session.get(Occasion, u.occasion_id)
-        zone = ZoneInfo(u.timezone)
-        local_today = now.astimezone(zone).date()
-        send_at = datetime.combine(local_today, time(10, 0), tzinfo=zone).astimezone(UTC)
-        stale = datetime.combine(u.date + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+        if occasion is None:  # pragma: no cover - found by the query above, in this transaction
+            continue
+        send_at = local_instant(local_date(now, u.timezone), REMINDER_TIME, u.timezone)
+        stale = end_of_day(u.date, u.timezone)  # a reminder not sent by the end of the day is dropped
         new.append(
             NewMessage(
                 member_id=u.member_id,
