@@ -69,6 +69,7 @@ def render(request: Request, page: str, status_code: int = 200, **context: Any) 
             "nav": NAV,
             "shop_name": settings.shop_name,
             "timezone": settings.timezone,
+            "currency": settings.currency,
             "api_prefix": API_PREFIX,
             **context,
         },

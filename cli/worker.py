@@ -15,7 +15,7 @@ def worker(
     settings = get_settings()
     argv = ["worker", f"--loglevel={loglevel}"]
     if settings.is_sqlite:
-        # SQLite has no row locks: one process claims and sends (see README, "Workers and channels")
+        # SQLite has no row locks: one process claims and sends (see docs/operations.md)
         argv.append("--concurrency=1")
     elif concurrency:
         argv.append(f"--concurrency={concurrency}")

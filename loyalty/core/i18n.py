@@ -175,10 +175,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     # marketing: campaigns
     "camp.heading": ("Kampanyalar", "Campaigns"),
     "camp.none": ("Henüz kampanya yok.", "No campaigns yet."),
-    "camp.list_unavailable": (
-        "Kampanya listesi alınamadı; bu oturumda oluşturulanlar gösteriliyor.",
-        "The campaign list is not available; showing the campaigns created in this session.",
-    ),
     "camp.create": ("Bayram kampanyası oluştur", "Create a holiday campaign"),
     "camp.name": ("Kampanya adı", "Campaign name"),
     "camp.holiday": ("Bayram / özel gün", "Holiday"),

@@ -1,4 +1,4 @@
-"""Settings from the environment (prefix ``LOYALTY_``); every one is documented in the README."""
+"""Settings from the environment (prefix ``LOYALTY_``), each documented in the README or docs/."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     email_from: str = "Loyalty <no-reply@example.com>"
     email_price: Decimal = Decimal("0.01")
 
-    # workers and delivery (README: "Workers and channels")
+    # workers and delivery (docs/operations.md)
     twilio_timeout: float = Field(10.0, gt=0)
     message_lease_seconds: int = Field(300, ge=5)  # a claimed message left in 'sending' longer is recovered
     send_max_retries: int = Field(8, ge=0)

@@ -168,7 +168,7 @@ const App = (() => {
   const dateFormat = new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric", weekday: "short" });
   const timeFormat = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short", timeZone: TZ });
   const percent = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 1 });
-  const money = new Intl.NumberFormat(LANG, { style: "currency", currency: "TRY" });
+  const money = new Intl.NumberFormat(LANG, { style: "currency", currency: document.body.dataset.currency });
 
   function formatDate(iso) {
     if (!iso) return "";

@@ -6,7 +6,6 @@
   const $ = (id) => document.getElementById(id);
   let current = null; // { member, card }
 
-  const listOf = (data) => (Array.isArray(data) ? data : (data && (data.items || data.members || data.results)) || []);
   const digits = (text) => text.replace(/[\s\-().]/g, "");
 
   /** Automatic search kind: letters -> name; +90 / 0... / 5xxxxxxxxx -> phone; other digits -> card. */
@@ -18,19 +17,6 @@
     return "card";
   }
 
-  function consentOf(member) {
-    const c = member.consent || {};
-    return { sms: c.sms ?? member.sms_opt_in ?? false, email: c.email ?? member.email_opt_in ?? false };
-  }
-
-  function couponsOf(...sources) {
-    for (const source of sources) {
-      if (!source) continue;
-      const list = source.active_coupons || source.coupons;
-      if (Array.isArray(list)) return list;
-    }
-    return null;
-  }
 
   function renderMember() {
     const { member, card, coupons } = current;
@@ -38,7 +24,7 @@
     $("member-name").textContent = member.full_name;
     $("member-phone").textContent = member.phone || "";
     $("member-email").textContent = member.email || t("common.none");
-    const consent = consentOf(member);
+    const consent = member.consent;
     $("member-consent").textContent = `SMS: ${t(consent.sms ? "common.yes" : "common.no")} · ${t("member.email")}: ${t(consent.email ? "common.yes" : "common.no")}`
       + (member.paused ? ` · ${t("member.paused")}` : "");
     if (card) {
@@ -57,16 +43,12 @@
   }
 
   function offerText(c) {
-    const offer = c.offer || c;
-    const kind = offer.kind || offer.offer_kind;
-    const value = offer.value ?? offer.offer_value;
-    if (value == null) return "";
-    return kind === "percent" ? `%${Number(value)}` : formatMoney(value);
+    return c.offer.kind === "percent" ? `%${Number(c.offer.value)}` : formatMoney(c.offer.value);
   }
 
   function couponText(c) {
     const parts = [c.code, offerText(c), c.member_name];
-    if (c.offer && c.offer.min_purchase != null) parts.push(`${t("camp.min_purchase")}: ${formatMoney(c.offer.min_purchase)}`);
+    if (c.offer.min_purchase != null) parts.push(`${t("camp.min_purchase")}: ${formatMoney(c.offer.min_purchase)}`);
     if (c.expires_at) parts.push(`${t("coupon.expires")}: ${formatDate(c.expires_at)}`);
     return parts.filter(Boolean).join(" · ");
   }
@@ -78,10 +60,7 @@
     if (!card) {
       try { card = await api.get(`/members/${memberId}/card`); } catch (err) { if (err.status !== 404) throw err; }
     }
-    let coupons = couponsOf(scan, member);
-    if (!coupons) {
-      try { coupons = await api.get(`/members/${memberId}/coupons`); } catch (err) { coupons = null; }
-    }
+    const coupons = scan ? scan.active_coupons : await api.get(`/members/${memberId}/coupons`);
     current = { member, card, coupons };
     $("self-link-url").hidden = true;
     renderMember();
@@ -97,13 +76,12 @@
       try {
         if (kind === "card") {
           const scan = await api.get(`/cards/${encodeURIComponent(digits(query))}`);
-          const memberId = (scan.card && scan.card.member_id) ?? (scan.member && scan.member.id);
-          await loadMember(memberId, scan);
+          await loadMember(scan.member.id, scan);
           box.replaceChildren();
           return;
         }
         const param = kind === "phone" ? "phone" : "q";
-        const found = listOf(await api.get(`/members?${param}=${encodeURIComponent(query)}`));
+        const found = await api.get(`/members?${param}=${encodeURIComponent(query)}`);
         if (!found.length) { show(box, "info", t("find.none")); return; }
         if (found.length === 1) { box.replaceChildren(); await loadMember(found[0].id); return; }
         const choices = el("ul", { class: "plain" }, found.map((m) => el("li", {},
@@ -138,7 +116,7 @@
         $("purchase-amount").focus();
       } catch (err) {
         showError(box, err, { 409: t("register.exists") });
-        const existing = err.detail && (err.detail.member_id ?? (err.detail.member && err.detail.member.id));
+        const existing = err.detail && err.detail.member_id;
         if (err.status === 409 && existing != null) {
           box.append(el("button", { type: "button", onclick: () => loadMember(existing).catch((e) => showError(box, e)) }, t("register.open_existing")));
         }

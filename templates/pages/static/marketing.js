@@ -4,7 +4,6 @@
 (() => {
   const { t, LANG, api, el, show, showError, busy, formatDate, formatTime, formatMoney, formatPercent, stateName } = App;
   const $ = (id) => document.getElementById(id);
-  const SESSION_KEY = "loyalty.campaigns";
   // ---- holiday calendar
   let holidays = [];
 
@@ -69,24 +68,15 @@
     await busy(event.submitter, async () => {
       try {
         const { data } = await api.post("/campaigns", payload);
-        remember(data.id);
         const when = data.scheduled_for
-          ? `${t("camp.scheduled_for")}: ${formatTime(data.scheduled_for)} (${data.timezone || App.TZ})` : "";
-        show(box, "ok", `${t("camp.created")} ${data.name || payload.name}. ${when}`);
+          ? `${t("camp.scheduled_for")}: ${formatTime(data.scheduled_for)} (${data.timezone})` : "";
+        show(box, "ok", `${t("camp.created")} ${data.name}. ${when}`);
         await loadCampaigns();
       } catch (err) { showError(box, err); }
     });
   });
 
   // ---- the campaign list, preview, results
-  function remembered() {
-    try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "[]"); } catch (err) { return []; }
-  }
-  function remember(id) {
-    const ids = remembered();
-    if (id != null && !ids.includes(id)) sessionStorage.setItem(SESSION_KEY, JSON.stringify([...ids, id]));
-  }
-
   const facts = (pairs) => el("dl", { class: "facts" }, pairs.filter(([, v]) => v != null && v !== "")
     .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v instanceof Node ? v : String(v))]));
   const table = (head, rows) => el("div", { class: "scroll" }, el("table", {},
@@ -155,17 +145,9 @@
     const list = $("camp-list");
     let campaigns;
     try {
-      const data = await api.get("/campaigns");
-      campaigns = Array.isArray(data) ? data : data.items || data.campaigns || [];
+      campaigns = await api.get("/campaigns");
       box.replaceChildren();
-    } catch (err) {
-      if (![404, 405].includes(err.status)) { showError(box, err); return; }
-      show(box, "info", t("camp.list_unavailable"));
-      campaigns = [];
-      for (const id of remembered()) {
-        try { campaigns.push(await api.get(`/campaigns/${id}`)); } catch (inner) { /* gone: skip */ }
-      }
-    }
+    } catch (err) { showError(box, err); return; }
     list.replaceChildren(...campaigns.map(campaignItem));
     if (!campaigns.length) list.append(el("li", { text: t("camp.none") }));
   }
