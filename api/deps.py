@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.security import read_token
-from loyalty.db import MAX_ID
+from loyalty.db import MAX_ID, READ_ONLY
 from loyalty.settings import Settings
 from loyalty.users import Role, User
 
@@ -25,8 +25,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """The request's session; a GET reads without queueing for SQLite's write lock (see loyalty.db)."""
+    engine = request.app.state.engine
+    if request.method in READING_METHODS:
+        engine = engine.execution_options(**{READ_ONLY: True})
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 
