@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from loyalty.core.db import MAX_ID
+from loyalty.core.db import MAX_ID, READ_ONLY
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import read_access_token
 from loyalty.models.users import Role, User
@@ -25,8 +25,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """The request's session; a GET reads without queueing for SQLite's write lock (see loyalty.core.db)."""
+    engine = request.app.state.engine
+    if request.method in READING_METHODS:
+        engine = engine.execution_options(**{READ_ONLY: True})
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -20,6 +20,7 @@ from api.routes import (
     unsubscribe,
     webhooks,
 )
+from api.write_gate import SQLiteWriteGate
 from loyalty.core.db import get_engine
 from loyalty.core.errors import DomainError
 from loyalty.core.settings import Settings, get_settings
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
+    if settings.is_sqlite:
+        app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool
     return app
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -46,21 +46,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for the write lock before "database is locked"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # let SQLAlchemy emit BEGIN itself, so SAVEPOINTs work (pysqlite's own handling breaks them)
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+READ_ONLY = "loyalty_read_only"  # execution option: this engine's transactions only read
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers open with BEGIN IMMEDIATE: they queue on the busy timeout for the one write lock.
+
+    A deferred BEGIN that reads first and writes later fails at once with "database is locked" when
+    another connection wrote meanwhile (WAL cannot upgrade a stale snapshot; the busy timeout never
+    applies). A read-only transaction (``READ_ONLY``) stays deferred: in WAL it reads a snapshot and never
+    waits for a writer.
+    """
+    deferred = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

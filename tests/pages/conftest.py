@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import Session
 
 from api.main import create_app
-from loyalty.core.db import make_engine
+from loyalty.core.db import READ_ONLY, make_engine
 from loyalty.core.i18n import gettext
 from loyalty.core.migrate import upgrade
 from loyalty.core.settings import Settings
@@ -82,9 +82,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture
 def live_db(live_server: LiveServer) -> Iterator[Session]:
-    """A session on the live server's database; what a test builds there must be committed to be seen."""
+    """A session on the live server's database; what a test builds there must be committed to be seen.
+
+    Its transactions open deferred (loyalty.core.db.READ_ONLY): it mostly reads while the server writes, and
+    an open read must not hold SQLite's write lock (it writes only while the server is idle)."""
     engine = make_engine(live_server.settings.database_url)
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
     engine.dispose()
 
