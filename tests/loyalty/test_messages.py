@@ -249,42 +249,13 @@ def test_provider_status_moves_forward_only(session: Session) -> None:
     message.state, message.provider_id = MessageState.sent, "SM50"
     session.add(message)
     session.flush()
-    assert (
-        apply_provider_status(
-            session,
-            provider_id="SM50",
-            state=status_report("delivered", None)[0],
-            provider_status="delivered",
-        )
-        is True
-    )
-    assert (
-        apply_provider_status(
-            session,
-            provider_id="SM50",
-            state=status_report("delivered", None)[0],
-            provider_status="delivered",
-        )
-        is False
-    )  # a repeat
-    assert (
-        apply_provider_status(
-            session, provider_id="SM50", state=status_report("sent", None)[0], provider_status="sent"
-        )
-        is False
-    )  # late and older
+    assert _report(session, "SM50", "delivered") is True
+    assert _report(session, "SM50", "delivered") is False  # a repeat
+    assert _report(session, "SM50", "sent") is False  # late and older
     session.refresh(message)
     assert message.state == MessageState.delivered and message.delivered_at is not None
     assert [e.state for e in message_history(session, message_id)].count("delivered") == 1
-    assert (
-        apply_provider_status(
-            session,
-            provider_id="SM-unknown",
-            state=status_report("delivered", None)[0],
-            provider_status="delivered",
-        )
-        is False
-    )
+    assert _report(session, "SM-unknown", "delivered") is False
 
 
 def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -> None:
@@ -295,16 +266,7 @@ def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -
     message.state = MessageState.sending  # claimed; the provider accepted; the worker died before recording
     session.add(message)
     session.flush()
-    assert (
-        apply_provider_status(
-            session,
-            provider_id="SM51",
-            state=status_report("sent", None)[0],
-            provider_status="sent",
-            message_id=message_id,
-        )
-        is True
-    )
+    assert _report(session, "SM51", "sent", message_id=message_id) is True
     session.refresh(message)
     assert message.state == MessageState.sent and message.provider_id == "SM51"
 
