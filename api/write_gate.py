@@ -1,6 +1,6 @@
 """On SQLite, one writing request at a time per API process (an ASGI middleware).
 
-SQLite has one write lock; writers take it with BEGIN IMMEDIATE (loyalty.db) and queue on the busy
+SQLite has one write lock; writers take it with BEGIN IMMEDIATE (loyalty.core.db) and queue on the busy
 timeout. Inside one process that queue must not sit in the thread pool: the request holding the lock
 started its transaction in one thread-pool call (the signed-in user is read by a dependency) and needs a
 second one for the route, while every other thread is blocked waiting for that same lock -- a deadlock

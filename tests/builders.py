@@ -69,7 +69,7 @@ def make_member(
     locale: str = "tr",
     **fields: object,
 ) -> Member:
-    """A member row with consent flags set directly (the consent ledger tests go through loyalty.consent)."""
+    """A member row with consent flags set directly (ledger tests go through loyalty.members.consent)."""
     n = next(_seq)
     member = Member(
         full_name=full_name,

@@ -81,7 +81,7 @@ def _fresh_connections(**_kwargs: Any) -> None:
 
 
 def install_publisher(celery_app: Celery | None = None) -> None:
-    """Let loyalty.jobs hand its after-commit jobs to this broker."""
+    """Let loyalty.core.jobs hand its after-commit jobs to this broker."""
 
     target = celery_app or app
     set_publisher(lambda name, args: target.send_task(name, args=list(args)))

@@ -63,7 +63,7 @@ class Outgoing:
 
 
 class ChannelAdapter(Protocol):
-    """``send`` returns the provider's id or raises loyalty.messages.TransientSendError/PermanentSendError.
+    """``send`` returns the provider's id or raises TransientSendError or PermanentSendError.
 
     ``find_accepted`` answers "did the provider already accept this message?" (after a worker died or a
     timeout): the provider id, or None when it did not; adapters that cannot know return None and set

@@ -57,7 +57,7 @@ class Campaign(SQLModel, table=True):
     send_on: date | None = None  # date trigger: the local date
     occasion_kinds: list[str] | None = Field(default=None, sa_type=sa.JSON)
     for_whom: list[str] | None = Field(default=None, sa_type=sa.JSON)
-    # audience filters (loyalty.audience.AudienceFilter as JSON)
+    # audience filters (loyalty.campaigns.audience.AudienceFilter as JSON)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     # offer
     offer_kind: OfferKind = Field(sa_type=sa.String(8))

@@ -28,9 +28,9 @@ class MemberBase(SQLModel):
 class Member(MemberBase, table=True):
     __tablename__ = "members"
     id: int | None = Field(default=None, primary_key=True)
-    name_search: str = Field(max_length=200, index=True)  # loyalty.text.fold(full_name)
+    name_search: str = Field(max_length=200, index=True)  # loyalty.core.text.fold(full_name)
     phone_valid: bool = True  # false once the SMS provider reports the number unusable
-    # current consent, derived from the ledger (loyalty.consent) and written only by it
+    # current consent, derived from the ledger (loyalty.members.consent) and written only by it
     sms_opt_in: bool = False
     email_opt_in: bool = False
     # pause of all promotions ("no reason asked"); paused_until None with paused=True means open-ended
