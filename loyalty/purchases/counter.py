@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from loyalty.cards.issuing import find_card
 from loyalty.cards.numbers import parse_card_number
+from loyalty.cards.review import live_card
 from loyalty.cards.schemas import CardPublic, MemberSummary, card_public
 from loyalty.core.errors import Invalid, NotFound
 from loyalty.core.text import search_key
@@ -29,7 +29,7 @@ class CardScan(SQLModel):
 
 def scan_card(session: Session, number: str) -> CardScan:
     """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
-    card = find_card(session, number)
+    card = live_card(session, number)  # a replaced card: 410 naming the new number
     member = session.get(Member, card.member_id)
     if member is None or member.id is None:  # pragma: no cover - cascade deletes cards with the member
         raise NotFound(f"member {card.member_id} not found")

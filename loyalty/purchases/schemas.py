@@ -12,7 +12,9 @@ from loyalty.cards.schemas import CardPublic, card_public
 from loyalty.core.db import RowId
 from loyalty.coupons.schemas import RedemptionPublic
 from loyalty.coupons.views import redemption_public
+from loyalty.members.schemas import MemberPublic
 from loyalty.models.purchases import Feedback, Purchase
+from loyalty.purchases.card_rule import CardProgress
 from loyalty.purchases.feedback import is_detractor
 from loyalty.purchases.recording import PurchaseOutcome
 
@@ -94,3 +96,29 @@ def feedback_public(feedback: Feedback) -> FeedbackPublic:
         detractor=is_detractor(feedback.score),
         created_at=feedback.created_at,
     )
+
+
+class MemberDetail(MemberPublic):
+    """One member as the counter sees them: the member, and the visits toward the card."""
+
+    card_progress: CardProgress
+
+
+class PurchaseLine(PurchasePublic):
+    """A purchase in the member's history, with the coupon redeemed with it (if any)."""
+
+    coupon_code: str | None = None
+    discount: Decimal | None = None
+
+
+class MessageLine(SQLModel):
+    """A message in the member's history (what, on which channel, how far it got)."""
+
+    id: int
+    channel: str
+    purpose: str
+    category: str
+    state: str
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
