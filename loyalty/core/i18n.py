@@ -348,7 +348,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "purchase.coupon": ("Kupon", "Coupon"),
     "purchase.no_coupon": ("Kupon yok", "No coupon"),
     "purchase.other_code": ("Başka kod", "Another code"),
-    "purchase.coupon_code": ("Kupon kodu", "Coupon code"),
+    "purchase.coupon_code": ("Başka kupon kodu", "Another coupon code"),
     "purchase.confirm_large": (
         "{amount} tutarında bir alışveriş girdiniz. Doğru mu?",
         "You entered a purchase of {amount}. Is that right?",

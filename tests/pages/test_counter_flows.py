@@ -36,7 +36,9 @@ def _regular(db: Session, name: str, phone: str) -> tuple[int, str]:
 
 def _held(db: Session, name: str, phone: str) -> str:
     member = make_member(db, name, phone)
-    card = Card(member_id=member.id or 0, number=new_card_number(), holder_name=name, status=CardStatus.pending_review)
+    card = Card(
+        member_id=member.id or 0, number=new_card_number(), holder_name=name, status=CardStatus.pending_review
+    )
     db.add(card)
     db.add(Feedback(member_id=member.id or 0, score=2, comment="Kasada çok bekledim"))
     db.commit()
@@ -49,7 +51,9 @@ def _no_serious_violations(page: Page) -> None:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_find_purchase_with_coupon_undo_feedback_and_cards(page: Page, live_db: Session, viewport: str) -> None:
+def test_find_purchase_with_coupon_undo_feedback_and_cards(
+    page: Page, live_db: Session, viewport: str
+) -> None:
     suffix = "1" if viewport == "desktop" else "2"
     name = "Çiğdem Öztürk" if viewport == "desktop" else "Gülşen Işıkçı"
     typed = "cigdem ozturk" if viewport == "desktop" else "GULSEN ISIKCI"

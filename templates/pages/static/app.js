@@ -246,6 +246,18 @@ const App = (() => {
     if (!ids.includes(id)) input.setAttribute("aria-describedby", [...ids, id].join(" "));
   }
 
+  // typing in a field marked invalid takes its message away: it no longer describes what is there
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!(input instanceof Element) || input.getAttribute("aria-invalid") !== "true") return;
+    const id = (input.id || input.name) + "-error";
+    const note = document.getElementById(id);
+    if (note) note.remove();
+    input.removeAttribute("aria-invalid");
+    const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" ")); else input.removeAttribute("aria-describedby");
+  });
+
   /** The fields an API error names ({loc:[..., field]} items or {field}); null when it names none. */
   function errorFields(err) {
     const detail = err && err.detail;

@@ -130,7 +130,11 @@
     for (const id of ["purchase-result", "feedback-result", "member-result"]) $(id).replaceChildren();
     renderMember();
     loadHistory().catch((err) => showError($("member-result"), err));
-    if (focus) $("purchase-amount").focus();
+    if (focus) {
+      // the member's name stays in view (on a phone too), the amount is ready to type
+      $("member-panel").scrollIntoView({ block: "start" });
+      $("purchase-amount").focus({ preventScroll: true });
+    }
   }
 
   async function refreshMember() {
@@ -425,13 +429,13 @@
           el("p", {}, el("strong", { text: h.member.full_name }), " · ", el("span", { text: h.card.number_display })),
           el("p", { class: "detail", text: note }),
           el("div", { class: "row" },
-            el("button", { type: "button", class: "small secondary", onclick: () => loadMember(h.member.id).catch((e) => showError(box, e)) }, `${t("find.open")}: ${h.member.full_name}`),
+            el("button", { type: "button", class: "small secondary", "aria-label": `${t("find.open")}: ${h.member.full_name}`, onclick: () => loadMember(h.member.id).catch((e) => showError(box, e)) }, t("find.open")),
             el("button", { type: "button", class: "small", onclick: async (e) => {
               await busy(e.target, async () => { try { await approve(h.card.number, box); loadHeld(); if (current && current.member.id === h.member.id) refreshMember(); } catch (err) { showError(box, err); } });
-            } }, `${t("card.approve")}: ${h.member.full_name}`),
+            }, "aria-label": `${t("card.approve")}: ${h.member.full_name}` }, t("card.approve")),
             el("button", { type: "button", class: "small danger", onclick: async () => {
               try { if (await reject(h.card.number, box)) { loadHeld(); if (current && current.member.id === h.member.id) refreshMember(); } } catch (err) { showError(box, err); }
-            } }, `${t("card.reject")}: ${h.member.full_name}`)),
+            }, "aria-label": `${t("card.reject")}: ${h.member.full_name}` }, t("card.reject"))),
           box);
       }) : [el("li", { text: t("held.none") })]));
     } catch (err) { showError($("held-result"), err); }
