@@ -180,3 +180,66 @@ def test_find_purchase_with_coupon_undo_feedback_and_cards(
     expect(page.locator("#held-list")).not_to_contain_text(f"Kemal Sunal {suffix}")
     live_db.rollback()  # a fresh snapshot of what the server committed
     assert live_db.exec(select(Card.status).where(Card.number == held_number)).one() == "rejected"
+
+
+def _contrast(page: Page) -> float:
+    """Contrast of the focused element's outline against the page behind it (WCAG relative luminance)."""
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+          const lum = ([r, g, b]) => {
+            const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+          };
+          const style = getComputedStyle(el);
+          if (style.outlineStyle === "none" || parseFloat(style.outlineWidth) < 2) return 0;
+          let node = el.parentElement, bg = "rgb(255, 255, 255)";
+          while (node) {
+            const b = getComputedStyle(node).backgroundColor;
+            if (b && !b.startsWith("rgba(0, 0, 0, 0)") && b !== "transparent") { bg = b; break; }
+            node = node.parentElement;
+          }
+          const [a, b] = [lum(rgb(style.outlineColor)), lum(rgb(bg))];
+          return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }"""
+    )
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_keyboard_only_find_then_purchase_with_coupon(page: Page, live_db: Session, viewport: str) -> None:
+    """No mouse: the search has the focus, Enter finds, the amount is next, the coupon is chosen with the
+    arrow keys, Enter records. Every focused control shows a ring of 3:1 or more against its background."""
+    suffix = "3" if viewport == "desktop" else "4"
+    member_id, code = _regular(live_db, f"Klavye Kullanıcısı {suffix}", f"+90532666000{suffix}")
+    page.set_viewport_size(VIEWPORTS[viewport])
+    sign_in(page, "staff", next_path="/counter")
+    expect(page.locator("#find-query")).to_be_focused()
+    page.keyboard.type(f"0532 666 00 0{suffix}")
+    assert _contrast(page) >= 3
+    page.keyboard.press("Enter")
+    expect(page.locator("#member-name")).to_have_text(f"Klavye Kullanıcısı {suffix}")
+    expect(page.locator("#purchase-amount")).to_be_focused()
+    page.keyboard.type("250,00")
+    assert _contrast(page) >= 3
+    page.keyboard.press("Tab")
+    expect(page.locator("#purchase-receipt")).to_be_focused()
+    page.keyboard.type(f"KB-{suffix}")
+    page.keyboard.press("Tab")  # into the coupon choices: "no coupon" is checked and focused
+    expect(page.locator('#coupon-choices input[value=""]')).to_be_focused()
+    assert _contrast(page) >= 3
+    page.keyboard.press("ArrowDown")  # the member's coupon
+    expect(page.locator(f'#coupon-choices input[value="{code}"]')).to_be_checked()
+    shot(page, viewport, "20-keyboard-coupon-chosen")
+    page.keyboard.press("Tab")  # the other-code field
+    page.keyboard.press("Tab")  # the submit button
+    expect(page.locator("#purchase-submit")).to_be_focused()
+    assert _contrast(page) >= 3
+    shot(page, viewport, "21-keyboard-submit-focused")
+    page.keyboard.press("Enter")
+    result = page.locator("#purchase-result")
+    expect(result).to_contain_text(code)
+    expect(result).to_contain_text("25,00")  # 10 % of 250,00
+    shot(page, viewport, "22-keyboard-done")
+    live_db.rollback()
+    assert live_db.exec(select(Coupon.status).where(Coupon.member_id == member_id)).one() == "redeemed"
