@@ -7,10 +7,15 @@ Staff get a member's link from ``GET /api/v1/members/{id}/self-link``.
 
 from __future__ import annotations
 
-from fastapi import status
+from typing import Any
+
+from fastapi import Response, status
 
 from api.deps import IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
+from loyalty.cards import issuing
+from loyalty.cards.pdf import card_view, render_card_pdf
+from loyalty.cards.printing import printable_card
 from loyalty.core.db import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.tokens import member_page_url, read_member_page_token
@@ -26,6 +31,9 @@ from loyalty.purchases.overview import SelfPage
 from loyalty.purchases.overview import member_page as _member_page
 
 router = api_router(tags=["self-service"])
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "PDF"}
+}
 ACTOR = "member"
 SOURCE = "self_service"
 
@@ -97,6 +105,20 @@ def change_consent(token: str, data: ConsentRequest, session: SessionDep, settin
     page = member_page(session, member, settings)
     session.commit()
     return page
+
+
+@router.get("/self/{token}/card.pdf", response_class=Response, responses=PDF_RESPONSE)
+def card_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The member's own active card as a PDF (404 until earned; a held card is not printed)."""
+    member = _member(session, settings, token)
+    assert member.id is not None
+    card = printable_card(session, issuing.member_card(session, member.id).number)
+    pdf = render_card_pdf(card_view(card, settings.shop_name))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="card-{card.number}.pdf"'},
+    )
 
 
 @router.get("/members/{member_id}/self-link", response_model=MemberLink)

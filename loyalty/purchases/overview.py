@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from loyalty.cards.issuing import current_card
+from loyalty.cards.pdf import qr_data_uri
 from loyalty.cards.schemas import CardPublic, card_public
 from loyalty.core.zones import local_date
 from loyalty.coupons.codes import format_code
@@ -20,6 +21,7 @@ from loyalty.coupons.lookup import active_coupons
 from loyalty.coupons.schemas import CouponSummary
 from loyalty.coupons.views import coupon_summary
 from loyalty.members.schemas import ConsentChoice, member_public
+from loyalty.models.cards import CardStatus
 from loyalty.models.coupons import Coupon, CouponRedemption, RedemptionAction
 from loyalty.models.members import Member
 from loyalty.models.messages import Message
@@ -110,6 +112,7 @@ class SelfPage(BaseModel):
     member: SelfMember
     occasions: list[OccasionPublic]
     card: CardPublic | None
+    card_qr: str | None  # the card number's QR code (an SVG data URI), for an active card
     coupons: list[CouponSummary]
     card_progress: CardProgress
 
@@ -138,6 +141,7 @@ def member_page(session: Session, member: Member, rule: CardRule, now: datetime)
         ),
         occasions=[occasion_public(session, o) for o in found],
         card=card_public(card) if card is not None else None,
+        card_qr=qr_data_uri(card.number) if card is not None and card.status == CardStatus.active else None,
         coupons=[coupon_summary(c) for c in active_coupons(session, member.id, now)],
         card_progress=card_progress(session, member, rule, now),
     )

@@ -189,7 +189,10 @@ def _contrast(page: Page) -> float:
           const el = document.activeElement;
           const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
           const lum = ([r, g, b]) => {
-            const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            const c = [r, g, b].map((v) => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            });
             return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
           };
           const style = getComputedStyle(el);
