@@ -437,6 +437,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{email} adresine bir onay bağlantısı gönderdik. Bağlantıya tıklayınca adres kaydedilir.",
         "We sent a confirmation link to {email}. The address is saved when you open it.",
     ),
+    "message.queued": ("sırada", "queued"),
+    "message.sending": ("gönderiliyor", "sending"),
+    "message.sent": ("gönderildi", "sent"),
+    "message.delivered": ("ulaştı", "delivered"),
+    "message.failed": ("gönderilemedi", "failed"),
+    "message.cancelled": ("iptal edildi", "cancelled"),
     "self.pause.through": ("{day} tarihine kadar (o gün dahil)", "until {day} (including that day)"),
 }
 

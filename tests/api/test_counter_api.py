@@ -16,8 +16,11 @@ from api.main import create_app
 from loyalty.cards.numbers import format_card_number, new_card_number
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
+from loyalty.core.tokens import member_page_token
+from loyalty.coupons.codes import format_code
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.coupons import Coupon, CouponRedemption
+from loyalty.models.members import Member
 from loyalty.models.purchases import Feedback, Purchase
 from tests.builders import make_coupon, make_member, make_purchase, make_user
 
@@ -212,3 +215,27 @@ def test_a_lost_card_is_replaced_and_the_old_number_answers_410_naming_the_new(
     refused = client.post(f"/api/v1/cards/{held.number}/replace", json={"reason": "x"}, headers=staff)
     assert refused.status_code == 409
     assert len(session.exec(select(Card).where(Card.member_id == old.member_id)).all()) == 2
+
+
+# ---------------------------------------------------------------- the member's own page
+
+
+def test_the_members_page_carries_card_coupons_progress_and_the_pdf(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    card = _card(session, name="Nur Kartal")
+    member_id = card.member_id
+    coupon = make_coupon(session, session.get(Member, member_id))  # type: ignore[arg-type]
+    token = member_page_token(settings.secret_key, member_id)
+    page = client.get(f"/api/v1/self/{token}").json()
+    assert page["card"]["number"] == card.number and page["card_qr"].startswith("data:image/svg+xml")
+    assert [c["code"] for c in page["coupons"]] == [format_code(coupon.code)]
+    assert page["card_progress"] == {"visits": 0, "needed": 3, "window_days": 180}
+    pdf = client.get(f"/api/v1/self/{token}/card.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+    newcomer = make_member(session)
+    other = member_page_token(settings.secret_key, newcomer.id or 0)
+    assert client.get(f"/api/v1/self/{other}").json()["card"] is None
+    assert client.get(f"/api/v1/self/{other}/card.pdf").status_code == 404
+    assert client.get(f"/api/v1/self/{token[:-2]}xx/card.pdf").status_code == 404

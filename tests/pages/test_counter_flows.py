@@ -134,6 +134,8 @@ def test_find_purchase_with_coupon_undo_feedback_and_cards(
     # the history: purchases (with the coupon), consent
     panel.locator("#member-history summary").click()
     expect(panel.locator("#history-purchases")).to_contain_text("45,50")
+    expect(panel.locator("#history-messages")).to_contain_text(tr("purpose.card_welcome"))
+    expect(panel.locator("#history-messages")).to_contain_text(tr("message.queued"))
     shot(page, viewport, "08-history", full_page=viewport == "phone")
 
     # feedback in the member's language
@@ -157,7 +159,10 @@ def test_find_purchase_with_coupon_undo_feedback_and_cards(
     page.locator("#find-query").fill(format_card_number(old_number))
     page.locator("#find-submit").click()
     expect(page.locator("#find-result")).to_contain_text(format_card_number(new_number))
+    expect(page.locator("#find-submit")).to_be_enabled()  # the member is loaded
     expect(panel.locator("#member-name")).to_have_text(name)
+    expect(panel.locator("#member-card")).to_contain_text(format_card_number(new_number))
+    expect(page.locator("#card-result")).to_be_empty()
     shot(page, viewport, "11-old-card-scanned")
 
     # a held card: listed with its feedback; its panel offers no PDF; reject asks for a reason

@@ -33,7 +33,12 @@ def _no_serious_violations(page: Page) -> None:
 def test_the_members_own_page(page: Page, live_server: LiveServer, live_db: Session, viewport: str) -> None:
     suffix = "5" if viewport == "desktop" else "6"
     member = make_member(live_db, "Ayşe Kartlı", f"+90532777000{suffix}", sms=True)
-    card = Card(member_id=member.id or 0, number=new_card_number(), holder_name="Ayşe Kartlı", status=CardStatus.active)
+    card = Card(
+        member_id=member.id or 0,
+        number=new_card_number(),
+        holder_name="Ayşe Kartlı",
+        status=CardStatus.active,
+    )
     live_db.add(card)
     start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     coupon = make_coupon(live_db, member, value="15", valid_from=start, expires_at=start + timedelta(days=30))
@@ -45,7 +50,9 @@ def test_the_members_own_page(page: Page, live_server: LiveServer, live_db: Sess
 
     # a newcomer sees the visits toward a card
     page.goto(f"/m/{member_page_token(secret, newcomer.id or 0)}")
-    expect(page.locator("#self-progress")).to_contain_text(tr("self.progress.text", visits=1, needed=3, days=180))
+    expect(page.locator("#self-progress")).to_contain_text(
+        tr("self.progress.text", visits=1, needed=3, days=180)
+    )
     expect(page.locator("#self-card")).to_have_text(tr("self.card.none"))
     shot(page, viewport, "30-member-newcomer")
 

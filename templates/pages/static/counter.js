@@ -110,7 +110,7 @@
     mbody.replaceChildren(...(messages.length ? messages.map((m) => el("tr", {},
       el("td", { text: formatTime(m.sent_at || m.created_at) }),
       el("td", { text: App.t("purpose." + m.purpose) === "purpose." + m.purpose ? m.purpose : t("purpose." + m.purpose) }),
-      el("td", { text: m.channel === "sms" ? "SMS" : t("member.email") }), el("td", { text: App.stateName(m.state) })))
+      el("td", { text: m.channel === "sms" ? "SMS" : t("member.email") }), el("td", { text: t("message." + m.state) === "message." + m.state ? m.state : t("message." + m.state) })))
       : [el("tr", {}, el("td", { colspan: "4", text: t("member.no_messages") }))]));
     const list = $("history-consent");
     list.replaceChildren(...(consent.length ? consent.slice().reverse().map((e) => el("li", {
