@@ -89,7 +89,10 @@ def index(request: Request) -> HTMLResponse:
 
 @router.get("/counter", response_class=HTMLResponse)
 def counter(request: Request) -> HTMLResponse:
-    return render(request, "counter")
+    # the feedback question is asked in the member's language, whatever the page's
+    questions = {code: gettext("feedback.question", code) for code in SUPPORTED}
+    settings: Settings = request.app.state.settings
+    return render(request, "counter", feedback_questions=questions, large_amount=str(settings.large_amount))
 
 
 @router.get("/marketing", response_class=HTMLResponse)

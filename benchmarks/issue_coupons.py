@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._database import fresh_database
 from loyalty.core.db import make_engine
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.coupons.codes import new_code
 from loyalty.coupons.issuing import issue_coupons
 from loyalty.coupons.offers import Offer
@@ -38,7 +38,7 @@ from loyalty.models.members import Member
 
 
 def seed_members(session: Session, n: int) -> list[int]:
-    template = Member(full_name="Ayşe Yılmaz", name_search=fold("Ayşe Yılmaz"), phone="+905320000000")
+    template = Member(full_name="Ayşe Yılmaz", name_search=search_key("Ayşe Yılmaz"), phone="+905320000000")
     table: sa.Table = Member.__table__  # type: ignore[attr-defined]
     base = {c.name: getattr(template, c.name) for c in table.columns if c.name != "id"}
     rows = [{**base, "phone": f"+90532{i:07d}"} for i in range(n)]

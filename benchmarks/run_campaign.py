@@ -29,7 +29,7 @@ from loyalty.campaigns.lifecycle import create_campaign
 from loyalty.campaigns.running import run_campaign
 from loyalty.campaigns.schemas import CampaignCreate
 from loyalty.core.db import make_engine, utcnow
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.members import Member
 
@@ -42,7 +42,7 @@ def seed_members(session: Session, n: int) -> None:
     rows = [
         {
             "full_name": f"Üye {i}",
-            "name_search": fold(f"Üye {i}"),
+            "name_search": search_key(f"Üye {i}"),
             "phone": f"+90532{i:07d}",
             "email": f"uye{i}@example.com" if i % 3 == 0 else None,
             "locale": "en" if i % 5 == 0 else "tr",

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from loyalty.core.db import make_engine, unit_of_work
 from loyalty.core.migrate import upgrade
 from loyalty.core.settings import Settings
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
@@ -86,7 +86,7 @@ def main() -> None:
                     [
                         {
                             "full_name": f"Bench {i}",
-                            "name_search": fold(f"Bench {i}"),
+                            "name_search": search_key(f"Bench {i}"),
                             "phone": f"+90599{i:07d}",
                             "email": f"b{i}@example.com",
                             "locale": "tr",

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from loyalty.accounts.users import _hasher
 from loyalty.core.db import utcnow
 from loyalty.core.settings import Settings
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.coupons.issuing import issue_coupons
 from loyalty.coupons.offers import Offer
 from loyalty.models.campaigns import Campaign, CampaignRun
@@ -73,7 +73,7 @@ def make_member(
     n = next(_seq)
     member = Member(
         full_name=full_name,
-        name_search=fold(full_name),
+        name_search=search_key(full_name),
         phone=phone or f"+90532{n:07d}",
         email=email,
         sms_opt_in=sms,

@@ -69,7 +69,7 @@ def test_demo_seeds_once_and_is_idempotent(cli_env: dict[str, str]) -> None:
 
     first = counts()
     stores, users, members, _consent, purchases, cards = first
-    needed = get_settings().card_purchases_needed
+    needed = get_settings().card_visits_needed
     assert (stores, users, members) == (1, 3, len(DEMO_MEMBERS))
     assert purchases == sum(m.purchases for m in DEMO_MEMBERS)
     assert cards == sum(1 for m in DEMO_MEMBERS if m.purchases >= needed) >= 2

@@ -131,7 +131,7 @@ def test_numbers_print_exactly_those_cards(cli_env: dict[str, str], tmp_path: Pa
     assert wrong in result.output and "check digit is wrong" in flat(result.output)
 
     result = run("cards", "print", "--out", str(missing), "--number", pending)
-    assert result.exit_code == 2 and "pending_review" in flat(result.output)
+    assert result.exit_code == 2 and "awaiting staff approval" in flat(result.output)
 
     unknown = "1" * 15
 

@@ -5,16 +5,25 @@ A number is accepted with or without spaces/hyphens; a mistyped one gets 422 "ch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Query, Response, status
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
-from loyalty.cards import issuing
+from loyalty.cards import issuing, review
 from loyalty.cards.pdf import card_view, render_card_pdf, render_sheet_pdf
 from loyalty.cards.printing import printable_card, printable_cards
-from loyalty.cards.schemas import CardPublic, SheetRequest, card_public
+from loyalty.cards.schemas import (
+    CardPublic,
+    HeldCardPublic,
+    ReasonRequest,
+    SheetRequest,
+    card_public,
+    held_card_public,
+)
+from loyalty.core.errors import Invalid
+from loyalty.models.cards import CardStatus
 from loyalty.purchases import counter
 from loyalty.purchases.counter import CardScan
 
@@ -39,6 +48,18 @@ def member_card(member_id: IdPath, session: SessionDep, _user: AnyUser) -> CardP
     return card_public(issuing.member_card(session, member_id))
 
 
+@router.get("/cards", response_model=list[HeldCardPublic])
+def list_cards(
+    session: SessionDep,
+    _user: StaffUser,
+    status_: Annotated[CardStatus, Query(alias="status")],
+) -> list[HeldCardPublic]:
+    """Cards by status; ``pending_review``: the held cards with the feedback behind them, oldest first."""
+    if status_ != CardStatus.pending_review:
+        raise Invalid("status", "only status=pending_review is listed / yalnızca onay bekleyenler listelenir")
+    return [held_card_public(c, m, f) for c, m, f in review.held_cards(session)]
+
+
 @router.get("/cards/{number}", response_model=CardScan)
 def scan_card(number: str, session: SessionDep, _user: AnyUser) -> CardScan:
     """Scan or type a card number: the card and its member."""
@@ -49,6 +70,24 @@ def scan_card(number: str, session: SessionDep, _user: AnyUser) -> CardScan:
 def approve_card(number: str, session: SessionDep, user: StaffUser) -> CardPublic:
     """Release a card held for review (the member's latest feedback was a detractor score)."""
     card = issuing.approve_card(session, number, actor_user_id=user.id)
+    result = card_public(card)
+    session.commit()
+    return result
+
+
+@router.post("/cards/{number}/reject", response_model=CardPublic)
+def reject_card(number: str, data: ReasonRequest, session: SessionDep, user: StaffUser) -> CardPublic:
+    """Do not release a held card (the reason is kept); the member may earn one again by later visits."""
+    card = review.reject_card(session, number, data.reason, actor_user_id=user.id)
+    result = card_public(card)
+    session.commit()
+    return result
+
+
+@router.post("/cards/{number}/replace", status_code=status.HTTP_201_CREATED, response_model=CardPublic)
+def replace_card(number: str, data: ReasonRequest, session: SessionDep, user: StaffUser) -> CardPublic:
+    """A lost or damaged card: a new number for the same member; the old one then answers 410 naming it."""
+    card = review.replace_card(session, number, data.reason, actor_user_id=user.id)
     result = card_public(card)
     session.commit()
     return result

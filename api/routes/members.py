@@ -8,6 +8,7 @@ from fastapi import Query, status
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
+from loyalty.core.db import utcnow
 from loyalty.members.consent import consent_history, record_consent
 from loyalty.members.registration import get_member, register_member, update_member
 from loyalty.members.schemas import (
@@ -20,7 +21,10 @@ from loyalty.members.schemas import (
     member_public,
 )
 from loyalty.models.users import User
+from loyalty.purchases.card_rule import CardRule
 from loyalty.purchases.counter import search_members
+from loyalty.purchases.overview import member_detail_public, recent_messages, recent_purchases
+from loyalty.purchases.schemas import MemberDetail, MessageLine, PurchaseLine
 
 router = api_router(tags=["members"])
 
@@ -42,7 +46,7 @@ def register(data: MemberCreate, session: SessionDep, settings: SettingsDep, use
         created_by_user_id=user.id,
         region=settings.country,
     )
-    view = member_public(member)
+    view = member_public(member, settings.country)
     session.commit()
     return view
 
@@ -58,12 +62,33 @@ def search(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[MemberPublic]:
     found = search_members(session, phone=phone, q=q, card=card, limit=limit, region=settings.country)
-    return [member_public(m) for m in found]
+    return [member_public(m, settings.country) for m in found]
 
 
-@router.get("/members/{member_id}", response_model=MemberPublic)
-def read(member_id: IdPath, session: SessionDep, _user: AnyUser) -> MemberPublic:
-    return member_public(get_member(session, member_id))
+@router.get("/members/{member_id}", response_model=MemberDetail)
+def read(member_id: IdPath, session: SessionDep, settings: SettingsDep, _user: AnyUser) -> MemberDetail:
+    """The member, with ``card_progress``: visits (distinct local days with a purchase) toward the card."""
+    member = get_member(session, member_id)
+    rule = CardRule.from_settings(settings)
+    return member_detail_public(session, member, rule, region=settings.country, now=utcnow())
+
+
+@router.get("/members/{member_id}/purchases", response_model=list[PurchaseLine])
+def purchases(
+    member_id: IdPath, session: SessionDep, _user: AnyUser, limit: Annotated[int, Query(ge=1, le=200)] = 10
+) -> list[PurchaseLine]:
+    """The member's latest purchases, newest first, each with the coupon redeemed with it."""
+    get_member(session, member_id)
+    return recent_purchases(session, member_id, limit)
+
+
+@router.get("/members/{member_id}/messages", response_model=list[MessageLine])
+def messages(
+    member_id: IdPath, session: SessionDep, _user: AnyUser, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> list[MessageLine]:
+    """The messages queued or sent to the member, newest first, with their state."""
+    get_member(session, member_id)
+    return recent_messages(session, member_id, limit)
 
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)

@@ -27,7 +27,9 @@ router = api_router(tags=["purchases"])
     response_model=PurchaseResult,
     responses={
         200: {"model": PurchaseResult, "description": "receipt already recorded: the original purchase"},
-        409: {"description": "the receipt is recorded for another member"},
+        404: {"description": "unknown member, or unknown coupon_code"},
+        409: {"description": "the receipt is recorded for another member, or the coupon is already redeemed"},
+        410: {"description": "the coupon expired or was cancelled"},
     },
 )
 def add_purchase(
@@ -38,7 +40,10 @@ def add_purchase(
     settings: SettingsDep,
     user: StaffUser,
 ) -> PurchaseResult:
-    """Record a purchase. The N-th purchase in the window issues the member's named card (``card_issued``)."""
+    """Record a purchase. The N-th visit in the window issues the member's named card (``card_issued``).
+
+    With ``coupon_code`` the member's coupon is redeemed against this purchase in the same transaction
+    (``redemption``: discount and amount due); a refused code records neither and names ``coupon_code``."""
     outcome = record_purchase(
         session,
         member_id,
@@ -48,8 +53,9 @@ def add_purchase(
         store_id=data.store_id,
         actor_user_id=user.id,
         rule=CardRule.from_settings(settings),
+        coupon_code=data.coupon_code,
     )
-    result = purchase_result(outcome)
+    result = purchase_result(session, outcome)
     session.commit()
     if not outcome.created:
         response.status_code = status.HTTP_200_OK

@@ -7,10 +7,16 @@ Staff get a member's link from ``GET /api/v1/members/{id}/self-link``.
 
 from __future__ import annotations
 
-from fastapi import status
+from typing import Any
+
+from fastapi import Response, status
 
 from api.deps import IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
+from loyalty.cards import issuing
+from loyalty.cards.pdf import card_view, render_card_pdf
+from loyalty.cards.printing import printable_card
+from loyalty.core.db import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.tokens import member_page_url, read_member_page_token
 from loyalty.members import pause
@@ -20,11 +26,20 @@ from loyalty.members.schemas import ConsentRequest, MemberLink, PauseRequest
 from loyalty.models.members import Member
 from loyalty.occasions import registry
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
-from loyalty.purchases.overview import SelfPage, member_page
+from loyalty.purchases.card_rule import CardRule
+from loyalty.purchases.overview import SelfPage
+from loyalty.purchases.overview import member_page as _member_page
 
 router = api_router(tags=["self-service"])
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "PDF"}
+}
 ACTOR = "member"
 SOURCE = "self_service"
+
+
+def member_page(session: SessionDep, member: Member, settings: SettingsDep) -> SelfPage:
+    return _member_page(session, member, CardRule.from_settings(settings), utcnow())
 
 
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> Member:
@@ -33,7 +48,7 @@ def _member(session: SessionDep, settings: SettingsDep, token: str) -> Member:
 
 @router.get("/self/{token}", response_model=SelfPage)
 def read_page(token: str, session: SessionDep, settings: SettingsDep) -> SelfPage:
-    return member_page(session, _member(session, settings, token))
+    return member_page(session, _member(session, settings, token), settings)
 
 
 @router.post("/self/{token}/occasions", status_code=status.HTTP_201_CREATED, response_model=OccasionPublic)
@@ -68,7 +83,7 @@ def pause_promotions(
     member = _member(session, settings, token)
     assert member.id is not None
     pause.pause_promotions(session, member.id, until=data.until if data else None, actor=ACTOR)
-    page = member_page(session, member)
+    page = member_page(session, member, settings)
     session.commit()
     return page
 
@@ -78,7 +93,7 @@ def resume_promotions(token: str, session: SessionDep, settings: SettingsDep) ->
     member = _member(session, settings, token)
     assert member.id is not None
     pause.resume_promotions(session, member.id, actor=ACTOR)
-    page = member_page(session, member)
+    page = member_page(session, member, settings)
     session.commit()
     return page
 
@@ -87,9 +102,23 @@ def resume_promotions(token: str, session: SessionDep, settings: SettingsDep) ->
 def change_consent(token: str, data: ConsentRequest, session: SessionDep, settings: SettingsDep) -> SelfPage:
     member = _member(session, settings, token)
     record_consent(session, member, data.channel, data.granted, source=SOURCE, actor=ACTOR)
-    page = member_page(session, member)
+    page = member_page(session, member, settings)
     session.commit()
     return page
+
+
+@router.get("/self/{token}/card.pdf", response_class=Response, responses=PDF_RESPONSE)
+def card_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The member's own active card as a PDF (404 until earned; a held card is not printed)."""
+    member = _member(session, settings, token)
+    assert member.id is not None
+    card = printable_card(session, issuing.member_card(session, member.id).number)
+    pdf = render_card_pdf(card_view(card, settings.shop_name))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="card-{card.number}.pdf"'},
+    )
 
 
 @router.get("/members/{member_id}/self-link", response_model=MemberLink)

@@ -69,6 +69,11 @@ def make_view(*, shop_name: str, holder_name: str, number: str) -> CardView:
     )
 
 
+def qr_data_uri(number: str) -> str:
+    """The card number's QR code as an SVG data URI, for an <img> on the member's page."""
+    return str(segno.make(number, error="m", micro=False).svg_data_uri(border=2, scale=4))
+
+
 def qr_svg(number: str) -> str:
     """The card number as a QR code, an inline SVG sized by CSS (no width/height of its own)."""
     if not number.isdigit():  # the SVG goes into the page unescaped: digits only, by construction

@@ -6,20 +6,28 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.cards.issuing import find_card
 from loyalty.cards.numbers import format_card_number
-from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.cards.review import live_card
+from loyalty.core.errors import Conflict, Gone, Invalid, NotFound
 from loyalty.core.zones import start_of_day
 from loyalty.models.cards import Card, CardStatus
 
 
 def printable_card(session: Session, number: str) -> Card:
-    """A card that may be printed: found and active (a card awaiting review or revoked is not printed)."""
-    card = find_card(session, number)
+    """A card that may be printed: found and active (a card awaiting review or rejected is not printed; a
+    replaced one is Gone, naming the new number)."""
+    card = live_card(session, number)
+    shown = format_card_number(card.number)
+    if card.status == CardStatus.pending_review:
+        raise Conflict(
+            f"card {shown} is awaiting staff approval; approve it before printing / "
+            "kart personel onayı bekliyor; basmadan önce onaylayın",
+            status=str(card.status),
+        )
     if card.status != CardStatus.active:
         raise Conflict(
-            f"card {format_card_number(card.number)} is {card.status}, only active cards are printed / "
-            "yalnızca aktif kartlar basılır"
+            f"card {shown} is {card.status}, only active cards are printed / yalnızca aktif kartlar basılır",
+            status=str(card.status),
         )
     return card
 
@@ -32,7 +40,7 @@ def printable_cards(session: Session, numbers: list[str]) -> list[Card]:
             cards.append(printable_card(session, raw))
         except Invalid as exc:
             raise Invalid("numbers", f"number #{position} ({raw!r}): {exc.message}") from None
-        except (NotFound, Conflict) as exc:
+        except (NotFound, Conflict, Gone) as exc:
             raise type(exc)(f"number #{position}: {exc.message}") from None
     return cards
 

@@ -11,6 +11,8 @@ from sqlmodel import SQLModel
 from loyalty.cards.numbers import format_card_number
 from loyalty.cards.pdf import SHEET_MAX
 from loyalty.models.cards import Card, CardStatus
+from loyalty.models.members import Member
+from loyalty.models.purchases import Feedback
 
 
 class CardPublic(SQLModel):
@@ -20,6 +22,8 @@ class CardPublic(SQLModel):
     status: CardStatus
     issued_at: datetime
     member_id: int
+    review_reason: str | None = None  # why it was rejected or replaced
+    replaced_by: str | None = None  # a replaced card: the member's new number
 
 
 def card_public(card: Card) -> CardPublic:
@@ -30,6 +34,8 @@ def card_public(card: Card) -> CardPublic:
         status=card.status,
         issued_at=card.issued_at,
         member_id=card.member_id,
+        review_reason=card.review_reason,
+        replaced_by=card.replaced_by_number,
     )
 
 
@@ -39,6 +45,41 @@ class MemberSummary(SQLModel):
     phone: str
     email: str | None
     member_since: datetime
+
+
+class ReasonRequest(BaseModel):
+    reason: str = Field(max_length=500)
+
+
+class FeedbackBrief(BaseModel):
+    score: int
+    comment: str | None
+    created_at: datetime
+
+
+class HeldCardPublic(BaseModel):
+    """A card awaiting staff review, with the member and the feedback that held it."""
+
+    card: CardPublic
+    member: MemberSummary
+    feedback: FeedbackBrief | None
+
+
+def held_card_public(card: Card, member: Member, feedback: Feedback | None) -> HeldCardPublic:
+    assert member.id is not None
+    return HeldCardPublic(
+        card=card_public(card),
+        member=MemberSummary(
+            id=member.id,
+            full_name=member.full_name,
+            phone=member.phone,
+            email=member.email,
+            member_since=member.created_at,
+        ),
+        feedback=FeedbackBrief(score=feedback.score, comment=feedback.comment, created_at=feedback.created_at)
+        if feedback
+        else None,
+    )
 
 
 class SheetRequest(BaseModel):

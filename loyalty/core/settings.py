@@ -36,7 +36,6 @@ class Settings(BaseSettings):
     locale: Literal["tr", "en"] = "tr"
     currency: str = "TRY"
 
-    card_purchases_needed: int = Field(3, ge=1)
     card_window_days: int = Field(180, ge=1)
 
     quiet_hours_start: int = Field(21, ge=0, le=23)
@@ -75,6 +74,10 @@ class Settings(BaseSettings):
     dispatch_max_per_tick: int = Field(50_000, ge=1)
     dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
     celery_queue: str = "loyalty"  # the broker queue tasks go to (one per deployment sharing a broker)
+
+    # ---- issue 12 / issue 10 point 6: the card on the N-th visit (a distinct local day with a purchase)
+    card_visits_needed: int = Field(3, ge=1)
+    large_amount: Decimal = Field(Decimal("10000"), gt=0)  # the counter asks to confirm a purchase above this
 
     @field_validator("timezone")
     @classmethod

@@ -87,6 +87,7 @@ def redeem(
     store_id: int | None = None,
     actor_user_id: int,
     now: datetime | None = None,
+    purchase_id: int | None = None,
 ) -> Coupon:
     """Redeem the coupon once: one conditional UPDATE decides, whatever else runs at the same moment.
 
@@ -140,6 +141,7 @@ def redeem(
             store_id=store_id,
             purchase_amount=amount,
             discount=discount,
+            purchase_id=purchase_id,
         )
     )
     session.flush()

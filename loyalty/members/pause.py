@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Invalid
-from loyalty.core.zones import local_instant, start_of_day
+from loyalty.core.zones import end_of_day, local_instant
 from loyalty.members.registration import get_member
 from loyalty.messaging.outbox import cancel_pending
 from loyalty.models.members import Member
@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 
 
 def _until_utc(member: Member, until: datetime | date) -> datetime:
-    """A date means "until that day begins" in the member's zone; a naive datetime is member-local time."""
+    """A date is the last paused day, as a person means "until 15.01.2027": the pause ends when the next day
+    begins in the member's zone. A naive datetime is member-local time."""
     if not isinstance(until, datetime):
-        return start_of_day(until, member.timezone)
+        return end_of_day(until, member.timezone)
     if until.tzinfo is None:
         return local_instant(until.date(), until.time(), member.timezone)
     return until.astimezone(UTC)

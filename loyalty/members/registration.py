@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from loyalty.core.errors import Conflict, Invalid, NotFound
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.members.consent import record_consent
 from loyalty.members.schemas import MemberCreate, MemberUpdate
 from loyalty.members.validation import (
@@ -67,7 +67,7 @@ def register_member(
         raise _conflict(existing)
     member = Member(
         full_name=name,
-        name_search=fold(name),
+        name_search=search_key(name),
         phone=phone,
         email=email,
         locale=locale,
@@ -102,7 +102,7 @@ def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor
     sent = data.model_fields_set
     if "full_name" in sent:
         member.full_name = full_name(data.full_name or "")
-        member.name_search = fold(member.full_name)
+        member.name_search = search_key(member.full_name)
     if "locale" in sent:
         member.locale = locale_code(data.locale or "")
     if "timezone" in sent:

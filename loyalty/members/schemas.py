@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from pydantic import Field as PydField
 from sqlmodel import SQLModel
 
+from loyalty.members.validation import display_phone
 from loyalty.models.members import Channel, ConsentEvent, Member, MemberBase
 
 
@@ -46,14 +47,16 @@ class MemberPublic(MemberBase):
     paused: bool
     paused_until: datetime | None
     created_at: datetime
+    phone_display: str = ""  # national form at home (0532 123 45 67), international abroad
 
 
-def member_public(member: Member) -> MemberPublic:
+def member_public(member: Member, region: str = "TR") -> MemberPublic:
     assert member.id is not None
     return MemberPublic(
         id=member.id,
         full_name=member.full_name,
         phone=member.phone,
+        phone_display=display_phone(member.phone, region),
         email=member.email,
         locale=member.locale,
         timezone=member.timezone,
@@ -88,7 +91,15 @@ def consent_event_public(event: ConsentEvent) -> ConsentEventPublic:
 
 
 class PauseRequest(BaseModel):
-    until: datetime | date | None = None  # a date: until that day begins in the member's zone; None: resumed
+    until: datetime | date | None = None  # a date: the last paused day (member's zone); None: open-ended
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _a_bare_day_is_a_date(cls, value: object) -> object:
+        """"2027-01-15" is a day, not midnight starting it (pydantic would read it as a datetime)."""
+        if isinstance(value, str) and len(value.strip()) == 10:
+            return date.fromisoformat(value.strip())
+        return value
 
 
 class ConsentRequest(BaseModel):

@@ -28,6 +28,17 @@ def normalize_phone(raw: str, region: str = "TR") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(e164: str, region: str = "TR") -> str:
+    """How people write the number: national form at home (``0532 123 45 67``), international abroad."""
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == region
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
 def normalize_email(raw: str | None) -> str | None:
     """A syntactically valid address (no DNS lookups), normalized; None/blank -> None; Invalid("email")."""
     if raw is None or not raw.strip():

@@ -20,6 +20,8 @@ class CardStatus(StrEnum):
     active = "active"
     pending_review = "pending_review"
     revoked = "revoked"
+    rejected = "rejected"  # a held card staff decided not to release (review_reason says why)
+    replaced = "replaced"  # lost or damaged: replaced_by_number is the member's new card
 
 
 class Card(SQLModel, table=True):
@@ -42,3 +44,5 @@ class Card(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reviewed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    review_reason: str | None = Field(default=None, max_length=500)  # why it was rejected or replaced
+    replaced_by_number: str | None = Field(default=None, max_length=20)

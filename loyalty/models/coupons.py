@@ -70,6 +70,8 @@ class CouponRedemption(SQLModel, table=True):
     purchase_amount: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
     discount: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
     reason: str | None = Field(default=None, max_length=500)
+    # the purchase this redemption was part of (POST /members/{id}/purchases with coupon_code)
+    purchase_id: int | None = Field(default=None, foreign_key="purchases.id", ondelete="SET NULL", index=True)
 
 
 COUPONS: sa.Table = Coupon.__table__  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ class MemberBase(SQLModel):
 class Member(MemberBase, table=True):
     __tablename__ = "members"
     id: int | None = Field(default=None, primary_key=True)
-    name_search: str = Field(max_length=200, index=True)  # loyalty.core.text.fold(full_name)
+    name_search: str = Field(max_length=200, index=True)  # loyalty.core.text.search_key(full_name)
     phone_valid: bool = True  # false once the SMS provider reports the number unusable
     # current consent, derived from the ledger (loyalty.members.consent) and written only by it
     sms_opt_in: bool = False

@@ -1,15 +1,20 @@
-"""The card rule: a named card is earned at the N-th purchase within a window, never at sign-up; a member
-whose latest feedback is a detractor score gets a card held for staff review."""
+"""The card rule: a named card is earned on the N-th *visit* within a window, never at sign-up; a member
+whose latest feedback is a detractor score gets a card held for staff review.
+
+A visit is a distinct local day (in the member's time zone) with at least one purchase: three receipts in
+one afternoon are one visit, so the first visit never earns the card."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from loyalty.cards.issuing import current_card, issue_card
 from loyalty.core.settings import Settings
+from loyalty.core.zones import local_date
 from loyalty.models.cards import Card
 from loyalty.models.members import Member
 from loyalty.models.purchases import Purchase
@@ -18,30 +23,59 @@ from loyalty.purchases.feedback import is_detractor, latest_feedback
 
 @dataclass(frozen=True)
 class CardRule:
-    """A card is earned by the ``purchases_needed``-th purchase within ``window_days``."""
+    """A card is earned by the ``visits_needed``-th visit (distinct local day) within ``window_days``."""
 
-    purchases_needed: int = 3
+    visits_needed: int = 3
     window_days: int = 180
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CardRule:
-        return cls(purchases_needed=settings.card_purchases_needed, window_days=settings.card_window_days)
+        return cls(visits_needed=settings.card_visits_needed, window_days=settings.card_window_days)
 
 
-def qualifies_for_card(times: list[datetime], new: datetime, rule: CardRule) -> bool:
-    """Is there a window of ``window_days`` holding ``purchases_needed`` purchases, the new one among them?
+class CardProgress(BaseModel):
+    """Visits toward the card: distinct local days with a purchase in the last ``window_days`` days."""
 
-    ``times`` are all the member's purchase times near ``new`` (including it). A late-entered receipt
-    can complete a window that lies before or after it, hence the sliding check rather than a count.
+    visits: int
+    needed: int
+    window_days: int
+
+
+def qualifies_for_card(days: list[date], new: date, rule: CardRule) -> bool:
+    """Is there a window of ``window_days`` days holding ``visits_needed`` visits, the new one among them?
+
+    ``days`` are the member's visit days near ``new`` (including it). A late-entered receipt can complete
+    a window that lies before or after it, hence the sliding check rather than a count. The last visit
+    may be at most ``window_days`` days after the first.
     """
-    window = timedelta(days=rule.window_days)
-    ordered = sorted(times)
-    n = rule.purchases_needed
+    span = timedelta(days=rule.window_days)
+    ordered = sorted(set(days))
+    n = rule.visits_needed
     for start in range(len(ordered) - n + 1):
         first, last = ordered[start], ordered[start + n - 1]
-        if last - first <= window and first <= new <= last:
+        if last - first <= span and first <= new <= last:
             return True
     return False
+
+
+def _visit_days(session: Session, member: Member, start: datetime, end: datetime) -> list[date]:
+    times = session.exec(
+        select(Purchase.occurred_at).where(
+            Purchase.member_id == member.id,
+            col(Purchase.occurred_at) >= start,
+            col(Purchase.occurred_at) <= end,
+        )
+    )
+    return sorted({local_date(t, member.timezone) for t in times})
+
+
+def card_progress(session: Session, member: Member, rule: CardRule, now: datetime) -> CardProgress:
+    """The visits that count toward the card today: distinct local days in the window ending today."""
+    today = local_date(now, member.timezone)
+    first_day = today - timedelta(days=rule.window_days)
+    days = _visit_days(session, member, now - timedelta(days=rule.window_days + 1), now + timedelta(days=1))
+    visits = sum(1 for d in days if first_day <= d <= today)
+    return CardProgress(visits=visits, needed=rule.visits_needed, window_days=rule.window_days)
 
 
 def apply_card_rule(
@@ -51,17 +85,9 @@ def apply_card_rule(
     card = current_card(session, member.id)
     if card is not None:
         return card, False
-    window = timedelta(days=rule.window_days)
-    times = list(
-        session.exec(
-            select(Purchase.occurred_at).where(
-                Purchase.member_id == member.id,
-                col(Purchase.occurred_at) >= purchase.occurred_at - window,
-                col(Purchase.occurred_at) <= purchase.occurred_at + window,
-            )
-        )
-    )
-    if not qualifies_for_card(times, purchase.occurred_at, rule):
+    margin = timedelta(days=rule.window_days + 1)  # +1: local days may straddle UTC midnight
+    days = _visit_days(session, member, purchase.occurred_at - margin, purchase.occurred_at + margin)
+    if not qualifies_for_card(days, local_date(purchase.occurred_at, member.timezone), rule):
         return None, False
     feedback = latest_feedback(session, member.id)
     held = feedback is not None and is_detractor(feedback.score)

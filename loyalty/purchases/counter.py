@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from loyalty.cards.issuing import find_card
 from loyalty.cards.numbers import parse_card_number
+from loyalty.cards.review import live_card
 from loyalty.cards.schemas import CardPublic, MemberSummary, card_public
 from loyalty.core.errors import Invalid, NotFound
-from loyalty.core.text import fold
+from loyalty.core.text import search_key
 from loyalty.coupons.lookup import active_coupons
 from loyalty.coupons.views import coupon_summary
 from loyalty.members.validation import normalize_phone
@@ -29,7 +29,7 @@ class CardScan(SQLModel):
 
 def scan_card(session: Session, number: str) -> CardScan:
     """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
-    card = find_card(session, number)
+    card = live_card(session, number)  # a replaced card: 410 naming the new number
     member = session.get(Member, card.member_id)
     if member is None or member.id is None:  # pragma: no cover - cascade deletes cards with the member
         raise NotFound(f"member {card.member_id} not found")
@@ -62,7 +62,8 @@ def search_members(
     limit: int = 50,
     region: str = "TR",
 ) -> list[Member]:
-    """Find members by phone (any written form), by name (Turkish case folding, every word) or card number.
+    """Find members by phone (any written form), by name (Turkish case and accent folding, every word:
+    "OZTURK" finds "Öztürk") or card number.
 
     Criteria given together must all match. An unknown phone or card is an empty list; a card number
     with a wrong check digit is Invalid("card").
@@ -76,7 +77,7 @@ def search_members(
     if phone is not None:
         query = query.where(Member.phone == normalize_phone(phone, region))
     if q is not None:
-        for word in fold(q).split():
+        for word in search_key(q).split():
             query = query.where(col(Member.name_search).like(_like(word), escape="\\"))
     if card is not None:
         try:

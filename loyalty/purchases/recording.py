@@ -18,10 +18,12 @@ from loyalty.cards.issuing import current_card
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.models.cards import Card
+from loyalty.models.coupons import Coupon
 from loyalty.models.members import Member
 from loyalty.models.purchases import Purchase
 from loyalty.models.stores import Store
 from loyalty.purchases.card_rule import CardRule, apply_card_rule
+from loyalty.purchases.coupon_use import redeem_with_purchase, redeemed_with
 
 # a till's clock may run a little ahead of ours; anything later than this is a typo, not a purchase
 CLOCK_SKEW = timedelta(minutes=5)
@@ -36,6 +38,7 @@ class PurchaseOutcome:
     card: Card | None  # the member's current card after this purchase
     card_issued: bool  # this purchase issued it
     created: bool  # False: the receipt was already recorded, nothing new was written
+    redeemed: Coupon | None = None  # the coupon redeemed with this purchase, if any
 
 
 def record_purchase(
@@ -49,8 +52,13 @@ def record_purchase(
     actor_user_id: int | None = None,
     rule: CardRule,
     now: datetime | None = None,
+    coupon_code: str | None = None,
 ) -> PurchaseOutcome:
+    """Record the purchase once per receipt; with ``coupon_code`` the member's coupon is redeemed in the same
+    unit of work (a refusal raises, and the boundary's rollback records neither). A repeated receipt
+    redeems nothing again and answers with what the first request redeemed."""
     now = now or utcnow()
+    coupon_code = (coupon_code or "").strip() or None
     amount = _valid_amount(amount)
     receipt_id = _valid_receipt(receipt_id)
     occurred_at = _valid_time(occurred_at, now)
@@ -82,8 +90,13 @@ def record_purchase(
             if existing is None:
                 raise
         else:
+            redeemed = None
+            if coupon_code is not None:  # before the card rule: a refusal leaves no welcome queued
+                redeemed = redeem_with_purchase(
+                    session, purchase, coupon_code, actor_user_id=actor_user_id, now=now
+                )
             card, issued = apply_card_rule(session, member, purchase, rule, now)  # queues the welcome
-            return PurchaseOutcome(purchase, card, issued, created=True)
+            return PurchaseOutcome(purchase, card, issued, created=True, redeemed=redeemed)
 
     if existing.member_id != member_id:
         raise Conflict(
@@ -91,7 +104,14 @@ def record_purchase(
             purchase_id=existing.id,
             member_id=existing.member_id,
         )
-    return PurchaseOutcome(existing, current_card(session, member_id), card_issued=False, created=False)
+    assert existing.id is not None
+    return PurchaseOutcome(
+        existing,
+        current_card(session, member_id),
+        card_issued=False,
+        created=False,
+        redeemed=redeemed_with(session, existing.id),
+    )
 
 
 def _by_receipt(session: Session, receipt_id: str) -> Purchase | None:

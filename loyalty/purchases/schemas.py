@@ -6,11 +6,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import StrictInt
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from loyalty.cards.schemas import CardPublic, card_public
 from loyalty.core.db import RowId
-from loyalty.models.purchases import Feedback
+from loyalty.coupons.schemas import RedemptionPublic
+from loyalty.coupons.views import redemption_public
+from loyalty.members.schemas import MemberPublic
+from loyalty.models.purchases import Feedback, Purchase
+from loyalty.purchases.card_rule import CardProgress
 from loyalty.purchases.feedback import is_detractor
 from loyalty.purchases.recording import PurchaseOutcome
 
@@ -20,6 +24,7 @@ class PurchaseCreate(SQLModel):
     receipt_id: str
     occurred_at: datetime | None = None
     store_id: RowId | None = None
+    coupon_code: str | None = Field(default=None, max_length=40)  # redeemed with the purchase, or neither
 
 
 class PurchasePublic(SQLModel):
@@ -38,23 +43,29 @@ class PurchaseResult(SQLModel):
     purchase: PurchasePublic
     card: CardPublic | None
     card_issued: bool
+    redemption: RedemptionPublic | None = None  # the coupon redeemed with this purchase
 
 
-def purchase_result(outcome: PurchaseOutcome) -> PurchaseResult:
-    p = outcome.purchase
+def purchase_public(p: Purchase) -> PurchasePublic:
     assert p.id is not None
+    return PurchasePublic(
+        id=p.id,
+        member_id=p.member_id,
+        amount=p.amount,
+        receipt_id=p.receipt_id,
+        occurred_at=p.occurred_at,
+        store_id=p.store_id,
+        created_at=p.created_at,
+    )
+
+
+def purchase_result(session: Session, outcome: PurchaseOutcome) -> PurchaseResult:
+    redeemed = outcome.redeemed
     return PurchaseResult(
-        purchase=PurchasePublic(
-            id=p.id,
-            member_id=p.member_id,
-            amount=p.amount,
-            receipt_id=p.receipt_id,
-            occurred_at=p.occurred_at,
-            store_id=p.store_id,
-            created_at=p.created_at,
-        ),
+        purchase=purchase_public(outcome.purchase),
         card=card_public(outcome.card) if outcome.card is not None else None,
         card_issued=outcome.card_issued,
+        redemption=redemption_public(session, redeemed, outcome.purchase.amount) if redeemed else None,
     )
 
 
@@ -85,3 +96,29 @@ def feedback_public(feedback: Feedback) -> FeedbackPublic:
         detractor=is_detractor(feedback.score),
         created_at=feedback.created_at,
     )
+
+
+class MemberDetail(MemberPublic):
+    """One member as the counter sees them: the member, and the visits toward the card."""
+
+    card_progress: CardProgress
+
+
+class PurchaseLine(PurchasePublic):
+    """A purchase in the member's history, with the coupon redeemed with it (if any)."""
+
+    coupon_code: str | None = None
+    discount: Decimal | None = None
+
+
+class MessageLine(SQLModel):
+    """A message in the member's history (what, on which channel, how far it got)."""
+
+    id: int
+    channel: str
+    purpose: str
+    category: str
+    state: str
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -84,6 +85,11 @@ def make_members(engine: Engine, n: int) -> list[int]:
     return ids
 
 
+def _days_ago(days: int) -> str:
+    """A purchase time ``days`` local days back (distinct days are distinct visits toward the card)."""
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
 def test_eight_tills_record_fifty_purchases_each(shop: Shop) -> None:
     tills, per_till = 8, 50
     members = make_members(shop.engine, 16)
@@ -92,7 +98,7 @@ def test_eight_tills_record_fifty_purchases_each(shop: Shop) -> None:
         return [
             client.post(
                 f"{shop.base}/api/v1/members/{members[(i + k) % len(members)]}/purchases",
-                json={"amount": "12.50", "receipt_id": f"T{i}-{k}"},
+                json={"amount": "12.50", "receipt_id": f"T{i}-{k}", "occurred_at": _days_ago(k)},
                 headers=shop.headers,
             )
             for k in range(per_till)
@@ -112,7 +118,8 @@ def test_eight_tills_record_fifty_purchases_each(shop: Shop) -> None:
     with Session(shop.engine) as session:
         assert session.exec(select(func.count()).select_from(Purchase)).one() == tills * per_till
         cards = session.exec(select(Card.member_id, func.count()).group_by(Card.member_id)).all()
-    # every member made 25 purchases today: each earned exactly one card, whatever the interleaving
+    # every member made 25 purchases on several days (visits): each earned exactly one card, whatever the
+    # interleaving
     assert sorted(cards) == sorted((m, 1) for m in members)
     assert sum(r.json()["card_issued"] for r in responses) == len(members)
 

@@ -127,8 +127,8 @@ def test_pause_and_resume(
     paused = client.post(f"/api/v1/members/{member.id}/pause", json={"until": until}, headers=staff)
     assert paused.status_code == 200, paused.text
     assert paused.json()["paused"] is True and paused.json()["paused_until"].startswith(
-        (_today_in("Europe/Istanbul") + timedelta(days=29)).isoformat()
-    )  # midnight in Istanbul is 21:00 UTC the evening before
+        (_today_in("Europe/Istanbul") + timedelta(days=30)).isoformat()
+    )  # paused through that day: it ends at the next midnight in Istanbul, 21:00 UTC that evening
     message = session.get(Message, message_id)
     assert message is not None
     session.refresh(message)

@@ -15,16 +15,31 @@ def _post(client: TestClient, headers: dict[str, str], member_id: int | None, **
     return client.post(f"/api/v1/members/{member_id}/purchases", json=body, headers=headers)
 
 
-def test_three_purchases_issue_the_card_on_the_third(
+def _ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def test_three_visits_issue_the_card_on_the_third(
     client: TestClient, session: Session, staff: dict[str, str]
 ) -> None:
     member = make_member(session, "Ayşe Yılmaz")
-    first = _post(client, staff, member.id, amount="100", receipt_id="A-1")
+    first = _post(client, staff, member.id, amount="100", receipt_id="A-1", occurred_at=_ago(2))
     assert first.status_code == 201, first.text
     body = first.json()
     assert body["card_issued"] is False and body["card"] is None
     assert body["purchase"]["receipt_id"] == "A-1" and body["purchase"]["amount"] == "100.00"
-    assert _post(client, staff, member.id, amount=50, receipt_id="A-2").json()["card_issued"] is False
+    assert (
+        _post(client, staff, member.id, amount=50, receipt_id="A-2", occurred_at=_ago(1)).json()[
+            "card_issued"
+        ]
+        is False
+    )
+    assert (
+        _post(client, staff, member.id, amount=5, receipt_id="A-2b", occurred_at=_ago(1)).json()[
+            "card_issued"
+        ]
+        is False
+    )  # a second receipt the same day: still two visits
     third = _post(client, staff, member.id, amount="75.5", receipt_id="A-3")
     assert third.status_code == 201 and third.json()["card_issued"] is True
     card = third.json()["card"]
@@ -95,7 +110,9 @@ def test_detractor_feedback_holds_the_card_and_staff_approve_it(
     client: TestClient, session: Session, staff: dict[str, str], marketing: dict[str, str]
 ) -> None:
     member = make_member(session)
-    first = _post(client, staff, member.id, amount="5", receipt_id="D-1").json()["purchase"]
+    first = _post(client, staff, member.id, amount="5", receipt_id="D-1", occurred_at=_ago(2)).json()[
+        "purchase"
+    ]
     fb = client.post(
         f"/api/v1/members/{member.id}/feedback",
         json={"score": 3, "comment": "bekleme uzundu", "purchase_id": first["id"]},
@@ -104,7 +121,7 @@ def test_detractor_feedback_holds_the_card_and_staff_approve_it(
     assert (
         fb.status_code == 201 and fb.json()["detractor"] is True and fb.json()["purchase_id"] == first["id"]
     )
-    _post(client, staff, member.id, amount="5", receipt_id="D-2")
+    _post(client, staff, member.id, amount="5", receipt_id="D-2", occurred_at=_ago(1))
     card = _post(client, staff, member.id, amount="5", receipt_id="D-3").json()["card"]
     assert card["status"] == "pending_review"
     assert (

@@ -61,7 +61,7 @@ def test_invalid_phone_names_the_field(raw: str) -> None:
 def test_register_normalizes_and_uses_shop_defaults(session: Session) -> None:
     member = register(session, full_name="  Ayşe   IŞIK ", email="Ayse@Example.COM")
     assert member.id is not None
-    assert member.full_name == "Ayşe IŞIK" and member.name_search == "ayşe ışık"
+    assert member.full_name == "Ayşe IŞIK" and member.name_search == "ayse isik"
     assert member.phone == "+905321234567"
     assert member.email == "Ayse@example.com"
     assert (member.locale, member.timezone, member.preferred_channel) == ("tr", "Europe/Istanbul", "sms")
@@ -147,6 +147,21 @@ def test_search_by_name_folds_turkish_case(session: Session) -> None:
     assert search_members(session, q="100%") == []  # LIKE wildcards are escaped
 
 
+def test_search_by_name_ignores_turkish_accents_and_case(session: Session) -> None:
+    """Staff type on any keyboard: "OZTURK" finds "Öztürk", "cigdem ozturk" finds "Çiğdem Öztürk"."""
+    cigdem = make_member(session, "Çiğdem Öztürk")
+    fatma = make_member(session, "Fatma ÖZTÜRK")
+    make_member(session, "Ozan Türk")
+    ids = lambda q: [m.id for m in search_members(session, q=q)]  # noqa: E731
+    assert set(ids("OZTURK")) == {cigdem.id, fatma.id}
+    assert ids("cigdem ozturk") == [cigdem.id]
+    assert ids("ciğdem") == [cigdem.id]
+    assert ids("ÇİĞDEM") == [cigdem.id]
+    assert ids("CIGDEM") == [cigdem.id]
+    assert ids("cigdem turk") == [cigdem.id]  # every word must match, anywhere in the name
+    assert ids("ahmet") == []
+
+
 def test_search_by_card_number(session: Session) -> None:
     member = make_member(session, "Zeynep Kaya")
     number = new_card_number()
@@ -173,7 +188,7 @@ def test_update_changes_only_what_is_sent(session: Session) -> None:
     member = register(session, email="ayse@example.com", consent={"sms": True, "email": True})
     assert member.id is not None
     update_member(session, member.id, MemberUpdate(full_name="Ayşe IŞIK Yılmaz"), actor="user:t")
-    assert member.name_search == "ayşe ışık yılmaz" and member.email == "ayse@example.com"
+    assert member.name_search == "ayse isik yilmaz" and member.email == "ayse@example.com"
     update_member(session, member.id, MemberUpdate(timezone="Europe/London", locale="en"), actor="user:t")
     assert (member.timezone, member.locale, member.full_name) == ("Europe/London", "en", "Ayşe IŞIK Yılmaz")
     with pytest.raises(Invalid) as exc:

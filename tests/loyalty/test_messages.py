@@ -485,11 +485,17 @@ def test_a_card_earned_at_the_counter_sends_its_welcome_with_the_pdf(
             preferred_channel="email",
         )
         session.commit()
-    rule = CardRule(purchases_needed=3, window_days=180)
+    rule = CardRule(visits_needed=3, window_days=180)
     for n in range(3):
         with unit_of_work(committing_engine) as session:
             outcome = record_purchase(
-                session, member.id or 0, Decimal("120.00"), f"R-welcome-{n}", rule=rule, now=DAY
+                session,
+                member.id or 0,
+                Decimal("120.00"),
+                f"R-welcome-{n}",
+                occurred_at=DAY - timedelta(days=2 - n),  # three visits
+                rule=rule,
+                now=DAY,
             )
             session.commit()
     assert outcome.card_issued and [name for name, _ in published] == ["workers.send_message"]

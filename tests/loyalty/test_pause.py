@@ -14,6 +14,7 @@ from loyalty.messaging.reach import is_paused
 from loyalty.models.messages import Category, Message
 from loyalty.occasions.registry import add_occasion, retire_occasion
 from loyalty.occasions.schemas import OccasionCreate
+from loyalty.purchases.overview import paused_through
 from tests.builders import make_member
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -55,12 +56,14 @@ def test_pause_open_ended_then_resume(session: Session) -> None:
     assert not member.paused and member.paused_until is None and not is_paused(member, NOW)
 
 
-def test_pause_until_a_date_ends_at_local_midnight(session: Session) -> None:
+def test_pause_until_a_date_lasts_through_that_day(session: Session) -> None:
+    """"Until 15.01.2027" means through the 15th: it ends at the local midnight starting the 16th."""
     member = make_member(session, timezone="Europe/Istanbul")
-    pause_promotions(session, member.id, until=date(2027, 1, 1), actor="member", now=NOW)
-    assert member.paused_until == datetime(2026, 12, 31, 21, 0, tzinfo=UTC)  # 00:00 in Istanbul (UTC+3)
-    assert is_paused(member, datetime(2026, 12, 31, 20, 59, tzinfo=UTC))
-    assert not is_paused(member, datetime(2026, 12, 31, 21, 0, tzinfo=UTC))
+    pause_promotions(session, member.id, until=date(2027, 1, 15), actor="member", now=NOW)
+    assert member.paused_until == datetime(2027, 1, 15, 21, 0, tzinfo=UTC)  # 16 Jan 00:00 in Istanbul (UTC+3)
+    assert is_paused(member, datetime(2027, 1, 15, 20, 59, tzinfo=UTC))  # 23:59 on the 15th, local
+    assert not is_paused(member, datetime(2027, 1, 15, 21, 0, tzinfo=UTC))
+    assert paused_through(member) == date(2027, 1, 15)
 
 
 def test_pause_until_must_be_in_the_future(session: Session) -> None:

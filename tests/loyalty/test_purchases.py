@@ -15,12 +15,12 @@ from loyalty.core.db import unit_of_work
 from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.purchases import Purchase
-from loyalty.purchases.card_rule import CardRule, qualifies_for_card
+from loyalty.purchases.card_rule import CardProgress, CardRule, card_progress, qualifies_for_card
 from loyalty.purchases.feedback import record_feedback
 from loyalty.purchases.recording import PurchaseOutcome, record_purchase
 from tests.builders import make_member, make_store
 
-RULE = CardRule(purchases_needed=3, window_days=180)
+RULE = CardRule(visits_needed=3, window_days=180)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -88,18 +88,59 @@ def test_a_late_entered_receipt_can_complete_a_window(session: Session) -> None:
 
 def test_the_rule_comes_from_settings_values(session: Session) -> None:
     member = make_member(session)
-    one = CardRule(purchases_needed=1, window_days=1)
+    one = CardRule(visits_needed=1, window_days=1)
     assert _buy(session, member.id, "S-1", rule=one).card_issued
 
 
 def test_window_edges() -> None:
-    t = NOW
-    rule = CardRule(purchases_needed=3, window_days=10)
+    t = NOW.date()
+    rule = CardRule(visits_needed=3, window_days=10)
     assert qualifies_for_card([t - timedelta(days=10), t - timedelta(days=5), t], t, rule)
-    assert not qualifies_for_card([t - timedelta(days=10, seconds=1), t - timedelta(days=5), t], t, rule)
+    assert not qualifies_for_card([t - timedelta(days=11), t - timedelta(days=5), t], t, rule)
     # three in a window, but the new purchase is not among them: that window was judged when it was complete
     old = [t - timedelta(days=40), t - timedelta(days=39), t - timedelta(days=38)]
     assert not qualifies_for_card([*old, t], t, rule)
+    assert not qualifies_for_card([t, t, t], t, rule)  # one day is one visit, however many receipts
+
+
+def test_three_receipts_in_one_visit_are_one_visit(session: Session) -> None:
+    member = make_member(session)
+    for n in range(3):
+        assert not _buy(session, member.id, f"V-{n}", days_ago=n / 100).card_issued  # minutes apart
+    assert not _buy(session, member.id, "V-next", days_ago=1).card_issued  # second visit
+    assert _buy(session, member.id, "V-third", days_ago=2).card_issued  # the third distinct day
+
+
+def test_a_visit_is_a_local_day_in_the_members_zone(session: Session) -> None:
+    """22:30 and 23:30 UTC on one UTC day are 01:30 and 02:30 the next day in Istanbul: one visit; 20:30 UTC
+    the same UTC day is the day before in Istanbul too (23:30): another visit."""
+    member = make_member(session)
+    base = datetime(2026, 5, 31, tzinfo=UTC)
+    times = [
+        base.replace(hour=22, minute=30),
+        base.replace(hour=23, minute=30),
+        base.replace(hour=20, minute=30),
+    ]
+    outcomes = [
+        record_purchase(session, member.id or 0, Decimal("10"), f"Z-{n}", occurred_at=t, rule=RULE, now=NOW)
+        for n, t in enumerate(times)
+    ]
+    assert [o.card_issued for o in outcomes] == [False, False, False]
+    assert card_progress(session, member, RULE, NOW).visits == 2
+    assert not _buy(
+        session, member.id, "Z-same-day"
+    ).card_issued  # 1 June, Istanbul: visit 2
+    assert _buy(session, member.id, "Z-last", days_ago=2).card_issued
+
+
+def test_card_progress_counts_visits_in_the_window(session: Session) -> None:
+    member = make_member(session)
+    assert card_progress(session, member, RULE, NOW) == CardProgress(visits=0, needed=3, window_days=180)
+    _buy(session, member.id, "P-old", days_ago=200)  # outside the window
+    _buy(session, member.id, "P-1", days_ago=30)
+    _buy(session, member.id, "P-1b", days_ago=30)
+    _buy(session, member.id, "P-2", days_ago=1)
+    assert card_progress(session, member, RULE, NOW).visits == 2
 
 
 def test_a_detractor_as_latest_feedback_holds_the_card_for_review(session: Session) -> None:
@@ -294,7 +335,14 @@ def test_simultaneous_purchases_never_miss_or_double_the_card(committing_engine:
         barrier.wait(5)
         with Session(committing_engine, expire_on_commit=False) as session:
             try:
-                out = record_purchase(session, member_id, Decimal("20.00"), f"MANY-{i}", rule=RULE)
+                out = record_purchase(
+                    session,
+                    member_id,
+                    Decimal("20.00"),
+                    f"MANY-{i}",
+                    occurred_at=datetime.now(UTC) - timedelta(days=i),  # six visits
+                    rule=RULE,
+                )
                 session.commit()
                 result: object = out.card_issued
             except Exception as exc:

@@ -74,9 +74,10 @@ def test_pause_resume_and_consent_through_the_link(
     member = make_member(session, sms=True)
     assert member.id is not None
     token = member_page_token(settings.secret_key, member.id)
-    paused = client.post(f"/api/v1/self/{token}/pause", json={"until": "2099-01-01"}).json()["member"]
+    paused = client.post(f"/api/v1/self/{token}/pause", json={"until": "2099-01-15"}).json()["member"]
     assert paused["paused"] is True
-    assert paused["paused_until"].startswith("2098-12-31T21:00")  # midnight in Istanbul, in UTC
+    assert paused["paused_until"].startswith("2099-01-15T21:00")  # the 16th begins in Istanbul, in UTC
+    assert paused["paused_through"] == "2099-01-15"  # shown as the day chosen
     assert client.post(f"/api/v1/self/{token}/pause", json={"until": "2000-01-01"}).status_code == 422
     assert client.post(f"/api/v1/self/{token}/resume").json()["member"]["paused"] is False
     after = client.post(f"/api/v1/self/{token}/consent", json={"channel": "sms", "granted": False}).json()

@@ -110,13 +110,22 @@ const App = (() => {
   function showError(box, err, overrides) {
     const status = err && err.status !== undefined ? err.status : -1;
     const heading = (overrides && overrides[status]) || t(status === 0 ? "err.network" : TEXT["err." + status] ? "err." + status : "err.other");
-    const detail = err instanceof ApiError ? detailText(err.detail) : String(err);
+    const detail = err instanceof ApiError ? pageDetail(err.detail) : String(err);
     const more = detail && detail !== heading ? el("p", { class: "detail", text: detail }) : null;
     show(box, "error", heading, more);
     if (status === 401 && !["index", "member"].includes(document.body.dataset.page)) {
       auth.clear(); // an expired token: offer the way back in
       box.append(el("a", { href: "/?next=" + encodeURIComponent(location.pathname), text: t("login.go") }));
     }
+  }
+
+  /** The server's explanation in the page's language (its messages are written "english / türkçe"). */
+  function pageDetail(detail) {
+    if (detail == null) return "";
+    if (typeof detail === "string") return localText(detail);
+    if (Array.isArray(detail)) return detail.map((item) => localText(item.msg || "")).filter(Boolean).join("; ");
+    if (typeof detail === "object" && detail.message) return localText(detail.message);
+    return detailText(detail);
   }
 
   async function busy(button, work) {
@@ -180,5 +189,137 @@ const App = (() => {
   function stateName(state) { return TEXT["state." + state] ? t("state." + state) : state || ""; }
   function formatMoney(value) { return value == null || value === "" ? "" : money.format(Number(value)); }
 
-  return { API, LANG, TZ, t, auth, api, ApiError, detailText, el, show, showError, busy, gate, roleName, formatDate, formatTime, formatMoney, formatPercent, stateName };
+
+  // ---- issue 12: amounts as the locale writes them, errors next to their field, confirmations
+
+  /** "45,50", "45.50", "1.250,50", "1,250.50", "₺ 1 250" -> "45.50" ... ; null when it is not an amount.
+   * One separator followed by 1-2 digits is the decimal mark; groups of exactly three digits are thousands;
+   * with both marks the last one is the decimal mark. A thousands separator anywhere else is refused. */
+  function parseAmount(text) {
+    let s = String(text || "").replace(/[\s\u00a0\u202f]|₺|TL|TRY/gi, "");
+    if (!/^\d[\d.,]*$/.test(s)) return null;
+    let whole = s, fraction = "";
+    const last = Math.max(s.lastIndexOf(","), s.lastIndexOf("."));
+    if (last >= 0) {
+      const after = s.slice(last + 1);
+      const mark = s[last];
+      const marks = s.split(mark).length - 1;
+      const other = mark === "," ? "." : ",";
+      if (/^\d{1,2}$/.test(after) && (marks === 1)) { whole = s.slice(0, last); fraction = after; }
+      else if (after.length !== 3 || s.includes(other)) return null;
+    }
+    if (/[.,]/.test(whole)) {
+      const groups = whole.split(/[.,]/);
+      const seps = whole.replace(/\d/g, "");
+      if (new Set(seps).size > 1 || groups[0].length < 1 || groups[0].length > 3) return null;
+      if (groups.slice(1).some((g) => g.length !== 3)) return null;
+      whole = groups.join("");
+    }
+    whole = whole.replace(/^0+(?=\d)/, "");
+    return fraction ? `${whole}.${fraction.padEnd(2, "0")}` : `${whole}.00`;
+  }
+
+  /** The page-language half of a server message written "english / türkçe". */
+  function localText(message) {
+    const text = String(message || "");
+    const cut = text.lastIndexOf(" / ");
+    if (cut < 0) return text;
+    return LANG === "en" ? text.slice(0, cut) : text.slice(cut + 3);
+  }
+
+  function clearFieldErrors(form) {
+    for (const node of form.querySelectorAll(".field-error")) node.remove();
+    for (const input of form.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.endsWith("-error"));
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" ")); else input.removeAttribute("aria-describedby");
+    }
+  }
+
+  /** Put ``message`` right after the field (or its group), mark it invalid and describe it by the message. */
+  function fieldError(input, message) {
+    const id = (input.id || input.name) + "-error";
+    const anchor = input.closest("[data-field-group]") || input;
+    anchor.insertAdjacentElement("afterend", el("p", { id, class: "field-error", text: message }));
+    input.setAttribute("aria-invalid", "true");
+    const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (!ids.includes(id)) input.setAttribute("aria-describedby", [...ids, id].join(" "));
+  }
+
+  // typing in a field marked invalid takes its message away: it no longer describes what is there
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!(input instanceof Element) || input.getAttribute("aria-invalid") !== "true") return;
+    const id = (input.id || input.name) + "-error";
+    const note = document.getElementById(id);
+    if (note) note.remove();
+    input.removeAttribute("aria-invalid");
+    const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" ")); else input.removeAttribute("aria-describedby");
+  });
+
+  /** The fields an API error names ({loc:[..., field]} items or {field}); null when it names none. */
+  function errorFields(err) {
+    const detail = err && err.detail;
+    if (Array.isArray(detail)) {
+      return detail.map((item) => ({ field: String((item.loc || []).slice(-1)[0] || ""), msg: item.msg || "" }));
+    }
+    if (detail && typeof detail === "object" && detail.field) return [{ field: detail.field, msg: detail.message || "" }];
+    return null;
+  }
+
+  /** Show an API error next to the fields it names, in the page's language; focus the first. ``texts`` maps
+   * a field name to its own message (a string, or a function of the error). True when a field was found. */
+  function showFieldErrors(form, err, texts) {
+    clearFieldErrors(form);
+    const fields = errorFields(err) || [];
+    let first = null;
+    for (const { field, msg } of fields) {
+      const input = form.querySelector(`[name="${CSS.escape(field)}"]`) || form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+      if (!input) continue;
+      const own = texts && texts[field];
+      const text = typeof own === "function" ? own(err, msg) : own || localText(msg) || t("err.422");
+      fieldError(input, text);
+      first = first || input;
+    }
+    if (first) first.focus();
+    return first !== null;
+  }
+
+  /** An inline confirmation in ``box``: a question, an optional reason field, confirm and cancel buttons.
+   * Resolves {ok, reason}. Keyboard first: the first control is focused; Escape cancels. */
+  function confirmInline(box, question, yesLabel, { reasonLabel, danger } = {}) {
+    return new Promise((resolve) => {
+      const uid = "confirm-" + Math.random().toString(36).slice(2, 8);
+      const reason = reasonLabel ? el("input", { id: uid, name: "reason", required: true, maxlength: "500", autocomplete: "off" }) : null;
+      const form = el("form", { class: "confirm stack", "aria-label": question, novalidate: true });
+      const yes = el("button", { type: "submit", class: danger ? "danger" : null }, yesLabel);
+      const no = el("button", { type: "button", class: "secondary" }, t("common.cancel"));
+      const done = (result) => { box.replaceChildren(); box.className = "result"; resolve(result); };
+      form.append(el("p", { class: "question", text: question }));
+      if (reason) form.append(el("label", { for: uid, text: reasonLabel }), reason);
+      form.append(el("div", { class: "row" }, yes, no));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        if (reason) {
+          clearFieldErrors(form);
+          if (!reason.value.trim()) { fieldError(reason, t("field.reason")); reason.focus(); return; }
+        }
+        done({ ok: true, reason: reason ? reason.value.trim() : "" });
+      });
+      no.addEventListener("click", () => done({ ok: false }));
+      form.addEventListener("keydown", (event) => { if (event.key === "Escape") done({ ok: false }); });
+      box.replaceChildren(form);
+      box.className = "result warn";
+      box.setAttribute("role", "group");
+      (reason || yes).focus();
+    });
+  }
+
+  const dayFormat = new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric", timeZone: TZ });
+  /** The last day a thing is good for, in the shop's zone: an exclusive end instant minus a moment. */
+  function formatLastDay(iso) { return iso ? dayFormat.format(new Date(new Date(iso).getTime() - 1)) : ""; }
+
+  return { API, LANG, TZ, t, auth, api, ApiError, detailText, el, show, showError, busy, gate, roleName, formatDate, formatTime, formatMoney, formatPercent, stateName,
+    parseAmount, localText, clearFieldErrors, fieldError, showFieldErrors, confirmInline, formatLastDay };
 })();

@@ -1,10 +1,15 @@
-/* Counter: find a member (phone in any form, card scan, name), register, record purchases, card PDF, coupons. */
+/* Counter: find a member (phone in any form, card scan, name without accents), the member panel (visits toward
+ * the card, coupons to tap, history), a purchase with its coupon in one step, feedback, held and lost cards. */
 "use strict";
 
 (() => {
-  const { t, api, el, show, showError, busy, formatDate, formatMoney } = App;
+  const { t, api, el, show, showError, busy, formatTime, formatMoney, formatLastDay, parseAmount, localText,
+    clearFieldErrors, fieldError, showFieldErrors, confirmInline } = App;
   const $ = (id) => document.getElementById(id);
-  let current = null; // { member, card }
+  const CONFIG = JSON.parse($("counter-config").textContent);
+  const QUESTIONS = CONFIG.questions;
+  const LARGE = Number(CONFIG.large_amount); // a purchase this large asks to confirm (LOYALTY_LARGE_AMOUNT)
+  let current = null; // { member, card, coupons }
 
   const digits = (text) => text.replace(/[\s\-().]/g, "");
 
@@ -17,87 +22,188 @@
     return "card";
   }
 
-
-  function renderMember() {
-    const { member, card, coupons } = current;
-    $("member-panel").hidden = false;
-    $("member-name").textContent = member.full_name;
-    $("member-phone").textContent = member.phone || "";
-    $("member-email").textContent = member.email || t("common.none");
-    const consent = member.consent;
-    $("member-consent").textContent = `SMS: ${t(consent.sms ? "common.yes" : "common.no")} · ${t("member.email")}: ${t(consent.email ? "common.yes" : "common.no")}`
-      + (member.paused ? ` · ${t("member.paused")}` : "");
-    if (card) {
-      $("member-card").textContent = `${card.number_display || card.number} (${t("card.status." + card.status)})`;
-      $("member-card").dataset.number = card.number;
-      $("card-pdf").hidden = false;
-    } else {
-      $("member-card").textContent = t("member.no_card");
-      delete $("member-card").dataset.number;
-      $("card-pdf").hidden = true;
-    }
-    const list = $("member-coupons");
-    list.replaceChildren();
-    if (!coupons || !coupons.length) list.append(el("li", { text: t("member.no_coupons") }));
-    else for (const c of coupons) list.append(el("li", { text: couponText(c) }));
-  }
-
   function offerText(c) {
     return c.offer.kind === "percent" ? `%${Number(c.offer.value)}` : formatMoney(c.offer.value);
   }
 
   function couponText(c) {
-    const parts = [c.code, offerText(c), c.member_name];
+    const parts = [c.code, offerText(c)];
     if (c.offer.min_purchase != null) parts.push(`${t("camp.min_purchase")}: ${formatMoney(c.offer.min_purchase)}`);
-    if (c.expires_at) parts.push(`${t("coupon.expires")}: ${formatDate(c.expires_at)}`);
+    if (c.expires_at) parts.push(t("coupon.last_day", { day: formatLastDay(c.expires_at) }));
     return parts.filter(Boolean).join(" · ");
   }
 
-  /** Load and show a member; ``scan`` is a card scan answer {card, member, active_coupons} when there is one. */
-  async function loadMember(memberId, scan) {
+  // ------------------------------------------------------------------ the member panel
+
+  function renderCard() {
+    const { card } = current;
+    const span = $("member-card");
+    const status = card ? card.status : null;
+    if (card) {
+      span.textContent = `${card.number_display || card.number} (${t("card.status." + card.status)})`;
+      span.dataset.number = card.number;
+    } else {
+      span.textContent = t("member.no_card");
+      delete span.dataset.number;
+    }
+    $("card-pdf").hidden = status !== "active"; // a held card offers no PDF
+    $("card-replace").hidden = status !== "active";
+    $("card-approve").hidden = status !== "pending_review";
+    $("card-reject").hidden = status !== "pending_review";
+    if (status === "pending_review") show($("card-result"), "info", t("card.held_note"));
+  }
+
+  function renderProgress() {
+    const { member, card } = current;
+    const p = member.card_progress;
+    const bar = $("member-progress-bar");
+    if (!p) { bar.hidden = true; $("member-progress").textContent = ""; return; }
+    bar.hidden = false;
+    bar.max = p.needed;
+    bar.value = Math.min(p.visits, p.needed);
+    $("member-progress").textContent = card && card.status === "active" ? t("member.progress_done")
+      : t("member.progress_text", { visits: p.visits, needed: p.needed, days: p.window_days });
+  }
+
+  function renderCoupons() {
+    const box = $("coupon-choices");
+    box.replaceChildren();
+    const none = el("label", { class: "choice" }, el("input", { type: "radio", name: "coupon_pick", value: "", checked: true }), " " + t("purchase.no_coupon"));
+    box.append(none);
+    for (const c of current.coupons || []) {
+      box.append(el("label", { class: "choice coupon" },
+        el("input", { type: "radio", name: "coupon_pick", value: c.code }), " ", el("span", { text: couponText(c) })));
+    }
+    $("purchase-coupon-code").value = "";
+  }
+
+  function renderMember() {
+    const { member } = current;
+    $("member-panel").hidden = false;
+    $("member-name").textContent = member.full_name;
+    $("member-phone").textContent = member.phone_display || member.phone || "";
+    $("member-email").textContent = member.email || t("common.none");
+    const consent = member.consent;
+    $("member-consent").textContent = `SMS: ${t(consent.sms ? "common.yes" : "common.no")} · ${t("member.email")}: ${t(consent.email ? "common.yes" : "common.no")}`
+      + (member.paused ? ` · ${t("member.paused")}` : "");
+    $("card-result").replaceChildren();
+    renderCard();
+    renderProgress();
+    renderCoupons();
+    const question = $("feedback-question");
+    const lang = QUESTIONS[member.locale] ? member.locale : document.body.dataset.lang;
+    question.textContent = QUESTIONS[lang];
+    question.setAttribute("lang", lang);
+  }
+
+  async function loadHistory() {
+    const id = current.member.id;
+    const [purchases, messages, consent] = await Promise.all([
+      api.get(`/members/${id}/purchases?limit=10`), api.get(`/members/${id}/messages?limit=10`), api.get(`/members/${id}/consent`),
+    ]);
+    const pbody = $("history-purchases").tBodies[0];
+    pbody.replaceChildren(...(purchases.length ? purchases.map((p) => el("tr", {},
+      el("td", { text: formatTime(p.occurred_at) }), el("td", { text: formatMoney(p.amount) }),
+      el("td", { text: p.receipt_id }), el("td", { text: p.coupon_code ? `${p.coupon_code} (−${formatMoney(p.discount)})` : "" })))
+      : [el("tr", {}, el("td", { colspan: "4", text: t("member.no_purchases") }))]));
+    const mbody = $("history-messages").tBodies[0];
+    mbody.replaceChildren(...(messages.length ? messages.map((m) => el("tr", {},
+      el("td", { text: formatTime(m.sent_at || m.created_at) }),
+      el("td", { text: App.t("purpose." + m.purpose) === "purpose." + m.purpose ? m.purpose : t("purpose." + m.purpose) }),
+      el("td", { text: m.channel === "sms" ? "SMS" : t("member.email") }), el("td", { text: t("message." + m.state) === "message." + m.state ? m.state : t("message." + m.state) })))
+      : [el("tr", {}, el("td", { colspan: "4", text: t("member.no_messages") }))]));
+    const list = $("history-consent");
+    list.replaceChildren(...(consent.length ? consent.slice().reverse().map((e) => el("li", {
+      text: `${formatTime(e.recorded_at)} · ${e.channel === "sms" ? "SMS" : t("member.email")} · ${t(e.granted ? "member.granted" : "member.revoked")} · ${e.source}`,
+    })) : [el("li", { text: t("member.no_consent_history") })]));
+  }
+
+  /** Load and show a member; ``card`` is the scanned card when there is one. */
+  async function loadMember(memberId, { card = null, focus = true } = {}) {
     const member = await api.get(`/members/${memberId}`);
-    let card = scan ? scan.card : null;
     if (!card) {
       try { card = await api.get(`/members/${memberId}/card`); } catch (err) { if (err.status !== 404) throw err; }
     }
-    const coupons = scan ? scan.active_coupons : await api.get(`/members/${memberId}/coupons`);
+    const coupons = await api.get(`/members/${memberId}/coupons`);
     current = { member, card, coupons };
     $("self-link-url").hidden = true;
+    for (const id of ["purchase-result", "feedback-result", "member-result"]) $(id).replaceChildren();
     renderMember();
-    $("purchase-amount").focus();
+    loadHistory().catch((err) => showError($("member-result"), err));
+    if (focus) {
+      // the member's name stays in view (on a phone too), the amount is ready to type
+      $("member-panel").scrollIntoView({ block: "start" });
+      $("purchase-amount").focus({ preventScroll: true });
+    }
   }
+
+  async function refreshMember() {
+    if (!current) return;
+    await loadMember(current.member.id, { focus: false });
+  }
+
+  // ------------------------------------------------------------------ find
 
   $("find-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const query = $("find-query").value.trim();
-    const kind = $("find-by").value === "auto" ? guessKind(query) : $("find-by").value;
+    const form = event.target;
+    const input = $("find-query");
+    const query = input.value.trim();
     const box = $("find-result");
-    await busy(event.submitter, async () => {
+    clearFieldErrors(form);
+    if (!query) { fieldError(input, t("field.required")); input.focus(); return; }
+    const kind = $("find-by").value === "auto" ? guessKind(query) : $("find-by").value;
+    await busy($("find-submit"), async () => {
       try {
         if (kind === "card") {
-          const scan = await api.get(`/cards/${encodeURIComponent(digits(query))}`);
-          await loadMember(scan.member.id, scan);
-          box.replaceChildren();
+          try {
+            const scan = await api.get(`/cards/${encodeURIComponent(digits(query))}`);
+            box.replaceChildren();
+            await loadMember(scan.member.id, { card: scan.card });
+          } catch (err) {
+            const d = err.detail || {};
+            if (err.status !== 410 || !d.member_id) throw err;
+            show(box, "info", t("find.replaced", { number: d.replaced_by_display || d.replaced_by }));
+            await loadMember(d.member_id);
+          }
           return;
         }
         const param = kind === "phone" ? "phone" : "q";
         const found = await api.get(`/members?${param}=${encodeURIComponent(query)}`);
         if (!found.length) { show(box, "info", t("find.none")); return; }
         if (found.length === 1) { box.replaceChildren(); await loadMember(found[0].id); return; }
-        const choices = el("ul", { class: "plain" }, found.map((m) => el("li", {},
-          el("button", { type: "button", class: "link", onclick: () => { box.replaceChildren(); loadMember(m.id).catch((err) => showError(box, err)); } },
-            `${m.full_name} · ${m.phone}`))));
+        const choices = el("ul", { class: "plain results", "aria-label": t("find.results") }, found.map((m) => el("li", {},
+          el("button", { type: "button", class: "result-choice", onclick: () => loadMember(m.id).catch((err) => showError(box, err)) },
+            el("strong", { text: m.full_name }), " · ", el("span", { text: m.phone_display || m.phone })))));
         show(box, "info", t("find.choose"), choices);
       } catch (err) {
-        showError(box, err, kind === "card" ? { 404: t("find.none") } : undefined);
+        if (err.status === 404 && kind === "card") { show(box, "info", t("find.none")); return; }
+        if (err.status === 422) {
+          fieldError(input, localText(App.detailText(err.detail).replace(/^[a-z_]+: /, "")) || t("err.422"));
+          input.focus();
+          box.replaceChildren();
+          return;
+        }
+        showError(box, err);
       }
     });
   });
+
+  // ------------------------------------------------------------------ register
+
+  const registerTexts = { phone: t("field.phone"), email: t("field.email"), full_name: t("field.required") };
 
   $("register-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
     const box = $("register-result");
+    clearFieldErrors(form);
+    const missing = ["full_name", "phone"].filter((name) => !form[name].value.trim());
+    if (missing.length) {
+      for (const name of missing) fieldError(form[name], t("field.required"));
+      form[missing[0]].focus();
+      return;
+    }
     const payload = {
       full_name: form.full_name.value.trim(),
       phone: form.phone.value.trim(),
@@ -109,12 +215,11 @@
     await busy(event.submitter, async () => {
       try {
         const { data } = await api.post("/members", payload);
-        show(box, "ok", `${t("register.done")} ${data.full_name} · ${data.phone}`);
+        show(box, "ok", `${t("register.done")} ${data.full_name} · ${data.phone_display || data.phone}`);
         form.reset();
-        current = { member: data, card: null, coupons: [] };
-        renderMember();
-        $("purchase-amount").focus();
+        await loadMember(data.id);
       } catch (err) {
+        if (err.status === 422 && showFieldErrors(form, err, registerTexts)) { box.replaceChildren(); return; }
         showError(box, err, { 409: t("register.exists") });
         const existing = err.detail && err.detail.member_id;
         if (err.status === 409 && existing != null) {
@@ -124,32 +229,138 @@
     });
   });
 
+  // ------------------------------------------------------------------ purchase (with its coupon)
+
+  $("purchase-coupon-code").addEventListener("input", () => { $("coupon-pick-other").checked = true; });
+
+  function chosenCoupon(form) {
+    const picked = form.querySelector('input[name="coupon_pick"]:checked');
+    if (!picked || !picked.value) return null;
+    if (picked.value === "__other") return $("purchase-coupon-code").value.trim() || null;
+    return picked.value;
+  }
+
+  const couponFieldText = (err) => {
+    const d = err.detail;
+    if (err.status === 404) return t("coupon.404");
+    if (err.status === 409) return t("coupon.409");
+    if (err.status === 410) return t("coupon.410");
+    const item = Array.isArray(d) ? d[0] : d;
+    if (item && item.min_purchase) return t("coupon.min", { amount: formatMoney(item.min_purchase) });
+    const msg = (item && (item.msg || item.message)) || "";
+    if (/another member/.test(msg)) return t("coupon.other_member");
+    return localText(msg) || t("coupon.422");
+  };
+
   $("purchase-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
     const box = $("purchase-result");
     if (!current) { show(box, "error", t("purchase.select_member")); return; }
-    const payload = { amount: form.amount.value, receipt_id: form.receipt_id.value.trim() };
-    await busy(event.submitter, async () => {
+    clearFieldErrors(form);
+    const amount = parseAmount(form.amount.value);
+    const receipt = form.receipt_id.value.trim();
+    const problems = [];
+    if (!form.amount.value.trim()) problems.push([form.amount, t("field.required")]);
+    else if (amount === null) problems.push([form.amount, t("field.amount")]);
+    else if (Number(amount) <= 0) problems.push([form.amount, t("field.amount_positive")]);
+    if (!receipt) problems.push([form.receipt_id, t("field.required")]);
+    if (problems.length) {
+      for (const [input, text] of problems) fieldError(input, text);
+      problems[0][0].focus();
+      return;
+    }
+    const submit = $("purchase-submit");
+    if (Number(amount) >= LARGE) {
+      const shown = formatMoney(amount);
+      const answer = await confirmInline(box, t("purchase.confirm_large", { amount: shown }), t("purchase.confirm_yes", { amount: shown }));
+      if (!answer.ok) { form.amount.focus(); return; }
+    }
+    const payload = { amount, receipt_id: receipt };
+    const coupon = chosenCoupon(form);
+    if (coupon) payload.coupon_code = coupon;
+    await busy(submit, async () => {
       try {
         const { status, data } = await api.post(`/members/${current.member.id}/purchases`, payload);
-        const repeated = status === 200 || data.created === false;
-        if (data.card) current.card = data.card;
-        renderMember();
+        const repeated = status === 200;
+        const parts = [];
+        const more = el("div", {});
+        const buttons = el("div", { class: "row" });
+        if (data.redemption) {
+          const r = data.redemption;
+          parts.push(t("purchase.with_coupon", { code: r.code }));
+          more.append(el("p", { class: "detail", text: `${t("coupon.discount")}: ${formatMoney(r.discount)} · ${t("coupon.amount_due")}: ${formatMoney(r.amount_due)}` }));
+        }
+        let heading;
         if (data.card_issued && data.card) {
           const pending = data.card.status === "pending_review";
-          show(box, pending ? "info" : "ok big", pending ? t("purchase.card_pending") : `${t("purchase.card_issued")} ${data.card.number_display || data.card.number}`,
-            pending ? null : el("button", { type: "button", onclick: () => downloadCard(data.card.number, box) }, t("card.pdf")));
+          heading = pending ? t("purchase.card_pending") : `${t("purchase.card_issued")} ${data.card.number_display || data.card.number}`;
+          if (!pending) buttons.append(el("button", { type: "button", class: "small", onclick: () => downloadCard(data.card.number, box) }, t("card.pdf")));
         } else {
-          const amount = data.purchase && data.purchase.amount !== undefined ? data.purchase.amount : payload.amount;
-          show(box, repeated ? "info" : "ok", repeated ? t("purchase.repeat") : `${t("purchase.done")} ${formatMoney(amount)}`);
+          heading = repeated ? t("purchase.repeat") : `${t("purchase.done")} ${formatMoney(data.purchase.amount)}`;
         }
+        if (data.redemption) {
+          const r = data.redemption;
+          buttons.append(el("button", { type: "button", class: "secondary small", onclick: (e) => undoRedemption(r.code, e.target) }, t("purchase.undo")));
+        }
+        if (buttons.childElementCount) more.append(buttons);
         if (!repeated) form.reset();
+        await refreshMember();
+        show(box, data.card_issued && data.card && data.card.status === "active" ? "ok big" : repeated ? "info" : "ok",
+          [heading, ...parts].join(" · "), more);
       } catch (err) {
+        if ((err.status === 422 || (err.detail && err.detail.field)) && showFieldErrors(form, err, {
+          coupon_code: couponFieldText, amount: t("field.amount"), receipt_id: (e, msg) => localText(msg),
+        })) {
+          box.replaceChildren();
+          return;
+        }
         showError(box, err);
       }
     });
   });
+
+  async function undoRedemption(code, button) {
+    const box = $("purchase-result");
+    const answer = await confirmInline(box, t("purchase.undo"), t("purchase.undo_confirm"), { reasonLabel: t("purchase.undo_reason") });
+    if (!answer.ok) return;
+    try {
+      await api.post(`/coupons/${encodeURIComponent(code)}/reverse`, { reason: answer.reason });
+      show(box, "ok", t("purchase.undone"));
+      await refreshMember();
+    } catch (err) { showError(box, err); }
+    if (button && button.isConnected) button.focus();
+  }
+
+  // ------------------------------------------------------------------ feedback
+
+  $("feedback-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("feedback-result");
+    if (!current) return;
+    clearFieldErrors(form);
+    const picked = form.querySelector('input[name="score"]:checked');
+    if (!picked) {
+      const first = form.querySelector('input[name="score"]');
+      fieldError(first, t("feedback.pick"));
+      first.focus();
+      return;
+    }
+    const payload = { score: Number(picked.value) };
+    if (form.comment.value.trim()) payload.comment = form.comment.value.trim();
+    await busy(event.submitter, async () => {
+      try {
+        const { data } = await api.post(`/members/${current.member.id}/feedback`, payload);
+        form.reset();
+        show(box, "ok", t("feedback.done", { score: data.score }), data.detractor ? el("p", { class: "detail", text: t("feedback.held") }) : null);
+      } catch (err) {
+        if (!showFieldErrors(form, err)) showError(box, err);
+      }
+    });
+  });
+
+  // ------------------------------------------------------------------ cards: PDF, approve, reject, replace
 
   /** The PDF needs the bearer token: fetch it as a blob and hand the browser an object URL to save/open. */
   async function downloadCard(number, box) {
@@ -162,10 +373,75 @@
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (err) {
-      showError(box || $("member-result"), err);
+      showError(box || $("card-result"), err, { 409: t("card.pdf_held") });
     }
   }
   $("card-pdf").addEventListener("click", () => current && current.card && downloadCard(current.card.number));
+
+  async function approve(number, box) {
+    await api.post(`/cards/${encodeURIComponent(number)}/approve`);
+    show(box, "ok", t("card.approved"));
+  }
+
+  async function reject(number, box) {
+    const answer = await confirmInline(box, t("card.reject_confirm"), t("card.reject"), { reasonLabel: t("card.reject_reason"), danger: true });
+    if (!answer.ok) return false;
+    await api.post(`/cards/${encodeURIComponent(number)}/reject`, { reason: answer.reason });
+    show(box, "ok", t("card.rejected"));
+    return true;
+  }
+
+  $("card-approve").addEventListener("click", async (event) => {
+    const box = $("card-result");
+    await busy(event.target, async () => {
+      try { await approve(current.card.number, box); await refreshMember(); show(box, "ok", t("card.approved")); loadHeld(); } catch (err) { showError(box, err); }
+    });
+  });
+  $("card-reject").addEventListener("click", async () => {
+    const box = $("card-result");
+    try {
+      if (await reject(current.card.number, box)) { await refreshMember(); show(box, "ok", t("card.rejected")); loadHeld(); }
+    } catch (err) { showError(box, err); }
+  });
+  $("card-replace").addEventListener("click", async () => {
+    const box = $("card-result");
+    const answer = await confirmInline(box, t("card.replace_confirm"), t("card.replace"), { reasonLabel: t("card.replace_reason"), danger: true });
+    if (!answer.ok) { $("card-replace").focus(); return; }
+    try {
+      const { data } = await api.post(`/cards/${encodeURIComponent(current.card.number)}/replace`, { reason: answer.reason });
+      await refreshMember();
+      show(box, "ok", t("card.replaced", { number: data.number_display }),
+        el("button", { type: "button", class: "small", onclick: () => downloadCard(data.number, box) }, t("card.pdf")));
+    } catch (err) { showError(box, err); }
+  });
+
+  // ------------------------------------------------------------------ held cards (staff review)
+
+  async function loadHeld() {
+    const list = $("held-list");
+    try {
+      const held = await api.get("/cards?status=pending_review");
+      list.replaceChildren(...(held.length ? held.map((h) => {
+        const box = el("div", { class: "result", role: "status", "aria-live": "polite" });
+        const fb = h.feedback;
+        const note = fb ? `${t("held.feedback", { score: fb.score })}${fb.comment ? ` — “${fb.comment}”` : ""} · ${formatTime(fb.created_at)}` : t("held.no_feedback");
+        return el("li", {},
+          el("p", {}, el("strong", { text: h.member.full_name }), " · ", el("span", { text: h.card.number_display })),
+          el("p", { class: "detail", text: note }),
+          el("div", { class: "row" },
+            el("button", { type: "button", class: "small secondary", "aria-label": `${t("find.open")}: ${h.member.full_name}`, onclick: () => loadMember(h.member.id).catch((e) => showError(box, e)) }, t("find.open")),
+            el("button", { type: "button", class: "small", onclick: async (e) => {
+              await busy(e.target, async () => { try { await approve(h.card.number, box); loadHeld(); if (current && current.member.id === h.member.id) refreshMember(); } catch (err) { showError(box, err); } });
+            }, "aria-label": `${t("card.approve")}: ${h.member.full_name}` }, t("card.approve")),
+            el("button", { type: "button", class: "small danger", onclick: async () => {
+              try { if (await reject(h.card.number, box)) { loadHeld(); if (current && current.member.id === h.member.id) refreshMember(); } } catch (err) { showError(box, err); }
+            }, "aria-label": `${t("card.reject")}: ${h.member.full_name}` }, t("card.reject"))),
+          box);
+      }) : [el("li", { text: t("held.none") })]));
+    } catch (err) { showError($("held-result"), err); }
+  }
+
+  // ------------------------------------------------------------------ personal page link, coupon check
 
   $("self-link").addEventListener("click", async (event) => {
     if (!current) return;
@@ -185,15 +461,17 @@
 
   $("coupon-check").addEventListener("click", async (event) => {
     const box = $("coupon-result");
-    if (!$("coupon-code").reportValidity()) return;
+    const form = $("coupon-form");
+    clearFieldErrors(form);
+    if (!$("coupon-code").value.trim()) { fieldError($("coupon-code"), t("field.required")); $("coupon-code").focus(); return; }
     await busy(event.target, async () => {
       try {
         const coupon = await api.get(`/coupons/${code()}`);
         if (coupon.redeemable_now === false) {
-          const heading = coupon.status === "redeemed" ? t("coupon.409") : coupon.status === "expired" ? t("coupon.410") : coupon.reason || coupon.status;
-          show(box, "error", heading, el("p", { class: "detail", text: [couponText(coupon), coupon.reason].filter(Boolean).join(" · ") }));
+          const heading = coupon.status === "redeemed" ? t("coupon.409") : coupon.status === "expired" ? t("coupon.410") : localText(coupon.reason) || coupon.status;
+          show(box, "error", heading, el("p", { class: "detail", text: couponText(coupon) }));
         } else {
-          show(box, "ok", `${t("coupon.valid")} ${couponText(coupon)}`);
+          show(box, "ok", `${t("coupon.valid")} ${coupon.member_name} · ${couponText(coupon)}`);
         }
       } catch (err) { showError(box, err, couponMessages()); }
     });
@@ -201,8 +479,13 @@
 
   $("coupon-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const form = event.target;
     const box = $("coupon-result");
-    const amount = $("coupon-amount").value;
+    clearFieldErrors(form);
+    if (!$("coupon-code").value.trim()) { fieldError($("coupon-code"), t("field.required")); $("coupon-code").focus(); return; }
+    const typed = $("coupon-amount").value.trim();
+    const amount = typed ? parseAmount(typed) : null;
+    if (typed && amount === null) { fieldError($("coupon-amount"), t("field.amount")); $("coupon-amount").focus(); return; }
     const body = amount ? { purchase_amount: amount } : {};
     const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
     await busy(event.submitter, async () => {
@@ -211,11 +494,14 @@
         const money = [];
         if (data && data.discount != null) money.push(`${t("coupon.discount")}: ${formatMoney(data.discount)}`);
         if (data && data.amount_due != null) money.push(`${t("coupon.amount_due")}: ${formatMoney(data.amount_due)}`);
-        show(box, "ok big", `${t("coupon.redeemed")} ${money.join(" · ")}`, el("p", { class: "detail", text: couponText(data || {}) }));
-        if (current) loadMember(current.member.id).catch(() => {});
+        show(box, "ok big", `${t("coupon.redeemed")} ${money.join(" · ")}`, el("p", { class: "detail", text: `${data.member_name} · ${couponText(data || {})}` }));
+        if (current) refreshMember().catch(() => {});
       } catch (err) { showError(box, err, couponMessages()); }
     });
   });
 
-  App.gate();
+  App.gate().then((me) => {
+    if (me) { loadHeld(); $("find-query").focus(); }
+  });
+  $("find-query").focus();
 })();
