@@ -1,0 +1,128 @@
+"""Charts as self-contained SVG, drawn on the server with pygal: a campaign's results per day and the NPS
+trend. Nothing is loaded from elsewhere: pygal's tooltip script (a CDN URL by default) is switched off, its
+inline config script removed and its styles inlined, so the SVG shows the same on a machine without
+internet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pygal
+from pygal.style import Style
+
+from loyalty.campaigns.schemas import DayStats, NpsGroup, YearResult
+
+TEXT = {
+    "tr": {
+        "results": "Günlere göre sonuçlar",
+        "sent": "Gönderilen",
+        "delivered": "Teslim edilen",
+        "failed": "Başarısız",
+        "redeemed": "Kullanılan",
+        "revenue": "Ciro",
+        "nps": "NPS eğilimi",
+        "score": "NPS",
+        "responses": "Yanıt",
+        "yoy": "Yıllara göre aynı bayram",
+        "rate": "Kullanım oranı (%)",
+        "none": "Henüz veri yok",
+    },
+    "en": {
+        "results": "Results per day",
+        "sent": "Sent",
+        "delivered": "Delivered",
+        "failed": "Failed",
+        "redeemed": "Redeemed",
+        "revenue": "Revenue",
+        "nps": "NPS trend",
+        "score": "NPS",
+        "responses": "Responses",
+        "yoy": "The same holiday, year over year",
+        "rate": "Redemption rate (%)",
+        "none": "No data yet",
+    },
+}
+
+# colours with at least 3:1 contrast on white, told apart by more than hue (series also differ in dashes)
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1f2328",
+    foreground_strong="#1f2328",
+    foreground_subtle="#57606a",
+    colors=("#0969da", "#1a7f37", "#cf222e", "#8250df", "#9a6700"),
+    font_family="DejaVu Sans, sans-serif",
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    title_font_size=16,
+    value_font_size=12,
+)
+
+
+def _text(lang: str) -> dict[str, str]:
+    return TEXT["en" if lang.startswith("en") else "tr"]
+
+
+def _config(title: str, lang: str, **extra: object) -> pygal.Config:
+    config = pygal.Config()
+    config.js = []  # no tooltip script from a CDN
+    config.style = STYLE
+    config.title = title
+    config.width, config.height = 900, 420
+    config.legend_at_bottom = True
+    config.legend_at_bottom_columns = 3
+    config.no_data_text = _text(lang)["none"]
+    config.print_values = False
+    config.x_label_rotation = 0
+    config.truncate_label = -1
+    config.explicit_size = False
+    for key, value in extra.items():
+        setattr(config, key, value)
+    return config
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def _svg(chart: pygal.graph.graph.Graph) -> bytes:
+    """The rendered SVG without pygal's inline config script (only its tooltips read it)."""
+    out = chart.render(is_unicode=True)
+    return _SCRIPT.sub("", str(out)).encode()
+
+
+def results_chart(days: Sequence[DayStats], *, lang: str, day_label: str = "%d.%m") -> bytes:
+    """Per day: sent, delivered, failed and redeemed as bars, revenue as a line on the right axis."""
+    words = _text(lang)
+    chart = pygal.Bar(_config(words["results"], lang, dots_size=4))
+    chart.x_labels = [d.day.strftime(day_label) for d in days]
+    if days:
+        chart.add(words["sent"], [d.sent for d in days])
+        chart.add(words["delivered"], [d.delivered for d in days])
+        chart.add(words["failed"], [d.failed for d in days])
+        chart.add(words["redeemed"], [d.redeemed for d in days])
+        chart.add(words["revenue"], [float(Decimal(d.revenue)) for d in days], secondary=True)
+    return _svg(chart)
+
+
+def nps_chart(groups: Sequence[NpsGroup], *, lang: str) -> bytes:
+    """The NPS per month (-100..100) as a line, with the number of responses in each label."""
+    words = _text(lang)
+    chart = pygal.Line(_config(words["nps"], lang, range=(-100, 100), dots_size=5))
+    chart.x_labels = [f"{g.label} ({g.responses})" for g in groups]
+    if groups:
+        chart.add(words["score"], [g.score for g in groups])
+    return _svg(chart)
+
+
+def year_chart(years: Sequence[YearResult], *, lang: str) -> bytes:
+    """The same holiday's campaigns by year: redemption rate (%) as bars, revenue on the right axis."""
+    words = _text(lang)
+    chart = pygal.Bar(_config(words["yoy"], lang))
+    chart.x_labels = [str(y.year) for y in years]
+    if years:
+        chart.add(words["rate"], [round(y.redemption_rate * 100, 1) for y in years])
+        chart.add(words["revenue"], [float(y.revenue) for y in years], secondary=True)
+    return _svg(chart)
