@@ -5,6 +5,7 @@ internet."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -93,10 +94,34 @@ def _svg(chart: pygal.graph.graph.Graph) -> bytes:
     return _SCRIPT.sub("", str(out)).encode()
 
 
+def nice_step(largest: float, ticks: int = 5) -> float:
+    """A round step (1, 2 or 5 times a power of ten) that covers ``largest`` in about ``ticks`` steps."""
+    if largest <= 0:
+        return 1
+    raw = largest / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def _axes(config: pygal.Config, counts: Sequence[float], money: Sequence[float], whole: bool = True) -> None:
+    """Round labels on both axes: whole numbers on the left, round amounts on the right, ticks aligned.
+    (Nothing for an empty chart: pygal then shows its no-data text.)"""
+    if not counts:
+        return
+    step = max(nice_step(max(counts, default=0)), 1 if whole else 0)
+    n = max(1, math.ceil(max(counts, default=0) / step))
+    config.y_labels = [step * i for i in range(n + 1)]
+    config.secondary_range = (0, nice_step(max(money, default=0), n) * n)
+    config.value_formatter = lambda x: f"{x:,.0f}".replace(",", " ")
+
+
 def results_chart(days: Sequence[DayStats], *, lang: str, day_label: str = "%d.%m") -> bytes:
-    """Per day: sent, delivered, failed and redeemed as bars, revenue as a line on the right axis."""
+    """Per day: sent, delivered, failed and redeemed as bars, revenue as bars on the right axis."""
     words = _text(lang)
-    chart = pygal.Bar(_config(words["results"], lang, dots_size=4))
+    config = _config(words["results"], lang, dots_size=4)
+    counts = [float(v) for d in days for v in (d.sent, d.delivered, d.failed, d.redeemed)]
+    _axes(config, counts, [float(d.revenue) for d in days])
+    chart = pygal.Bar(config)
     chart.x_labels = [d.day.strftime(day_label) for d in days]
     if days:
         chart.add(words["sent"], [d.sent for d in days])
@@ -110,7 +135,10 @@ def results_chart(days: Sequence[DayStats], *, lang: str, day_label: str = "%d.%
 def nps_chart(groups: Sequence[NpsGroup], *, lang: str) -> bytes:
     """The NPS per month (-100..100) as a line, with the number of responses in each label."""
     words = _text(lang)
-    chart = pygal.Line(_config(words["nps"], lang, range=(-100, 100), dots_size=5))
+    config = _config(words["nps"], lang, range=(-100, 100), dots_size=5)
+    if groups:
+        config.y_labels = list(range(-100, 101, 25))
+    chart = pygal.Line(config)
     chart.x_labels = [f"{g.label} ({g.responses})" for g in groups]
     if groups:
         chart.add(words["score"], [g.score for g in groups])
@@ -120,7 +148,9 @@ def nps_chart(groups: Sequence[NpsGroup], *, lang: str) -> bytes:
 def year_chart(years: Sequence[YearResult], *, lang: str) -> bytes:
     """The same holiday's campaigns by year: redemption rate (%) as bars, revenue on the right axis."""
     words = _text(lang)
-    chart = pygal.Bar(_config(words["yoy"], lang))
+    config = _config(words["yoy"], lang)
+    _axes(config, [y.redemption_rate * 100 for y in years], [float(y.revenue) for y in years])
+    chart = pygal.Bar(config)
     chart.x_labels = [str(y.year) for y in years]
     if years:
         chart.add(words["rate"], [round(y.redemption_rate * 100, 1) for y in years])

@@ -125,7 +125,7 @@ def _deferred_by_cap(
     """Members of ``mine`` with ``cap`` or more other promotional messages around ``at``: queued or sent
     ones in the window (not this campaign's), plus one per overlapping campaign they are in."""
     m = MESSAGES.c
-    when = sa.func.coalesce(m.claimed_at, m.not_before)
+    when = sa.func.coalesce(m.claimed_at, m.sent_at, m.not_before)
     existing = sa.select(m.member_id).where(
         m.category == Category.promotional.value,
         m.state.in_([MessageState.queued, MessageState.sending, MessageState.sent, MessageState.delivered]),

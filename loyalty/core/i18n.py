@@ -381,6 +381,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "mk.need.send_at": ("Gönderim tarihini ve saatini girin.", "Enter the send date and time."),
     "mk.need.kinds": ("En az bir özel gün türü seçin.", "Choose at least one kind of occasion."),
     "mk.trigger_text.holiday": ("{days} gün önce {holiday}, {time}", "{days} days before {holiday}, {time}"),
+    "mk.trigger_text.holiday_day": ("{holiday} günü, {time}", "on {holiday}, {time}"),
     "mk.trigger_text.date": ("{when}", "{when}"),
     "mk.trigger_text.occasion": (
         "özel günden {days} gün önce, {time}",

@@ -98,8 +98,19 @@ def world(live_db: Session, live_server: LiveServer) -> Iterator[dict[str, Any]]
     )
     # last year's Kurban campaign: coupons issued, messages sent, two redeemed
     run = make_campaign_run(s, run_key="2025", name="Kurban 2025", status="done")
-    run.send_date, run.status = date(2025, 6, 4), "done"
+    run.send_date, run.status, run.targeted = date(2025, 6, 4), "done", 3
     s.add(run)
+    # and the year before: fewer coupons, one redeemed
+    before = make_campaign_run(s, run_key="2024", name="Kurban 2024", status="done")
+    before.send_date, before.status, before.targeted = date(2024, 6, 14), "done", 2
+    s.add(before)
+    at_2024 = datetime(2024, 6, 14, 7, 0, tzinfo=UTC)
+    for i, member in enumerate(members[:2]):
+        old = make_coupon(s, member, run=before, valid_from=at_2024, expires_at=at_2024 + timedelta(days=14))
+        if i == 0:
+            old.status, old.redeemed_at = CouponStatus.redeemed, at_2024 + timedelta(days=2)
+            old.redeemed_purchase_amount = Decimal("250.00")
+            s.add(old)
     sent_at = datetime(2025, 6, 4, 7, 0, tzinfo=UTC)
     for i, member in enumerate(members):
         coupon = make_coupon(s, member, run=run, valid_from=sent_at, expires_at=sent_at + timedelta(days=14))
@@ -115,6 +126,8 @@ def world(live_db: Session, live_server: LiveServer) -> Iterator[dict[str, Any]]
                 run_id=run.id,
                 coupon_id=coupon.id,
                 state="delivered",
+                not_before=sent_at,
+                claimed_at=sent_at,
                 sent_at=sent_at,
                 delivered_at=sent_at + timedelta(minutes=1),
             )
@@ -126,7 +139,7 @@ def world(live_db: Session, live_server: LiveServer) -> Iterator[dict[str, Any]]
             s.add(coupon)
     # feedback: last month and this month
     this_month = now - timedelta(days=1)
-    last_month = (now.replace(day=1) - timedelta(days=10)).replace(hour=9)
+    last_month = (now.replace(day=1) - timedelta(days=40)).replace(hour=9)  # two months back: a trend
     for member, score, at, comment in (
         (members[0], 10, last_month, None),
         (members[1], 9, last_month, None),
@@ -239,6 +252,10 @@ def test_a_marketer_plans_tries_and_learns_in_the_page_alone(
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(kurban.locator(".details")).to_contain_text("%66,7")
     expect(kurban.locator(".details")).to_contain_text(tr("mk.yoy"))
+    yoy = kurban.get_by_role("img", name=tr("mk.yoy.chart"))
+    expect(yoy).to_be_visible()
+    assert yoy.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(kurban.get_by_role("region", name=tr("mk.yoy"))).to_contain_text("%50")
     with page.expect_download() as download:
         kurban.get_by_role("button", name=tr("mk.csv")).click()
     text = Path(download.value.path()).read_text(encoding="utf-8")

@@ -290,7 +290,10 @@
   // ---- the campaign list and each campaign's life
   function triggerText(c) {
     const tr = c.trigger || {};
-    if (tr.type === "holiday") return t("mk.trigger_text.holiday", { days: tr.days_before, holiday: holidayName(tr.holiday_key), time: tr.send_time });
+    if (tr.type === "holiday") {
+      const values = { days: tr.days_before, holiday: holidayName(tr.holiday_key), time: tr.send_time };
+      return t(tr.days_before ? "mk.trigger_text.holiday" : "mk.trigger_text.holiday_day", values);
+    }
     if (tr.type === "date") return t("mk.trigger_text.date", { when: formatTime(c.scheduled_for) || tr.send_at });
     const kinds = (tr.kinds || []).map((k) => t("mk.kind." + k)).join(", ");
     return `${kinds}: ${t("mk.trigger_text.occasion", { days: tr.days_before, time: tr.send_time })}`;
