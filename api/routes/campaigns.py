@@ -27,6 +27,7 @@ from loyalty.core.zones import zone_of
 
 router = api_router(tags=["campaigns"])
 SVG = "image/svg+xml"
+ChartWidth = Annotated[int, Query(ge=300, le=1600)]
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignCreated)
@@ -137,11 +138,13 @@ def campaign_chart(
     settings: SettingsDep,
     _user: MarketingUser,
     lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    width: ChartWidth = charts.WIDTH,
 ) -> Response:
-    """Sent, delivered, failed, redeemed and revenue per local day: a self-contained SVG (no script)."""
+    """Sent, delivered, failed, redeemed and revenue per local day: a self-contained SVG (no script);
+    ``width`` in pixels (a phone asks for its own, so the text keeps its size)."""
     lifecycle.get_campaign(session, campaign_id)
     stats = campaign_stats(session, campaign_id, timezone_name=settings.timezone)
-    return Response(charts.results_chart(stats.per_day, lang=lang), media_type=SVG)
+    return Response(charts.results_chart(stats.per_day, lang=lang, width=width), media_type=SVG)
 
 
 @router.get("/campaigns/{campaign_id}/results.csv", response_class=Response)
@@ -169,6 +172,7 @@ def campaign_year_chart(
     session: SessionDep,
     _user: MarketingUser,
     lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    width: ChartWidth = charts.WIDTH,
 ) -> Response:
     years = results.year_over_year(session, campaign_id).years
-    return Response(charts.year_chart(years, lang=lang), media_type=SVG)
+    return Response(charts.year_chart(years, lang=lang, width=width), media_type=SVG)

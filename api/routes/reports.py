@@ -46,8 +46,10 @@ def nps_chart(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     lang: Literal["tr", "en"] = "tr",
+    width: Annotated[int, Query(ge=300, le=1600)] = charts.WIDTH,
 ) -> Response:
-    """The NPS per month as a self-contained SVG."""
+    """The NPS per month as a self-contained SVG (every month of the range; one without responses is a
+    gap)."""
     report = nps.nps_report(
         session,
         date_from=date_from,
@@ -56,7 +58,8 @@ def nps_chart(
         timezone_name=settings.timezone,
         lang=lang,
     )
-    return Response(charts.nps_chart(report.groups, lang=lang), media_type="image/svg+xml")
+    trend = nps.monthly_trend(report, lang)
+    return Response(charts.nps_chart(trend, lang=lang, width=width), media_type="image/svg+xml")
 
 
 @router.get("/reports/detractors", response_model=list[DetractorComment])

@@ -67,14 +67,20 @@ def _text(lang: str) -> dict[str, str]:
     return TEXT["en" if lang.startswith("en") else "tr"]
 
 
-def _config(title: str, lang: str, **extra: object) -> pygal.Config:
+WIDTH = 900  # the default; a phone asks for its own width so the text keeps its size
+
+
+def _config(title: str, lang: str, width: int = WIDTH, labels: int = 0, **extra: object) -> pygal.Config:
     config = pygal.Config()
     config.js = []  # no tooltip script from a CDN
     config.style = STYLE
     config.title = title
-    config.width, config.height = 900, 420
+    config.width, config.height = width, 420 if width >= 700 else max(300, int(width * 0.95))
     config.legend_at_bottom = True
-    config.legend_at_bottom_columns = 3
+    config.legend_at_bottom_columns = 3 if width >= 600 else 2
+    config.margin_right = 24
+    if labels * 70 > width:
+        config.x_label_rotation = 40
     config.no_data_text = _text(lang)["none"]
     config.print_values = False
     config.x_label_rotation = 0
@@ -115,10 +121,12 @@ def _axes(config: pygal.Config, counts: Sequence[float], money: Sequence[float],
     config.value_formatter = lambda x: f"{x:,.0f}".replace(",", " ")
 
 
-def results_chart(days: Sequence[DayStats], *, lang: str, day_label: str = "%d.%m") -> bytes:
+def results_chart(
+    days: Sequence[DayStats], *, lang: str, width: int = WIDTH, day_label: str = "%d.%m"
+) -> bytes:
     """Per day: sent, delivered, failed and redeemed as bars, revenue as bars on the right axis."""
     words = _text(lang)
-    config = _config(words["results"], lang, dots_size=4)
+    config = _config(words["results"], lang, width, len(days), dots_size=4)
     counts = [float(v) for d in days for v in (d.sent, d.delivered, d.failed, d.redeemed)]
     _axes(config, counts, [float(d.revenue) for d in days])
     chart = pygal.Bar(config)
@@ -132,23 +140,23 @@ def results_chart(days: Sequence[DayStats], *, lang: str, day_label: str = "%d.%
     return _svg(chart)
 
 
-def nps_chart(groups: Sequence[NpsGroup], *, lang: str) -> bytes:
-    """The NPS per month (-100..100) as a line, with the number of responses in each label."""
+def nps_chart(groups: Sequence[NpsGroup], *, lang: str, width: int = WIDTH) -> bytes:
+    """The NPS per month (-100..100) as a line (a month without responses is a gap)."""
     words = _text(lang)
-    config = _config(words["nps"], lang, range=(-100, 100), dots_size=5)
+    config = _config(words["nps"], lang, width, len(groups), range=(-100, 100), dots_size=5)
     if groups:
         config.y_labels = list(range(-100, 101, 25))
     chart = pygal.Line(config)
-    chart.x_labels = [f"{g.label} ({g.responses})" for g in groups]
+    chart.x_labels = [g.label for g in groups]
     if groups:
         chart.add(words["score"], [g.score for g in groups])
     return _svg(chart)
 
 
-def year_chart(years: Sequence[YearResult], *, lang: str) -> bytes:
+def year_chart(years: Sequence[YearResult], *, lang: str, width: int = WIDTH) -> bytes:
     """The same holiday's campaigns by year: redemption rate (%) as bars, revenue on the right axis."""
     words = _text(lang)
-    config = _config(words["yoy"], lang)
+    config = _config(words["yoy"], lang, width, len(years))
     _axes(config, [y.redemption_rate * 100 for y in years], [float(y.revenue) for y in years])
     chart = pygal.Bar(config)
     chart.x_labels = [str(y.year) for y in years]

@@ -112,6 +112,19 @@ def nps_report(
     )
 
 
+def monthly_trend(report: NpsReport, lang: str = "tr") -> list[NpsGroup]:
+    """Every month of the report's range, in order; a month without responses has no score (a gap)."""
+    names = MONTHS["en" if lang.startswith("en") else "tr"]
+    found = {g.key: g for g in report.groups}
+    out: list[NpsGroup] = []
+    month = report.date_from.replace(day=1)
+    while month <= report.date_to:
+        key = f"{month:%Y-%m}"
+        out.append(found.get(key) or NpsGroup(key=key, label=f"{names[month.month - 1]} {month.year}"))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
 def _group_keys(
     session: Session, rows: Any, group_by: str, timezone_name: str, lang: str, now: datetime
 ) -> dict[int, list[tuple[str, str]]]:

@@ -93,12 +93,17 @@ def test_nps_trend_chart_is_a_self_contained_svg(
     client: TestClient, session: Session, marketing: dict[str, str]
 ) -> None:
     _world(session)
-    chart = client.get(
-        "/api/v1/reports/nps/chart.svg?from=2026-05-01&to=2026-06-30&lang=en", headers=marketing
-    )
+    url = "/api/v1/reports/nps/chart.svg?from=2026-04-01&to=2026-06-30&lang=en"
+    chart = client.get(url, headers=marketing)
     assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
-    assert "NPS trend" in chart.text and "May 2026 (2)" in chart.text and "Jun 2026 (2)" in chart.text
+    # every month of the range: April has no response (a gap), May and June do
+    assert "NPS trend" in chart.text and all(m in chart.text for m in ("Apr 2026", "May 2026", "Jun 2026"))
+    assert 'viewBox="0 0 900 420"' in chart.text
     assert_self_contained(chart.text)
+    narrow = client.get(url + "&width=360", headers=marketing)
+    assert 'viewBox="0 0 360 342"' in narrow.text
+    too_narrow = client.get(url + "&width=10", headers=marketing)
+    assert too_narrow.status_code == 422 and too_narrow.json()["detail"][0]["loc"] == ["query", "width"]
 
 
 def test_detractor_comments_are_followed_up_by_staff(

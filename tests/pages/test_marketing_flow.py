@@ -293,8 +293,9 @@ def test_a_marketer_plans_tries_and_learns_in_the_page_alone(
     shot(page, "09-phone")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > "
-        "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > innerWidth + 1)"
+        ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
     )
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone: {wide}"
     no_serious_violations(page)

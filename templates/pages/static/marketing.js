@@ -22,10 +22,12 @@
     });
   }
 
+  /** A chart drawn for the width it is shown at (on a phone its text keeps a readable size). */
   async function chartImage(path, alt) {
-    const response = await api.request("GET", path, { raw: true });
+    const width = Math.max(300, Math.min(900, Math.round(document.querySelector("main").clientWidth - 48)));
+    const response = await api.request("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}`, { raw: true });
     const url = URL.createObjectURL(await response.blob());
-    return el("img", { class: "chart", src: url, alt, width: "900", height: "420" });
+    return el("img", { class: "chart", src: url, alt, width: String(width) });
   }
 
   async function download(path, filename) {
@@ -473,6 +475,8 @@
   }
   $("nps-form").addEventListener("submit", (event) => { event.preventDefault(); loadNps(event.submitter); });
 
+  const who = (actor) => String(actor || "").replace(/^user:/, "");
+
   function detractorItem(d) {
     const id = `fu-${d.id}`;
     const box = el("div", { class: "result", role: "status", "aria-live": "polite" });
@@ -487,7 +491,7 @@
       await busy(event.submitter, async () => {
         try {
           const { data } = await api.request("PATCH", `/feedback/${d.id}/followup`, { json: { followup: state.value, note: note.value } });
-          show(box, "ok", `${t("mk.det.saved")} ${t("mk.fu." + data.followup)} · ${t("mk.det.by", { who: data.followup_by, when: formatTime(data.followup_at) })}`);
+          show(box, "ok", `${t("mk.det.saved")} ${t("mk.fu." + data.followup)} · ${t("mk.det.by", { who: who(data.followup_by), when: formatTime(data.followup_at) })}`);
         } catch (err) { showError(box, err); }
       });
     });
@@ -495,7 +499,7 @@
       el("p", {}, el("strong", { text: d.member_name }), ` · ${t("mk.det.score", { score: d.score })} · `,
         el("time", { datetime: d.created_at, text: formatTime(d.created_at) })),
       el("blockquote", { text: d.comment || t("mk.det.no_comment") }),
-      d.followup_by ? el("p", { class: "hint", text: `${t("mk.fu." + d.followup)} · ${t("mk.det.by", { who: d.followup_by, when: formatTime(d.followup_at) })}` + (d.followup_note ? ` — ${d.followup_note}` : "") }) : null,
+      d.followup_by ? el("p", { class: "hint", text: `${t("mk.fu." + d.followup)} · ${t("mk.det.by", { who: who(d.followup_by), when: formatTime(d.followup_at) })}` + (d.followup_note ? ` — ${d.followup_note}` : "") }) : null,
       f, box);
   }
 
