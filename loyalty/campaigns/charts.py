@@ -79,8 +79,11 @@ def _config(title: str, lang: str, width: int = WIDTH, labels: int = 0, **extra:
     config.legend_at_bottom = True
     config.legend_at_bottom_columns = 3 if width >= 600 else 2
     config.margin_right = 24
-    if labels * 70 > width:
-        config.x_label_rotation = 40
+    config.truncate_legend = -1
+    room = max(1, (width - 80) // 75)  # x labels that fit side by side
+    if labels > room:  # label every n-th one only
+        config.x_labels_major_every = math.ceil(labels / room)
+        config.show_minor_x_labels = False
     config.no_data_text = _text(lang)["none"]
     config.print_values = False
     config.x_label_rotation = 0

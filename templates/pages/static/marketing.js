@@ -404,7 +404,9 @@
     const live = () => ["draft", "scheduled", "running"].includes(status.dataset.status);
     const act = (labelKey, work, opts) => el("button", { type: "button", class: "small" + ((opts && opts.cls) ? " " + opts.cls : ""), "data-action": labelKey, onclick: async (event) => {
       await busy(event.target, async () => {
-        try { await work(event.target); } catch (err) { showError(details, err); }
+        details.className = "details";
+        details.removeAttribute("role");
+        try { await work(event.target); } catch (err) { showError(details, err); details.classList.add("details"); }
       });
     } }, t(labelKey));
     const setStatus = (data) => {
@@ -423,6 +425,7 @@
         const { data } = await api.post(`/campaigns/${c.id}/schedule`, {});
         setStatus(data);
         show(details, "ok", t("mk.scheduled"));
+        details.classList.add("details");
       }) : null,
       act("camp.results", async () => details.replaceChildren(el("h4", { text: t("camp.results") }), await renderResults(c))),
       live() ? act("mk.cancel", async () => {
@@ -431,6 +434,7 @@
         const { data } = await api.post(`/campaigns/${c.id}/cancel`, {});
         setStatus(data);
         show(details, "ok", t("camp.cancelled"));
+        details.classList.add("details");
       }, { cls: "danger" }) : null,
     ];
     const actions = el("div", { class: "row actions" }, buttons());
