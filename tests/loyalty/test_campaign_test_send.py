@@ -17,10 +17,14 @@ from loyalty.campaigns.test_send import send_test
 from loyalty.core.db import unit_of_work
 from loyalty.core.jobs import set_publisher
 from loyalty.core.settings import Settings
+from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.messaging.claims import claim_due_messages, message_history
 from loyalty.models.coupons import Coupon
+from loyalty.models.members import ConsentEvent
 from loyalty.models.messages import Message, MessageState
+from tests.workers.twilio_fake import FakeTwilioServer
 from workers.channels.outbox import OutboxChannel, list_outbox
+from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.delivery import deliver
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
@@ -121,3 +125,61 @@ def test_a_stale_test_send_is_cancelled_not_sent(committing_engine: Engine, sett
     with unit_of_work(committing_engine) as session:
         assert session.get(Message, message.id).state == MessageState.cancelled  # type: ignore[union-attr]
     assert list_outbox(Path(settings.outbox_dir)).entries == []
+
+
+def test_a_test_send_goes_through_twilio_and_a_refusal_touches_no_member(
+    committing_engine: Engine, settings: Settings
+) -> None:
+    """The real twilio client against the local fake: the marketer's phone gets the marked text; a later
+    failure report (the number opted out at the provider) has no member to change."""
+    with FakeTwilioServer() as twilio:
+        sms = settings.model_copy(
+            update={
+                "sms_backend": "twilio",
+                "twilio_account_sid": "AC" + "0" * 32,
+                "twilio_auth_token": "test-token",
+                "twilio_from_number": "+15005550006",
+                "twilio_base_url": twilio.url,
+                "twilio_timeout": 0.5,
+            }
+        )
+        with unit_of_work(committing_engine) as session:
+            campaign = create_campaign(
+                session, CampaignCreate.model_validate(OCCASION), actor="user:m", now=NOW, settings=sms
+            )
+            [message] = send_test(
+                session,
+                campaign.id or 0,
+                phone="+905329998877",
+                email=None,
+                locale="en",
+                actor="m",
+                settings=sms,
+                now=NOW,
+            )
+            session.commit()
+        outcome = deliver(
+            message.id or 0,
+            engine=committing_engine,
+            settings=sms,
+            channel_for=lambda _: TwilioSmsChannel(sms),
+            now=NOW,
+        )
+        assert outcome.status == "sent"
+        [record] = twilio.fake.accepted
+        assert record["to"] == "+905329998877" and record["body"].startswith("[TEST] ")
+        assert "her yıl" not in record["body"] and "to celebrate together every year" in record["body"]
+    with unit_of_work(committing_engine) as session:
+        changed = apply_provider_status(
+            session,
+            provider_id=outcome.provider_id or "",
+            state=MessageState.failed,
+            provider_status="undelivered",
+            error_code="21610",
+            effect="opted_out",
+            now=NOW,
+        )
+        session.commit()
+        assert changed
+        assert session.get(Message, message.id).state == MessageState.failed  # type: ignore[union-attr]
+        assert session.exec(select(ConsentEvent)).all() == []
