@@ -517,9 +517,18 @@
   }
   $("det-state").addEventListener("change", loadDetractors);
 
+  /** Store names beside their numbers, where the stores endpoint exists (admin's store list). */
+  async function loadStores() {
+    let stores;
+    try { stores = await api.get("/stores"); } catch (err) { return; }
+    if (!Array.isArray(stores)) return;
+    $("store-list").replaceChildren(...stores.map((s) => el("option", { value: String(s.id), label: s.name, text: s.name })));
+  }
+
   App.gate().then(async (me) => {
     if (!me) return;
     showTrigger();
+    loadStores();
     await loadCalendar(null);
     await loadSegments();
     await loadCampaigns();
