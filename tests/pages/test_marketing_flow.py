@@ -293,6 +293,14 @@ def test_a_marketer_plans_tries_and_learns_in_the_page_alone(
     ).click()
     expect(page.locator("#camp-list li", has_text="Kurban 2025").locator("img.chart").first).to_be_visible()
     shot(page, "09-phone")
+    page.goto("/marketing?lang=en")  # the same page in English, nothing Turkish glued to it
+    expect(page.get_by_role("heading", name="New campaign draft")).to_be_visible()
+    expect(page.locator("#nps-result")).to_contain_text("Overall NPS:")
+    expect(page.locator("#camp-list li", has_text="Kızınızın doğum günü %20")).to_contain_text(
+        "Birthday: 3 days before the occasion, 10:00 · SMS"
+    )
+    shot(page, "10-phone-english")
+    page.goto("/marketing?lang=tr")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     wide = page.evaluate(
         "[...document.querySelectorAll('body *')]"
