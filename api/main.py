@@ -16,6 +16,8 @@ from api.routes import (
     occasions,
     outbox,
     purchases,
+    reports,
+    segments,
     self_service,
     unsubscribe,
     webhooks,
@@ -40,6 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
 
     for module in (auth, members, purchases, cards, occasions, holidays, campaigns, coupons, webhooks):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    for module in (segments, reports):  # issue 13: saved segments, NPS and detractor follow-up
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root

@@ -7,6 +7,7 @@ Accept-Language, shop default) and renders the UI text; the API enforces every r
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -36,6 +37,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "member": (),
     "unsubscribe": (),
 }
+MARKETING_RELATIONS = ("self", "daughter", "son", "spouse", "mother", "father", "friend")
 NAV = (("counter", "/counter"), ("marketing", "/marketing"), ("outbox", "/outbox"))
 
 
@@ -98,7 +100,16 @@ def counter(request: Request) -> HTMLResponse:
 @router.get("/marketing", response_class=HTMLResponse)
 def marketing(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    return render(request, "marketing", year=local_date(utcnow(), settings.timezone).year)
+    today = local_date(utcnow(), settings.timezone)
+    return render(
+        request,
+        "marketing",
+        year=today.year,
+        kinds=list(KIND_NAMES),
+        relations=MARKETING_RELATIONS,
+        nps_from=(today.replace(day=1) - timedelta(days=335)).replace(day=1).isoformat(),
+        nps_to=today.isoformat(),
+    )
 
 
 @router.get("/outbox", response_class=HTMLResponse)

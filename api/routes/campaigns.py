@@ -1,22 +1,33 @@
-"""Campaigns (marketing and admin): create, list, show with runs and results, preview, schedule, cancel."""
+"""Campaigns (marketing and admin): create, list, show with runs and results, preview, test send, overlaps,
+schedule, cancel; results as a chart, a CSV and year over year."""
 
 from __future__ import annotations
 
-from fastapi import status
+from typing import Annotated, Literal
+
+from fastapi import Query, Response, status
 
 from api.deps import IdPath, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.campaigns import lifecycle, preview, views
+from loyalty.campaigns import charts, lifecycle, overlap, preview, results, views
+from loyalty.campaigns import test_send as test_send_module
 from loyalty.campaigns.schemas import (
     CampaignCreate,
     CampaignCreated,
     CampaignDetail,
     CampaignPreview,
     CampaignPublic,
+    OverlapReport,
+    TestSendIn,
+    TestSendOut,
+    YearOverYear,
 )
+from loyalty.campaigns.stats import campaign_stats
 from loyalty.core.zones import zone_of
 
 router = api_router(tags=["campaigns"])
+SVG = "image/svg+xml"
+ChartWidth = Annotated[int, Query(ge=300, le=1600)]
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignCreated)
@@ -74,3 +85,94 @@ def cancel_campaign(
     view = views.campaign_public(session, campaign, timezone_name=settings.timezone)
     session.commit()
     return view
+
+
+# ---- issue 13: test send, overlaps, charts, export, year over year
+
+
+@router.post(
+    "/campaigns/{campaign_id}/test", status_code=status.HTTP_202_ACCEPTED, response_model=list[TestSendOut]
+)
+def test_send(
+    campaign_id: IdPath, data: TestSendIn, session: SessionDep, settings: SettingsDep, user: MarketingUser
+) -> list[TestSendOut]:
+    """Queue the campaign's real message, marked as a test, to ``phone`` and/or ``email`` on the campaign's
+    channel(s): no coupon issued (a sample code), counted in no statistic; the worker sends it."""
+    sent = test_send_module.send_test(
+        session,
+        campaign_id,
+        phone=data.phone,
+        email=data.email,
+        locale=data.locale,
+        actor=f"user:{user.username}",
+        settings=settings,
+    )
+    out = [
+        TestSendOut(
+            id=m.id or 0,
+            channel=m.channel,
+            to=m.to_address or "",
+            state=m.state,
+            category=m.category,
+            purpose=m.purpose,
+        )
+        for m in sent
+    ]
+    session.commit()
+    return out
+
+
+@router.get("/campaigns/{campaign_id}/overlaps", response_model=OverlapReport)
+def campaign_overlaps(
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> OverlapReport:
+    """Other campaigns for the same holiday or sharing members within a frequency-cap window, and how many
+    members the cap would defer."""
+    return overlap.overlap_report(session, campaign_id, settings=settings)
+
+
+@router.get("/campaigns/{campaign_id}/chart.svg", response_class=Response)
+def campaign_chart(
+    campaign_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: MarketingUser,
+    lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    width: ChartWidth = charts.WIDTH,
+) -> Response:
+    """Sent, delivered, failed, redeemed and revenue per local day: a self-contained SVG (no script);
+    ``width`` in pixels (a phone asks for its own, so the text keeps its size)."""
+    lifecycle.get_campaign(session, campaign_id)
+    stats = campaign_stats(session, campaign_id, timezone_name=settings.timezone)
+    return Response(charts.results_chart(stats.per_day, lang=lang, width=width), media_type=SVG)
+
+
+@router.get("/campaigns/{campaign_id}/results.csv", response_class=Response)
+def campaign_results_csv(
+    campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> Response:
+    lifecycle.get_campaign(session, campaign_id)
+    stats = campaign_stats(session, campaign_id, timezone_name=settings.timezone)
+    return Response(
+        results.results_csv(stats),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-results.csv"'},
+    )
+
+
+@router.get("/campaigns/{campaign_id}/compare", response_model=YearOverYear)
+def campaign_year_over_year(campaign_id: IdPath, session: SessionDep, _user: MarketingUser) -> YearOverYear:
+    """The same holiday's campaigns, run by run, by year."""
+    return results.year_over_year(session, campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/compare.svg", response_class=Response)
+def campaign_year_chart(
+    campaign_id: IdPath,
+    session: SessionDep,
+    _user: MarketingUser,
+    lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    width: ChartWidth = charts.WIDTH,
+) -> Response:
+    years = results.year_over_year(session, campaign_id).years
+    return Response(charts.year_chart(years, lang=lang, width=width), media_type=SVG)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from loyalty.campaigns.schedule import (
     parse_send_time,
     upcoming_runs,
 )
-from loyalty.campaigns.schemas import CampaignCreate, DateTrigger, HolidayTrigger, OfferIn
+from loyalty.campaigns.schemas import CampaignCreate, DateTrigger, HolidayTrigger, OfferIn, SegmentRef
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.core.settings import Settings
@@ -36,6 +37,7 @@ from loyalty.models.campaigns import (
 )
 from loyalty.models.coupons import OfferKind
 from loyalty.models.occasions import OccasionKind
+from loyalty.models.segments import Segment
 
 
 def _validate_offer(offer: OfferIn, currency: str) -> None:
@@ -65,6 +67,16 @@ def _parse_send_at(value: str, zone: ZoneInfo) -> tuple[date, str]:
     return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
 
 
+def _audience(session: Session, data: CampaignCreate) -> tuple[int | None, dict[str, Any]]:
+    """(segment id, the filter the run reads): a segment's filter is copied (and kept current by segments)."""
+    if isinstance(data.audience, SegmentRef):
+        segment = session.get(Segment, data.audience.segment_id)
+        if segment is None:
+            raise Invalid("audience.segment_id", "no such segment / böyle bir segment yok")
+        return segment.id, dict(segment.filter)
+    return None, data.audience.model_dump(mode="json", exclude_defaults=True)
+
+
 def create_campaign(
     session: Session,
     data: CampaignCreate,
@@ -87,10 +99,12 @@ def create_campaign(
         _TEMPLATE.match(data.template) and has_template(data.template, "tr", "sms.txt")
     ):
         raise Invalid("template", f"no message template {data.template!r} / böyle bir mesaj şablonu yok")
+    segment_id, audience = _audience(session, data)
     campaign = Campaign(
         name=name,
         trigger_type=TriggerType(data.trigger.type),
-        audience=data.audience.model_dump(mode="json", exclude_defaults=True),
+        audience=audience,
+        segment_id=segment_id,
         offer_kind=OfferKind(data.offer.kind),
         offer_value=data.offer.value,
         min_purchase=data.offer.min_purchase,

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydField
 
 from loyalty.campaigns.audience import AudienceFilter
+from loyalty.core.db import RowId
 
 
 class HolidayTrigger(BaseModel):
@@ -45,10 +46,18 @@ class OfferIn(BaseModel):
     valid_days: int = 14
 
 
+class SegmentRef(BaseModel):
+    """A campaign's audience from a saved segment: ``{"segment_id": N}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segment_id: RowId
+
+
 class CampaignCreate(BaseModel):
     name: str
     trigger: Trigger
-    audience: AudienceFilter = PydField(default_factory=AudienceFilter)
+    audience: SegmentRef | AudienceFilter = PydField(default_factory=AudienceFilter)
     offer: OfferIn
     channel: Literal["sms", "email", "preferred"] = "preferred"
     template: str | None = None
@@ -75,6 +84,7 @@ class CampaignPublic(BaseModel):
     status: str
     trigger: dict[str, Any]
     audience: dict[str, Any]
+    segment_id: int | None = None
     offer: dict[str, Any]
     channel: str
     template: str
@@ -156,3 +166,128 @@ class CampaignDetail(CampaignPublic):
 
 class CampaignCreated(CampaignPublic):
     runs: list[RunPublic]
+
+
+# ---- issue 13: segments, test sends, overlaps, results, NPS
+
+
+class SegmentIn(BaseModel):
+    name: str
+    filter: AudienceFilter = PydField(default_factory=AudienceFilter)
+
+
+class SegmentPatch(BaseModel):
+    name: str | None = None
+    filter: AudienceFilter | None = None
+
+
+class AudienceCount(BaseModel):
+    total: int
+    sms: int
+    email: int
+
+
+class SegmentPublic(BaseModel):
+    id: int
+    name: str
+    filter: dict[str, Any]
+    members: AudienceCount  # who the filter reaches today on the member's preferred channel
+    campaigns: list[int]  # campaigns using it
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CountRequest(BaseModel):
+    filter: AudienceFilter = PydField(default_factory=AudienceFilter)
+    channel: Literal["sms", "email", "both", "preferred"] = "preferred"
+
+
+class TestSendIn(BaseModel):
+    phone: str | None = None
+    email: str | None = None
+    locale: str | None = None
+
+
+class TestSendOut(BaseModel):
+    id: int
+    channel: str
+    to: str
+    state: str
+    category: str
+    purpose: str
+
+
+class OverlapItem(BaseModel):
+    campaign_id: int
+    name: str
+    status: str
+    reasons: list[str]  # same_holiday, same_window
+    scheduled_for: datetime | None
+    shared_members: int
+
+
+class OverlapReport(BaseModel):
+    campaign_id: int
+    scheduled_for: datetime | None
+    audience: int
+    overlaps: list[OverlapItem]
+    frequency_cap: int
+    cap_window_days: int
+    deferred_by_cap: int  # members who would be over the cap in the window: their message waits
+
+
+class YearResult(BaseModel):
+    year: int
+    campaign_id: int
+    name: str
+    status: str
+    coupons: int
+    sent: int
+    redeemed: int
+    redemption_rate: float
+    revenue: Decimal
+
+
+class YearOverYear(BaseModel):
+    holiday_key: str | None
+    years: list[YearResult]
+
+
+class NpsFigures(BaseModel):
+    responses: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    score: float | None = None  # % promoters - % detractors, -100..100; None without responses
+
+
+class NpsGroup(NpsFigures):
+    key: str
+    label: str
+
+
+class NpsReport(BaseModel):
+    group_by: str
+    date_from: date
+    date_to: date
+    overall: NpsFigures
+    groups: list[NpsGroup]
+
+
+class DetractorComment(BaseModel):
+    id: int
+    member_id: int
+    member_name: str
+    score: int
+    comment: str | None
+    created_at: datetime
+    followup: str
+    followup_note: str | None
+    followup_by: str | None
+    followup_at: datetime | None
+
+
+class FollowUpIn(BaseModel):
+    followup: Literal["open", "contacted", "resolved"]
+    note: str | None = None

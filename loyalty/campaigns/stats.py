@@ -16,7 +16,7 @@ from loyalty.core.db import is_postgres, utcnow
 from loyalty.core.zones import zone_of
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.coupons import COUPONS
-from loyalty.models.messages import MESSAGES
+from loyalty.models.messages import MESSAGES, Category
 
 
 def _local_day(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> Any:
@@ -28,6 +28,21 @@ def _local_day(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def first_coupon_of_purchase() -> sa.ColumnElement[bool]:
+    """The redeemed coupon a purchase's revenue is attributed to: of the coupons one member redeemed at one
+    moment (one purchase), the first issued. A purchase is counted once, in one campaign."""
+    other = COUPONS.alias("other")
+    c = COUPONS.c
+    return sa.not_(
+        sa.exists().where(
+            other.c.member_id == c.member_id,
+            other.c.status == "redeemed",
+            other.c.redeemed_at == c.redeemed_at,
+            other.c.id < c.id,
+        )
+    )
 
 
 def campaign_stats(
@@ -57,15 +72,24 @@ def campaign_stats(
         amount = value if value is not None else sa.func.count()
         return session.execute(sa.select(day, amount).select_from(table).where(*where).group_by(day))
 
-    mine_c, mine_m = c.campaign_id == campaign_id, m.campaign_id == campaign_id
+    mine_c = c.campaign_id == campaign_id
+    mine_m = sa.and_(m.campaign_id == campaign_id, m.category != Category.test.value)  # tests count nowhere
     redeemed = c.status == "redeemed"
+    attributed = first_coupon_of_purchase()
     bump(per_day(COUPONS, c.valid_from, mine_c), "coupons")
     bump(per_day(MESSAGES, m.sent_at, mine_m, m.state.in_(["sent", "delivered"])), "sent")
     bump(per_day(MESSAGES, m.delivered_at, mine_m, m.state == "delivered"), "delivered")
     bump(per_day(MESSAGES, m.updated_at, mine_m, m.state == "failed"), "failed")
     bump(per_day(COUPONS, c.redeemed_at, mine_c, redeemed), "redeemed")
     bump(
-        per_day(COUPONS, c.redeemed_at, mine_c, redeemed, value=sa.func.sum(c.redeemed_purchase_amount)),
+        per_day(
+            COUPONS,
+            c.redeemed_at,
+            mine_c,
+            redeemed,
+            attributed,
+            value=sa.func.sum(c.redeemed_purchase_amount),
+        ),
         "revenue",
     )
     coupons = session.execute(sa.select(sa.func.count()).where(mine_c)).scalar_one()
@@ -73,11 +97,12 @@ def campaign_stats(
         tuple(row)
         for row in session.execute(sa.select(m.state, sa.func.count()).where(mine_m).group_by(m.state))
     )
-    red, revenue = session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(c.redeemed_purchase_amount), 0)).where(
-            mine_c, redeemed
+    red = session.execute(sa.select(sa.func.count()).where(mine_c, redeemed)).scalar_one()
+    revenue = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(c.redeemed_purchase_amount), 0)).where(
+            mine_c, redeemed, attributed
         )
-    ).one()
+    ).scalar_one()
     return CampaignStats(
         targeted=int(targeted),
         coupons=int(coupons),

@@ -80,6 +80,7 @@ def campaign_public(session: Session, campaign: Campaign, *, timezone_name: str)
         status=campaign.status,
         trigger=trigger_dict(campaign),
         audience=campaign.audience,
+        segment_id=campaign.segment_id,
         offer=offer_dict(campaign),
         channel=campaign.channel,
         template=campaign.template or DEFAULT_TEMPLATE,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide
-from loyalty.delivery.render import render_outgoing
+from loyalty.delivery.render import render_outgoing, render_test
 from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import M, set_state
 from loyalty.messaging.outbox import record_events
@@ -35,6 +35,11 @@ def prepare_send(session: Session, message_id: int, now: datetime, settings: Set
     ).first()
     if message is None or message.not_before > now + timedelta(seconds=5):
         return None
+    if message.member_id is None:  # a campaign's test send: no member, so no consent, pause or cap
+        if message.expires_at is not None and now >= message.expires_at:
+            set_state(session, message, MessageState.cancelled, "expired before it could be sent", now)
+            return None
+        return _claim(session, message, render_test(message, settings), now, settings)
     member = session.exec(
         select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
     ).one()
@@ -74,6 +79,14 @@ def prepare_send(session: Session, message_id: int, now: datetime, settings: Set
         log.exception("rendering message %s failed", message_id)
         set_state(session, message, MessageState.failed, f"render: {exc}", now, error_message=str(exc)[:500])
         return None
+    return _claim(session, message, outgoing, now, settings)
+
+
+def _claim(
+    session: Session, message: Message, outgoing: Outgoing, now: datetime, settings: Settings
+) -> Outgoing | None:
+    """``UPDATE ... WHERE state='queued' RETURNING``: the one claim before the provider is called."""
+    message_id = message.id or 0
     first = message.first_claimed_at or now
     claimed = session.execute(
         sa.update(MESSAGES)

@@ -35,9 +35,10 @@ def record_failure(session: Session, message_id: int, now: datetime, error: Send
     learn_from_refusal(session, message.member_id, getattr(error, "effect", None), now)
 
 
-def learn_from_refusal(session: Session, member_id: int, effect: str | None, now: datetime) -> None:
-    """What the member's record learns from a provider's refusal: the number is invalid, or opted out."""
-    member = session.get(Member, member_id) if effect else None
+def learn_from_refusal(session: Session, member_id: int | None, effect: str | None, now: datetime) -> None:
+    """What the member's record learns from a provider's refusal: the number is invalid, or opted out
+    (nothing for a test send, which has no member)."""
+    member = session.get(Member, member_id) if effect and member_id is not None else None
     if member is None:
         return
     if effect == "invalid_phone":

@@ -64,6 +64,34 @@ def render_outgoing(
     )
 
 
+TEST_MARK = {"tr": "[DENEME]", "en": "[TEST]"}
+
+
+def render_test(message: Message, settings: Settings) -> Outgoing:
+    """A campaign's test send: the stored sample context to the stored address, marked as a test in the
+    text and subject (and in ``meta`` for the channel)."""
+    mark = TEST_MARK["en" if message.locale.startswith("en") else "tr"]
+    sample_link = f"{settings.public_base_url.rstrip('/')}/u/sample"
+    values = revive_values(message.context) | {
+        "shop_name": settings.shop_name,
+        "currency": settings.currency,
+        "unsubscribe_url": sample_link,
+    }
+    rendered = render_message(message.purpose, message.locale, message.channel, values)
+    return Outgoing(
+        message_id=message.id or 0,
+        channel=str(message.channel),
+        to=message.to_address or "",
+        text=f"{mark} {rendered.text}",
+        subject=f"{mark} {rendered.subject or ''}".strip(),
+        html=rendered.html or "",
+        unsubscribe_url=sample_link,
+        first_claimed_at=message.first_claimed_at,
+        check_provider_first=message.needs_reconcile,
+        meta={"test": "true"},
+    )
+
+
 def card_attachment(session: Session, card_id: int, settings: Settings) -> Attachment:
     card = session.get(Card, card_id)
     if card is None:

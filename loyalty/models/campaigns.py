@@ -59,6 +59,8 @@ class Campaign(SQLModel, table=True):
     for_whom: list[str] | None = Field(default=None, sa_type=sa.JSON)
     # audience filters (loyalty.campaigns.audience.AudienceFilter as JSON)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # a saved segment the audience comes from (its filter is copied into ``audience`` while not yet run)
+    segment_id: int | None = Field(default=None, foreign_key="segments.id", index=True)
     # offer
     offer_kind: OfferKind = Field(sa_type=sa.String(8))
     offer_value: Decimal = Field(sa_type=sa.Numeric(12, 2))

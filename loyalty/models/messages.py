@@ -33,6 +33,7 @@ class MessageState(StrEnum):
 class Category(StrEnum):
     promotional = "promotional"
     transactional = "transactional"
+    test = "test"  # a campaign's test send to marketing's own address: no member, no coupon, no statistic
 
 
 class Message(SQLModel, table=True):
@@ -43,7 +44,7 @@ class Message(SQLModel, table=True):
         sa.Index("ix_messages_member_category_claimed", "member_id", "category", "claimed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="members.id", ondelete="CASCADE")  # None: a test
     channel: Channel = Field(sa_type=sa.String(8))  # the channel it goes (or went) out on
     requested_channel: str = Field(max_length=16)  # sms, email or preferred
     dedupe_key: str = Field(max_length=120)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -27,6 +28,14 @@ class Purchase(PurchaseBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class FollowUp(StrEnum):
+    """Staff following a detractor's comment up."""
+
+    open = "open"
+    contacted = "contacted"
+    resolved = "resolved"
+
+
 class Feedback(SQLModel, table=True):
     __tablename__ = "feedback"
     __table_args__ = (
@@ -40,3 +49,8 @@ class Feedback(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=2000)
     recorded_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # a detractor's comment followed up by staff (open -> contacted -> resolved)
+    followup: FollowUp = Field(default=FollowUp.open, sa_type=sa.String(16))
+    followup_note: str | None = Field(default=None, max_length=1000)
+    followup_by: str | None = Field(default=None, max_length=80)
+    followup_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -47,42 +47,57 @@ def test_marketing_sees_kurban_bayrami_on_27_may_2026_in_both_languages(page: Pa
     expect(english.locator("time")).to_contain_text("May 27, 2026")
 
 
-def test_marketing_creates_a_yearly_campaign_two_days_before_kurban_bayrami(page: Page) -> None:
+def test_marketing_drafts_and_schedules_a_yearly_campaign_two_days_before_kurban_bayrami(page: Page) -> None:
     sign_in(page, "marketing", next_path="/marketing")
     show_calendar(page, 2026)
     page.locator("#cal-table tbody tr[data-key='kurban_bayrami']").get_by_role("button").click()
     expect(page.get_by_label(tr("camp.holiday"))).to_have_value("kurban_bayrami")
-    page.get_by_label(tr("camp.name")).fill("Bayram indirimi %15")
+    page.get_by_label(tr("camp.name"), exact=True).fill("Bayram indirimi %15")
     page.get_by_label(tr("camp.days_before")).fill("2")
     page.get_by_label(tr("camp.send_time")).fill("10:00")
     page.get_by_label(tr("camp.offer_value")).fill("15")
     page.get_by_label(tr("camp.card_holders")).check()
-    page.get_by_role("button", name=tr("camp.submit")).click()
+    page.get_by_role("button", name=tr("mk.save_draft")).click()
     result = page.locator("#camp-result")
-    expect(result).to_contain_text(tr("camp.created"))
-    expect(result).to_contain_text(tr("camp.scheduled_for"))
-    expect(result).to_contain_text("10:00 (Europe/Istanbul)")  # shown in the shop's zone
+    expect(result).to_contain_text(tr("mk.draft_saved", name="Bayram indirimi %15"))
     item = page.locator("#camp-list li", has_text="Bayram indirimi %15")
-    expect(item).to_contain_text(tr("state.scheduled"))
+    expect(item.locator(".status")).to_have_text(tr("state.draft"))
+    expect(item).to_contain_text("2 gün önce Kurban Bayramı, 10:00")
     local = f"{next_send_day(2):%Y-%m-%d}T10:00 Europe/Istanbul"  # 2 days before, 10:00 local
     expect(item).to_have_attribute("data-scheduled-local", local)
 
     item.get_by_role("button", name=tr("camp.preview")).click()
-    expect(item.locator(".details")).to_contain_text(tr("camp.audience"))
+    expect(item.locator(".details")).to_contain_text(tr("mk.audience_at_send"))
     expect(item.locator(".details")).to_contain_text(tr("camp.cost"))
     item.get_by_role("button", name=tr("camp.results")).click()
     expect(item.locator(".details")).to_contain_text(tr("camp.stats.targeted"))
     expect(item.locator(".details")).to_contain_text(tr("camp.runs"))
 
-    item.get_by_role("button", name=tr("camp.cancel")).click()
+    # scheduling asks first, showing the overlaps and the cap
+    item.get_by_role("button", name=tr("mk.schedule")).click()
+    dialog = page.locator("#confirm")
+    expect(dialog).to_contain_text(tr("mk.overlaps"))
+    dialog.get_by_role("button", name=tr("mk.schedule_ok")).click()
+    expect(item.locator(".status")).to_have_text(tr("state.scheduled"))
+    expect(item.locator(".when")).to_contain_text("10:00")  # shown in the shop's zone
+
+    item.get_by_role("button", name=tr("mk.cancel")).click()
+    dialog.get_by_role("button", name=tr("mk.cancel_ok")).click()
     expect(item.locator(".details")).to_contain_text(tr("camp.cancelled"))
     expect(item.locator(".status")).to_have_text(tr("state.cancelled"))
+    expect(item.get_by_role("button", name=tr("mk.cancel"))).to_have_count(0)
 
 
 def test_a_campaign_without_a_holiday_is_refused_with_the_reason(page: Page) -> None:
     sign_in(page, "marketing", next_path="/marketing")
-    page.get_by_label(tr("camp.name")).fill("Eksik kampanya")
-    page.get_by_role("button", name=tr("camp.submit")).click()
-    # the browser's own required-field check stops it before any request: nothing created
-    assert page.get_by_label(tr("camp.holiday")).evaluate("e => e.validity.valueMissing") is True
-    expect(page.locator("#camp-result")).to_be_empty()
+    expect(page.locator("#camp-list li").first).to_be_visible()
+    before = page.locator("#camp-list li").count()
+    page.get_by_label(tr("camp.name"), exact=True).fill("Eksik kampanya")
+    page.get_by_role("button", name=tr("mk.save_draft")).click()
+    # stopped in the page before any request, the reason given and the field marked: nothing created
+    expect(page.locator("#camp-result")).to_have_text(tr("mk.need.holiday"))
+    holiday = page.get_by_label(tr("camp.holiday"))
+    expect(holiday).to_have_attribute("aria-invalid", "true")
+    expect(holiday).to_be_focused()
+    expect(page.locator("#camp-list li", has_text="Eksik kampanya")).to_have_count(0)
+    assert page.locator("#camp-list li").count() == before

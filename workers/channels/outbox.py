@@ -24,6 +24,7 @@ from workers.channels.base import build_email
 
 NOTICE = "NOT SENT — development outbox: no real person received these messages"
 PREVIEW_LINES = 4
+TEST_HEADER = "X-Loyalty-Test"  # a campaign's test send (marketing's own address), not a member's message
 
 
 class OutboxChannel:
@@ -44,10 +45,15 @@ class OutboxChannel:
             return f"outbox:{path.name}"
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.name == "email":
-            email = build_email(out, self.settings, extra_headers={"X-Loyalty-Outbox": NOTICE})
+            headers = {"X-Loyalty-Outbox": NOTICE}
+            if out.meta.get("test"):
+                headers[TEST_HEADER] = "true"
+            email = build_email(out, self.settings, extra_headers=headers)
             data = bytes(email)
         else:
             record = {"status": NOTICE, "to": out.to, "body": out.text, "message_id": out.message_id}
+            if out.meta.get("test"):
+                record["test"] = True
             data = json.dumps(record, ensure_ascii=False, indent=2).encode()
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
@@ -69,6 +75,7 @@ class OutboxEntry(BaseModel):
     to: str
     subject: str | None = None
     preview: str
+    test: bool = False  # a campaign's test send
 
 
 class OutboxListing(BaseModel):
@@ -83,33 +90,40 @@ def _first_lines(text: str, lines: int = PREVIEW_LINES) -> str:
     return "\n".join(kept[:lines])
 
 
-def _read_email(path: Path) -> tuple[str, str | None, str]:
+def _read_email(path: Path) -> tuple[str, str | None, str, bool]:
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     assert isinstance(message, EmailMessage)
     body = message.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
-    return str(message.get("To", "")), str(message.get("Subject", "")) or None, text
+    test = str(message.get(TEST_HEADER, "")).lower() == "true"
+    return str(message.get("To", "")), str(message.get("Subject", "")) or None, text, test
 
 
-def _read_sms(path: Path) -> tuple[str, None, str]:
+def _read_sms(path: Path) -> tuple[str, None, str, bool]:
     record = json.loads(path.read_text(encoding="utf-8"))
-    return str(record.get("to", "")), None, str(record.get("body", ""))
+    return str(record.get("to", "")), None, str(record.get("body", "")), record.get("test") is True
 
 
 def read_entry(path: Path) -> OutboxEntry | None:
     """One outbox file as an entry; None for a file that is not a message (or is half written)."""
     try:
         if path.suffix == ".eml":
-            channel, (to, subject, text) = "email", _read_email(path)
+            channel, (to, subject, text, test) = "email", _read_email(path)
         elif path.suffix == ".json":
-            channel, (to, subject, text) = "sms", _read_sms(path)
+            channel, (to, subject, text, test) = "sms", _read_sms(path)
         else:
             return None
         written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except (OSError, ValueError, UnicodeDecodeError, AssertionError):
         return None
     return OutboxEntry(
-        file=path.name, time=written, channel=channel, to=to, subject=subject, preview=_first_lines(text)
+        file=path.name,
+        time=written,
+        channel=channel,
+        to=to,
+        subject=subject,
+        preview=_first_lines(text),
+        test=test,
     )
 
 

@@ -13,8 +13,8 @@
       try { listing = await api.get("/outbox"); } catch (err) { showError(box, err); return; }
       if (!listing.entries.length) { show(box, "info", t("outbox.empty")); table.hidden = true; return; }
       box.replaceChildren();
-      table.tBodies[0].replaceChildren(...listing.entries.map((m) => el("tr", {},
-        el("td", {}, el("code", { text: m.file })),
+      table.tBodies[0].replaceChildren(...listing.entries.map((m) => el("tr", { class: m.test ? "test" : null },
+        el("td", {}, el("code", { text: m.file }), m.test ? el("span", { class: "badge test", text: t("outbox.test") }) : null),
         el("td", {}, el("time", { datetime: m.time, text: formatTime(m.time) })),
         el("td", { text: m.channel === "email" ? t("camp.channel.email") : t("camp.channel.sms") }),
         el("td", { text: m.to }),
