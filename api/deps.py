@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from loyalty.accounts.audit import set_actor
 from loyalty.core.db import MAX_ID
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import read_access_token
@@ -46,6 +47,7 @@ def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) ->
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise unauthorized
+    set_actor(session, f"user:{user.username}")  # every write of this request goes to the audit log
     return user
 
 
