@@ -70,3 +70,4 @@ def require_role(*roles: Role) -> Callable[[User], User]:
 StaffUser = Annotated[User, Depends(require_role(Role.staff))]
 MarketingUser = Annotated[User, Depends(require_role(Role.marketing))]
 AnyUser = Annotated[User, Depends(require_role(Role.staff, Role.marketing))]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]

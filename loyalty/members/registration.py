@@ -91,18 +91,33 @@ def register_member(
 
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
-    if member is None:
+    if member is None or member.erased_at is not None:  # an erased member (KVKK) is not found
         raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
     return member
 
 
-def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor: str) -> Member:
-    """Change the fields sent; removing the e-mail address also revokes e-mail consent (in the ledger)."""
+def update_member(
+    session: Session, member_id: int, data: MemberUpdate, *, actor: str, region: str = "TR"
+) -> Member:
+    """Change the fields sent; removing the e-mail address also revokes e-mail consent (in the ledger).
+
+    A changed phone (409 when another member has it) or e-mail address gets a ledger row on its channel:
+    granted only if ``data.consent`` re-confirms it for the new address, else not given."""
     member = get_member(session, member_id)
     sent = data.model_fields_set
+    changed: list[Channel] = []
     if "full_name" in sent:
         member.full_name = full_name(data.full_name or "")
         member.name_search = fold(member.full_name)
+    if "phone" in sent:
+        phone = normalize_phone(data.phone or "", region)
+        if phone != member.phone:
+            other = _by_phone(session, phone)
+            if other is not None:
+                raise _conflict(other)
+            member.phone = phone
+            member.phone_valid = True
+            changed.append(Channel.sms)
     if "locale" in sent:
         member.locale = locale_code(data.locale or "")
     if "timezone" in sent:
@@ -112,10 +127,26 @@ def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor
             raise Invalid("preferred_channel", "preferred channel must be sms or email")
         member.preferred_channel = data.preferred_channel
     if "email" in sent:
-        member.email = normalize_email(data.email)
+        email = normalize_email(data.email)
+        if email is not None and email != member.email:
+            changed.append(Channel.email)
+        member.email = email
     check_channel(Channel(member.preferred_channel), member.email)
-    session.add(member)
-    session.flush()
+    source = (data.consent_source or "counter").strip()
+    new_phone = member.phone
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        other = _by_phone(session, new_phone)
+        if other is None:  # pragma: no cover - another unique column; should not happen
+            raise
+        raise _conflict(other) from None
     if member.email is None and member.email_opt_in:
         record_consent(session, member, Channel.email, False, source="email removed", actor=actor)
+    for channel in changed:
+        confirmed = bool(data.consent and getattr(data.consent, channel.value))
+        reason = source if confirmed else f"{channel.value} changed"
+        record_consent(session, member, channel, confirmed, source=reason, actor=actor)
     return member

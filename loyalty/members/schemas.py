@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlmodel import SQLModel
 
 from loyalty.models.members import Channel, ConsentEvent, Member, MemberBase
+from loyalty.models.shop import MemberRequest, RequestKind, RequestStatus
 
 
 class ConsentChoice(SQLModel):
@@ -30,10 +32,16 @@ class MemberCreate(SQLModel):
 
 
 class MemberUpdate(SQLModel):
-    """PATCH: only the fields sent are changed (an empty ``email`` removes it and its e-mail consent)."""
+    """PATCH: only the fields sent are changed (an empty ``email`` removes it and its e-mail consent).
+
+    A new phone or e-mail address starts without consent on its channel unless ``consent`` re-confirms it
+    (the member said yes for the new address); either way the change is a row in the consent ledger."""
 
     full_name: str | None = None
+    phone: str | None = None
     email: str | None = None
+    consent: ConsentChoice | None = None  # re-confirmed consent for a changed address
+    consent_source: str = "counter"
     locale: str | None = None
     timezone: str | None = None
     preferred_channel: Channel | None = None
@@ -106,3 +114,38 @@ class PauseState(BaseModel):
     member_id: int
     paused: bool
     paused_until: datetime | None
+
+
+# ---- issue 14: KVKK requests and imports
+
+
+class DataRequest(BaseModel):
+    """A member's request from their page: a copy of their data (export) or erasing it (erase)."""
+
+    kind: RequestKind
+
+
+class DataRequestPublic(SQLModel):
+    id: int
+    member_id: int
+    kind: RequestKind
+    status: RequestStatus
+    created_at: datetime
+    handled_by: str | None
+    handled_at: datetime | None
+
+
+def data_request_public(request: MemberRequest) -> DataRequestPublic:
+    return DataRequestPublic.model_validate(request, from_attributes=True)
+
+
+class ImportResult(BaseModel):
+    dry_run: bool
+    rows: int
+    created: int
+    existing: int
+    consent_recorded: int
+    consent_kept: int
+    errors: int
+    error_rows: list[dict[str, Any]]  # the first errors: line, phone, field, error
+    errors_csv: str  # every error, as the CSV report
