@@ -23,7 +23,7 @@ _INTERNAL = {"name_search", "created_by_user_id", "needs_reconcile", "lease_unti
 
 def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> list[dict[str, Any]]:
     return [
-        {k: v for k, v in row.model_dump(mode="json").items() if k not in _INTERNAL}
+        {k: v for k, v in row.model_dump(mode="json", warnings=False).items() if k not in _INTERNAL}
         for row in session.exec(select(model).where(where).order_by(order)).all()
     ]
 
@@ -32,7 +32,7 @@ def member_export(session: Session, member_id: int) -> dict[str, Any]:
     """Profile, consent ledger, purchases, feedback, cards, coupons with their redemptions, occasions,
     messages and requests (NotFound for an unknown or erased member)."""
     member = get_member(session, member_id)
-    profile = {k: v for k, v in member.model_dump(mode="json").items() if k not in _INTERNAL}
+    profile = {k: v for k, v in member.model_dump(mode="json", warnings=False).items() if k not in _INTERNAL}
     store = session.get(Store, member.home_store_id) if member.home_store_id else None
     profile["home_store"] = {"id": store.id, "code": store.code, "name": store.name} if store else None
     coupon_ids = select(Coupon.id).where(Coupon.member_id == member_id)
