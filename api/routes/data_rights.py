@@ -124,17 +124,22 @@ def iys_export(
     session: SessionDep,
     settings: SettingsDep,
     _user: AdminUser,
-    since: Annotated[datetime | date, Query(description="a date (local midnight) or a time with zone")],
+    since: Annotated[str, Query(max_length=40, description="a date (local midnight) or a time with zone")],
     format: Literal["json", "csv"] = "json",
 ) -> list[dict[str, str]] | StreamingResponse:
     """Consent changes since ``since`` in İYS's bulk format (type, source, recipient, recipientType,
     status ONAY/RET, consentDate)."""
-    if isinstance(since, datetime):
-        if since.tzinfo is None:
-            raise Invalid("since", "since needs a time zone, or give a date / saat dilimi ya da tarih verin")
-        start = since
-    else:
-        start = datetime.combine(since, time(), tzinfo=zone_of(settings.timezone))
+    try:
+        if len(since.strip()) == 10:
+            start = datetime.combine(
+                date.fromisoformat(since.strip()), time(), tzinfo=zone_of(settings.timezone)
+            )
+        else:
+            start = datetime.fromisoformat(since.strip())
+    except ValueError:
+        raise Invalid("since", "since is a date (YYYY-MM-DD) or a time with zone / tarih veya saat") from None
+    if start.tzinfo is None:
+        raise Invalid("since", "since needs a time zone, or give a date / saat dilimi ya da tarih verin")
     records = iys_records(session, start, settings.timezone)
     if format == "json":
         return list(records)

@@ -57,9 +57,11 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def _active_admins(session: Session) -> int:
+def _active_admins(session: Session, *, but: int | None) -> int:
     query = (
-        select(func.count()).select_from(User).where(User.role == Role.admin, col(User.is_active).is_(True))
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin, col(User.is_active).is_(True), User.id != but)
     )
     return int(session.exec(query).one())
 
@@ -76,24 +78,28 @@ def update_user(
     """Re-role, disable or enable a user; the last active admin cannot be demoted or disabled, nor can an
     admin disable themself. Disabling bumps ``token_version`` (older tokens stop working)."""
     user = get_user(session, user_id)
+    try:
+        new_role = user.role if role is None else Role(role)
+    except ValueError as exc:
+        raise Invalid("role", f"role must be one of {', '.join(r.value for r in Role)}") from exc
+    new_active = user.is_active if is_active is None else is_active
+    if not new_active and user.is_active and user.id == acting_user_id:
+        raise Invalid("is_active", "you cannot disable yourself / kendinizi devre dışı bırakamazsınız")
     was_admin = user.role == Role.admin and user.is_active
-    if role is not None:
-        try:
-            user.role = Role(role)
-        except ValueError as exc:
-            raise Invalid("role", f"role must be one of {', '.join(r.value for r in Role)}") from exc
-    if is_active is not None:
-        if not is_active and user.id == acting_user_id:
-            raise Invalid("is_active", "you cannot disable yourself / kendinizi devre dışı bırakamazsınız")
-        if user.is_active and not is_active:
-            user.token_version += 1
-        user.is_active = is_active
+    if (
+        was_admin
+        and not (new_role == Role.admin and new_active)
+        and _active_admins(session, but=user.id) == 0
+    ):
+        raise Conflict("the last active admin must stay an active admin / son yönetici kalmalı")
+    if user.is_active and not new_active:
+        user.token_version += 1
+    user.role = new_role
+    user.is_active = new_active
     if full_name is not None:
         user.full_name = full_name.strip()[:200]
     session.add(user)
     session.flush()
-    if was_admin and not (user.role == Role.admin and user.is_active) and _active_admins(session) == 0:
-        raise Conflict("the last active admin must stay an active admin / son yönetici kalmalı")
     return user
 
 
