@@ -61,10 +61,9 @@ def import_file(
         region=settings.country,
         default_locale=settings.locale,
         timezone=settings.timezone,
+        dry_run=dry_run,
     )
-    if dry_run:
-        session.rollback()
-    else:
+    if not dry_run:
         record(session, "import", "members", None, {"file": file.filename or "", **report.summary()})
         session.commit()
     return ImportResult(

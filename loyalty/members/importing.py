@@ -360,7 +360,7 @@ def _write_chunk(
             events.append(_event(current.id, row, s, actor, now))
             state[s.channel] = s.granted
         if state != {Channel.sms: bool(current.sms_opt_in), Channel.email: bool(current.email_opt_in)}:
-            flags.append({"b_id": current.id, "sms": state[Channel.sms], "email": state[Channel.email]})
+            flags.append({"b_id": current.id, "b_sms": state[Channel.sms], "b_email": state[Channel.email]})
     if events:
         session.execute(sa.insert(CONSENT), events)
         report.consent_recorded += len(events)
@@ -368,7 +368,7 @@ def _write_chunk(
         session.execute(
             sa.update(MEMBERS)
             .where(members.id == sa.bindparam("b_id"))
-            .values(sms_opt_in=sa.bindparam("sms"), email_opt_in=sa.bindparam("email")),
+            .values(sms_opt_in=sa.bindparam("b_sms"), email_opt_in=sa.bindparam("b_email")),
             flags,
         )
 
@@ -383,8 +383,34 @@ def import_members(
     timezone: str,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK,
+    dry_run: bool = False,
 ) -> ImportReport:
-    """Import the CSV text's rows (flushes; the caller commits, or rolls back for a dry run)."""
+    """Import the CSV text's rows (flushes; the caller commits). A dry run does all the work inside a
+    SAVEPOINT and rolls it back: the report says what the import would do."""
+    savepoint = session.begin_nested()
+    try:
+        report = _import(session, lines, actor, region, default_locale, timezone, progress, chunk_size)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    session.expire_all()  # members loaded before see the statements' changes
+    return report
+
+
+def _import(
+    session: Session,
+    lines: Iterable[str],
+    actor: str,
+    region: str,
+    default_locale: str,
+    timezone: str,
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+) -> ImportReport:
     report = ImportReport()
     rows = read_rows(
         lines,
@@ -398,5 +424,4 @@ def import_members(
         _write_chunk(session, chunk, report, actor=actor, timezone=timezone)
         if progress is not None:
             progress(report.rows)
-    session.flush()
     return report
