@@ -24,10 +24,12 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from loyalty.core.db import is_postgres, utcnow
@@ -172,6 +174,11 @@ def _statement(
     return Statement(channel, granted, source, given_at)
 
 
+@lru_cache(maxsize=64)
+def _locale(raw: str) -> str:
+    return locale_code(raw)  # a file repeats a handful of values: Babel parses each once
+
+
 def parse_row(
     line: int,
     values: dict[str, str],
@@ -186,7 +193,7 @@ def parse_row(
     name = full_name(values.get("full_name", ""))
     phone = normalize_phone(values.get("phone", ""), region)
     email = normalize_email(values.get("email"))
-    locale = locale_code(values.get("locale", "").strip() or default_locale)
+    locale = _locale(values.get("locale", "").strip() or default_locale)
     store_code = values.get("home_store", "").strip()
     store_id = None
     if store_code:
@@ -294,6 +301,48 @@ def _event(member_id: int, row: Row, statement: Statement, actor: str, now: date
     }
 
 
+def _insert_members(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert new members, skipping a phone registered meanwhile; (id, phone) of those inserted.
+
+    PostgreSQL: COPY into a temporary table and one INSERT ... SELECT (a multi-row INSERT of thousands of
+    rows costs more to parse than to run)."""
+    if not is_postgres(session):
+        stmt = sqlite.insert(MEMBERS).on_conflict_do_nothing(index_elements=["phone"])
+        return [
+            (int(i), str(p)) for i, p in session.execute(stmt.returning(MEMBERS.c.id, MEMBERS.c.phone), rows)
+        ]
+    names = list(rows[0])
+    columns = ", ".join(names)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE member_stage ON COMMIT DROP AS SELECT {columns} FROM members WITH NO DATA"
+    )
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with driver.cursor() as cursor, cursor.copy(f"COPY member_stage ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+    inserted = connection.exec_driver_sql(
+        f"INSERT INTO members ({columns}) SELECT {columns} FROM member_stage ORDER BY phone "
+        "ON CONFLICT (phone) DO NOTHING RETURNING id, phone"
+    ).all()
+    connection.exec_driver_sql("DROP TABLE member_stage")
+    return [(int(i), str(p)) for i, p in inserted]
+
+
+def _insert_consent(session: Session, events: list[dict[str, Any]]) -> None:
+    if not is_postgres(session):
+        session.execute(sa.insert(CONSENT), events)
+        return
+    names = list(events[0])
+    driver: Any = session.connection().connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY consent_events ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for event in events:
+            copy.write_row([event[name] for name in names])
+
+
 def _write_chunk(
     session: Session, chunk: list[Row], report: ImportReport, *, actor: str, timezone: str
 ) -> None:
@@ -320,8 +369,8 @@ def _write_chunk(
     events: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     if new_rows:
-        inserted = session.execute(
-            sa.insert(MEMBERS).returning(members.id, members.phone),
+        inserted = _insert_members(
+            session,
             [
                 {
                     "full_name": row.full_name,
@@ -334,6 +383,8 @@ def _write_chunk(
                     "home_store_id": row.home_store_id,
                     "sms_opt_in": any(s.granted for s in row.consent if s.channel == Channel.sms),
                     "email_opt_in": any(s.granted for s in row.consent if s.channel == Channel.email),
+                    "phone_valid": True,
+                    "paused": False,
                     "created_at": now,
                 }
                 for row in new_rows
@@ -341,8 +392,10 @@ def _write_chunk(
         )
         ids_by_phone = {phone: member_id for member_id, phone in inserted}
         for row in new_rows:
-            events.extend(_event(ids_by_phone[row.phone], row, s, actor, now) for s in row.consent)
-        report.created += len(new_rows)
+            if row.phone in ids_by_phone:  # else registered at the counter meanwhile: left as it is
+                events.extend(_event(ids_by_phone[row.phone], row, s, actor, now) for s in row.consent)
+        report.created += len(ids_by_phone)
+        report.existing += len(new_rows) - len(ids_by_phone)
     for row in chunk:
         current = existing.get(row.phone)
         if current is None:
@@ -362,7 +415,7 @@ def _write_chunk(
         if state != {Channel.sms: bool(current.sms_opt_in), Channel.email: bool(current.email_opt_in)}:
             flags.append({"b_id": current.id, "b_sms": state[Channel.sms], "b_email": state[Channel.email]})
     if events:
-        session.execute(sa.insert(CONSENT), events)
+        _insert_consent(session, events)
         report.consent_recorded += len(events)
     if flags:
         session.execute(
