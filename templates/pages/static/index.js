@@ -3,7 +3,7 @@
 
 (() => {
   const { t, auth, api, show, showError, busy } = App;
-  const PAGES = ["/counter", "/marketing", "/outbox"];
+  const PAGES = ["/counter", "/marketing", "/outbox", "/admin"];
   const form = document.getElementById("login-form");
   const result = document.getElementById("login-result");
 
