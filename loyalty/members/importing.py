@@ -440,16 +440,10 @@ def import_members(
 ) -> ImportReport:
     """Import the CSV text's rows (flushes; the caller commits). A dry run does all the work inside a
     SAVEPOINT and rolls it back: the report says what the import would do."""
-    savepoint = session.begin_nested()
-    try:
+    with session.begin_nested() as savepoint:  # released at the end, or rolled back on an error
         report = _import(session, lines, actor, region, default_locale, timezone, progress, chunk_size)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+        if dry_run:
+            savepoint.rollback()
     session.expire_all()  # members loaded before see the statements' changes
     return report
 

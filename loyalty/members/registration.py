@@ -18,6 +18,7 @@ from loyalty.members.validation import (
     timezone_name,
 )
 from loyalty.models.members import Channel, Member
+from loyalty.models.stores import Store
 
 
 def _conflict(member: Member) -> Conflict:
@@ -27,6 +28,12 @@ def _conflict(member: Member) -> Conflict:
         member_id=member.id,
         member={"id": member.id, "full_name": member.full_name, "phone": member.phone},
     )
+
+
+def _store(session: Session, store_id: int | None) -> int | None:
+    if store_id is not None and session.get(Store, store_id) is None:
+        raise Invalid("home_store_id", f"store {store_id} does not exist / böyle bir mağaza yok")
+    return store_id
 
 
 def _by_phone(session: Session, phone: str) -> Member | None:
@@ -62,6 +69,7 @@ def register_member(
     source = (data.consent_source or "counter").strip()
     if not source or len(source) > 32:
         raise Invalid("consent_source", "consent_source must have 1 to 32 characters / en çok 32 karakter")
+    store_id = _store(session, data.home_store_id)
     existing = _by_phone(session, phone)
     if existing is not None:
         raise _conflict(existing)
@@ -74,6 +82,7 @@ def register_member(
         timezone=timezone,
         preferred_channel=preferred,
         created_by_user_id=created_by_user_id,
+        home_store_id=store_id,
     )
     try:
         with session.begin_nested():
@@ -126,6 +135,8 @@ def update_member(
         if data.preferred_channel is None:
             raise Invalid("preferred_channel", "preferred channel must be sms or email")
         member.preferred_channel = data.preferred_channel
+    if "home_store_id" in sent:
+        member.home_store_id = _store(session, data.home_store_id)
     if "email" in sent:
         email = normalize_email(data.email)
         if email is not None and email != member.email:

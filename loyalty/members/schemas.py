@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlmodel import SQLModel
 
-from loyalty.models.members import Channel, ConsentEvent, Member, MemberBase
+from loyalty.models.members import Channel, ConsentEvent, IysSource, Member, MemberBase, RecipientType
 from loyalty.models.shop import MemberRequest, RequestKind, RequestStatus
 
 
@@ -29,6 +29,7 @@ class MemberCreate(SQLModel):
     preferred_channel: Channel | None = None
     consent: ConsentChoice = PydField(default_factory=ConsentChoice)
     consent_source: str = "counter"
+    home_store_id: int | None = PydField(default=None, ge=1, le=2**31 - 1)
 
 
 class MemberUpdate(SQLModel):
@@ -42,6 +43,7 @@ class MemberUpdate(SQLModel):
     email: str | None = None
     consent: ConsentChoice | None = None  # re-confirmed consent for a changed address
     consent_source: str = "counter"
+    home_store_id: int | None = PydField(default=None, ge=1, le=2**31 - 1)  # null: no home store
     locale: str | None = None
     timezone: str | None = None
     preferred_channel: Channel | None = None
@@ -54,6 +56,7 @@ class MemberPublic(MemberBase):
     paused: bool
     paused_until: datetime | None
     created_at: datetime
+    home_store_id: int | None = None
 
 
 def member_public(member: Member) -> MemberPublic:
@@ -71,6 +74,7 @@ def member_public(member: Member) -> MemberPublic:
         paused=member.paused,
         paused_until=member.paused_until,
         created_at=member.created_at,
+        home_store_id=member.home_store_id,
     )
 
 
@@ -81,6 +85,9 @@ class ConsentEventPublic(SQLModel):
     source: str
     actor: str
     recorded_at: datetime
+    recipient_type: RecipientType = RecipientType.BIREYSEL  # İYS
+    iys_source: IysSource = IysSource.HS_FIZIKSEL_ORTAM
+    consent_at: datetime | None = None  # when given, if it differs from recorded_at (an import's evidence)
 
 
 class ConsentChange(SQLModel):

@@ -303,3 +303,13 @@ def test_every_write_by_a_user_is_in_the_audit_log(
 
 def test_store_builder_still_works(session: Session) -> None:
     assert make_store(session).id
+
+
+def test_a_members_home_store(client: TestClient, session: Session, staff: dict[str, str]) -> None:
+    store = make_store(session, code="KDK")
+    member = _register(client, staff, home_store_id=store.id)
+    assert member["home_store_id"] == store.id
+    cleared = client.patch(f"/api/v1/members/{member['id']}", json={"home_store_id": None}, headers=staff)
+    assert cleared.json()["home_store_id"] is None
+    bad = client.patch(f"/api/v1/members/{member['id']}", json={"home_store_id": 999999}, headers=staff)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "home_store_id"
