@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
@@ -135,3 +136,15 @@ def test_admin_runs_the_shop(
     _shot(page, f"admin-{size}")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}x{height}"
+
+
+def test_first_run_points_the_admin_to_the_settings(
+    page: Page, live_server: LiveServer, live_db: Session
+) -> None:
+    live_db.execute(sa.text("DELETE FROM shop_settings"))  # a fresh install: nothing saved yet
+    live_db.commit()
+    sign_in(page, "admin")
+    page.get_by_role("link", name=tr("admin.setup.first")).click()
+    page.wait_for_url("**/admin#setup")
+    expect(page.locator("#setup-first")).to_be_visible()
+    expect(page.get_by_role("link", name=tr("nav.admin")).first).to_be_visible()
