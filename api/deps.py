@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from loyalty.accounts.audit import set_actor
 from loyalty.core.db import MAX_ID, READ_ONLY
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import read_access_token
@@ -53,6 +54,7 @@ def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) ->
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise unauthorized
+    set_actor(session, f"user:{user.username}")  # every write of this request goes to the audit log
     return user
 
 
@@ -75,3 +77,4 @@ def require_role(*roles: Role) -> Callable[[User], User]:
 StaffUser = Annotated[User, Depends(require_role(Role.staff))]
 MarketingUser = Annotated[User, Depends(require_role(Role.marketing))]
 AnyUser = Annotated[User, Depends(require_role(Role.staff, Role.marketing))]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]

@@ -7,10 +7,13 @@ from fastapi.responses import JSONResponse
 
 from api import pages
 from api.routes import (
+    admin,
+    audit,
     auth,
     campaigns,
     cards,
     coupons,
+    data_rights,
     holidays,
     members,
     occasions,
@@ -19,21 +22,25 @@ from api.routes import (
     reports,
     segments,
     self_service,
+    stores,
     unsubscribe,
+    users,
     webhooks,
 )
 from api.write_gate import SQLiteWriteGate
 from loyalty.core.db import get_engine
 from loyalty.core.errors import DomainError
-from loyalty.core.settings import Settings, get_settings
+from loyalty.core.settings import Settings, merge_shop_settings, stored_shop_settings
 from workers.app import install_publisher
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    base = settings or Settings()
+    settings = merge_shop_settings(base, stored_shop_settings(base.database_url))  # the setup page's values
     app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0")
+    app.state.base_settings = base
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
 
@@ -51,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
+    for module in (data_rights, stores, users, audit, admin):  # issue 14: data rights and shop operations
+        app.include_router(module.router, prefix=API_PREFIX)
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -36,9 +37,10 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "outbox": ("marketing", "admin"),
     "member": (),
     "unsubscribe": (),
+    "admin": ("admin",),
 }
 MARKETING_RELATIONS = ("self", "daughter", "son", "spouse", "mother", "father", "friend")
-NAV = (("counter", "/counter"), ("marketing", "/marketing"), ("outbox", "/outbox"))
+NAV = (("counter", "/counter"), ("marketing", "/marketing"), ("outbox", "/outbox"), ("admin", "/admin"))
 
 
 def request_language(request: Request) -> str:
@@ -116,6 +118,12 @@ def marketing(request: Request) -> HTMLResponse:
 def outbox(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     return render(request, "outbox", outbox_dir=str(settings.outbox_dir))
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    """Shop settings (the first-run setup), users, stores, import, KVKK requests, İYS export, audit log."""
+    return render(request, "admin", zones=sorted(available_timezones()))
 
 
 @router.get("/m/{token}", response_class=HTMLResponse)

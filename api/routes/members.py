@@ -92,8 +92,10 @@ def messages(
 
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)
-def update(member_id: IdPath, data: MemberUpdate, session: SessionDep, user: StaffUser) -> MemberPublic:
-    member = update_member(session, member_id, data, actor=_actor(user))
+def update(
+    member_id: IdPath, data: MemberUpdate, session: SessionDep, settings: SettingsDep, user: StaffUser
+) -> MemberPublic:
+    member = update_member(session, member_id, data, actor=_actor(user), region=settings.country)
     view = member_public(member)
     session.commit()
     return view

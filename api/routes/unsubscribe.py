@@ -25,7 +25,7 @@ router = api_router(tags=["unsubscribe"])
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> tuple[Member, Channel]:
     member_id, channel = read_unsubscribe_token(settings.secret_key, token)
     member = session.get(Member, member_id)
-    if member is None or channel not in set(Channel):
+    if member is None or member.erased_at is not None or channel not in set(Channel):
         raise NotFound("this link is not valid / bu bağlantı geçerli değil")
     return member, Channel(channel)
 

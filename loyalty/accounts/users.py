@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from loyalty.core.errors import Conflict, Invalid
+from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.models.users import Role, User
 
 _hasher = PasswordHash.recommended()
@@ -38,4 +38,77 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.is_active or not _hasher.verify(password, user.password_hash):
         return None
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise Invalid("password", "password must have at least 8 characters / parola en az 8 karakter olmalı")
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))).all())
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id} / bu numarada kullanıcı yok")
+    return user
+
+
+def _active_admins(session: Session, *, but: int | None) -> int:
+    query = (
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin, col(User.is_active).is_(True), User.id != but)
+    )
+    return int(session.exec(query).one())
+
+
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    role: Role | str | None = None,
+    is_active: bool | None = None,
+    full_name: str | None = None,
+    acting_user_id: int | None = None,
+) -> User:
+    """Re-role, disable or enable a user; the last active admin cannot be demoted or disabled, nor can an
+    admin disable themself. Disabling bumps ``token_version`` (older tokens stop working)."""
+    user = get_user(session, user_id)
+    try:
+        new_role = user.role if role is None else Role(role)
+    except ValueError as exc:
+        raise Invalid("role", f"role must be one of {', '.join(r.value for r in Role)}") from exc
+    new_active = user.is_active if is_active is None else is_active
+    if not new_active and user.is_active and user.id == acting_user_id:
+        raise Invalid("is_active", "you cannot disable yourself / kendinizi devre dışı bırakamazsınız")
+    was_admin = user.role == Role.admin and user.is_active
+    if (
+        was_admin
+        and not (new_role == Role.admin and new_active)
+        and _active_admins(session, but=user.id) == 0
+    ):
+        raise Conflict("the last active admin must stay an active admin / son yönetici kalmalı")
+    if user.is_active and not new_active:
+        user.token_version += 1
+    user.role = new_role
+    user.is_active = new_active
+    if full_name is not None:
+        user.full_name = full_name.strip()[:200]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user_id: int, password: str) -> User:
+    """A new password; older access tokens stop working (``token_version``)."""
+    _check_password(password)
+    user = get_user(session, user_id)
+    user.password_hash = _hasher.hash(password)
+    user.token_version += 1
+    session.add(user)
+    session.flush()
     return user

@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from loyalty.core.db import READ_ONLY, get_engine
 
 PLACEHOLDER_SECRET = "change-me-dev-only"
 
@@ -106,6 +110,42 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+# ---- issue 14: the shop's settings stored by the first-run setup page (table shop_settings)
+SHOP_FIELDS = (
+    "shop_name",
+    "timezone",
+    "country",
+    "card_visits_needed",
+    "card_window_days",
+    "quiet_hours_start",
+    "quiet_hours_end",
+)
+
+
+def merge_shop_settings(settings: Settings, stored: dict[str, object]) -> Settings:
+    """Precedence: a value set in the environment (or passed in) > the stored value > the default."""
+    update = {
+        name: value
+        for name, value in stored.items()
+        if name in SHOP_FIELDS and value is not None and name not in settings.model_fields_set
+    }
+    return settings.model_copy(update=update) if update else settings
+
+
+def stored_shop_settings(database_url: str) -> dict[str, object]:
+    """The shop_settings row as a dict ({} when the table or the row does not exist yet)."""
+    try:
+        # a read that must not queue for SQLite's write lock (an open write elsewhere would hold it)
+        with get_engine(database_url).execution_options(**{READ_ONLY: True}).connect() as conn:
+            row = conn.execute(
+                text(f"SELECT {', '.join(SHOP_FIELDS)} FROM shop_settings WHERE id = 1")
+            ).first()
+    except DBAPIError:
+        return {}
+    return dict(row._mapping) if row is not None else {}
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    return merge_shop_settings(settings, stored_shop_settings(settings.database_url))

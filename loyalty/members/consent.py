@@ -12,9 +12,27 @@ from sqlmodel import Session, col, select
 
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Invalid, NotFound
-from loyalty.models.members import Channel, ConsentEvent, Member
+from loyalty.models.members import Channel, ConsentEvent, IysSource, Member, RecipientType
 
 IMPORT = "import"
+
+# the product's own sources and the İYS source code each stands for (anything else: in store)
+IYS_SOURCES: dict[str, IysSource] = {
+    "counter": IysSource.HS_FIZIKSEL_ORTAM,
+    "self_service": IysSource.HS_WEB,
+    "web": IysSource.HS_WEB,
+    "sms keyword": IysSource.HS_MESAJ,
+    "sms provider": IysSource.HS_MESAJ,
+    "sms unsubscribe": IysSource.HS_MESAJ,
+    "email unsubscribe": IysSource.HS_EORTAM,
+}
+
+
+def iys_source_for(source: str) -> IysSource:
+    """The İYS code of a source: an İYS code itself, one of IYS_SOURCES, else HS_FIZIKSEL_ORTAM."""
+    if source in IysSource.__members__:
+        return IysSource(source)
+    return IYS_SOURCES.get(source, IysSource.HS_FIZIKSEL_ORTAM)
 
 
 def _channel(value: Channel | str) -> Channel:
@@ -54,11 +72,16 @@ def record_consent(
     source: str,
     actor: str,
     now: datetime | None = None,
+    iys_source: IysSource | None = None,
+    recipient_type: RecipientType = RecipientType.BIREYSEL,
+    consent_at: datetime | None = None,
 ) -> ConsentEvent | None:
     """Append a grant or revocation to the ledger and update the member's current consent at once.
 
     An ``import`` grant (source or actor "import") never overrides an opt-out the member ever made on that
     channel: nothing is written and None is returned. An e-mail grant needs an e-mail address.
+    ``iys_source`` defaults to the code ``source`` stands for; ``consent_at`` (when the member gave it, an
+    import's evidence date) defaults to the time recorded.
     """
     channel = _channel(channel)
     source = (source or "").strip()
@@ -84,6 +107,9 @@ def record_consent(
         source=source,
         actor=actor,
         recorded_at=now or utcnow(),
+        recipient_type=recipient_type,
+        iys_source=iys_source or iys_source_for(source),
+        consent_at=consent_at,
     )
     session.add(event)
     if channel == Channel.sms:

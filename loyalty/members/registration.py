@@ -18,6 +18,7 @@ from loyalty.members.validation import (
     timezone_name,
 )
 from loyalty.models.members import Channel, Member
+from loyalty.models.stores import Store
 
 
 def _conflict(member: Member) -> Conflict:
@@ -27,6 +28,12 @@ def _conflict(member: Member) -> Conflict:
         member_id=member.id,
         member={"id": member.id, "full_name": member.full_name, "phone": member.phone},
     )
+
+
+def _store(session: Session, store_id: int | None) -> int | None:
+    if store_id is not None and session.get(Store, store_id) is None:
+        raise Invalid("home_store_id", f"store {store_id} does not exist / böyle bir mağaza yok")
+    return store_id
 
 
 def _by_phone(session: Session, phone: str) -> Member | None:
@@ -62,6 +69,7 @@ def register_member(
     source = (data.consent_source or "counter").strip()
     if not source or len(source) > 32:
         raise Invalid("consent_source", "consent_source must have 1 to 32 characters / en çok 32 karakter")
+    store_id = _store(session, data.home_store_id)
     existing = _by_phone(session, phone)
     if existing is not None:
         raise _conflict(existing)
@@ -74,6 +82,7 @@ def register_member(
         timezone=timezone,
         preferred_channel=preferred,
         created_by_user_id=created_by_user_id,
+        home_store_id=store_id,
     )
     try:
         with session.begin_nested():
@@ -91,18 +100,33 @@ def register_member(
 
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
-    if member is None:
+    if member is None or member.erased_at is not None:  # an erased member (KVKK) is not found
         raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
     return member
 
 
-def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor: str) -> Member:
-    """Change the fields sent; removing the e-mail address also revokes e-mail consent (in the ledger)."""
+def update_member(
+    session: Session, member_id: int, data: MemberUpdate, *, actor: str, region: str = "TR"
+) -> Member:
+    """Change the fields sent; removing the e-mail address also revokes e-mail consent (in the ledger).
+
+    A changed phone (409 when another member has it) or e-mail address gets a ledger row on its channel:
+    granted only if ``data.consent`` re-confirms it for the new address, else not given."""
     member = get_member(session, member_id)
     sent = data.model_fields_set
+    changed: list[Channel] = []
     if "full_name" in sent:
         member.full_name = full_name(data.full_name or "")
         member.name_search = search_key(member.full_name)
+    if "phone" in sent:
+        phone = normalize_phone(data.phone or "", region)
+        if phone != member.phone:
+            other = _by_phone(session, phone)
+            if other is not None:
+                raise _conflict(other)
+            member.phone = phone
+            member.phone_valid = True
+            changed.append(Channel.sms)
     if "locale" in sent:
         member.locale = locale_code(data.locale or "")
     if "timezone" in sent:
@@ -111,11 +135,29 @@ def update_member(session: Session, member_id: int, data: MemberUpdate, *, actor
         if data.preferred_channel is None:
             raise Invalid("preferred_channel", "preferred channel must be sms or email")
         member.preferred_channel = data.preferred_channel
+    if "home_store_id" in sent:
+        member.home_store_id = _store(session, data.home_store_id)
     if "email" in sent:
-        member.email = normalize_email(data.email)
+        email = normalize_email(data.email)
+        if email is not None and email != member.email:
+            changed.append(Channel.email)
+        member.email = email
     check_channel(Channel(member.preferred_channel), member.email)
-    session.add(member)
-    session.flush()
+    source = (data.consent_source or "counter").strip()
+    new_phone = member.phone
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        other = _by_phone(session, new_phone)
+        if other is None:  # pragma: no cover - another unique column; should not happen
+            raise
+        raise _conflict(other) from None
     if member.email is None and member.email_opt_in:
         record_consent(session, member, Channel.email, False, source="email removed", actor=actor)
+    for channel in changed:
+        confirmed = bool(data.consent and getattr(data.consent, channel.value))
+        reason = source if confirmed else f"{channel.value} changed"
+        record_consent(session, member, channel, confirmed, source=reason, actor=actor)
     return member

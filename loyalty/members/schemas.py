@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PydField
 from sqlmodel import SQLModel
 
 from loyalty.members.validation import display_phone
-from loyalty.models.members import Channel, ConsentEvent, Member, MemberBase
+from loyalty.models.members import Channel, ConsentEvent, IysSource, Member, MemberBase, RecipientType
+from loyalty.models.shop import MemberRequest, RequestKind, RequestStatus
 
 
 class ConsentChoice(SQLModel):
@@ -28,13 +30,21 @@ class MemberCreate(SQLModel):
     preferred_channel: Channel | None = None
     consent: ConsentChoice = PydField(default_factory=ConsentChoice)
     consent_source: str = "counter"
+    home_store_id: int | None = PydField(default=None, ge=1, le=2**31 - 1)
 
 
 class MemberUpdate(SQLModel):
-    """PATCH: only the fields sent are changed (an empty ``email`` removes it and its e-mail consent)."""
+    """PATCH: only the fields sent are changed (an empty ``email`` removes it and its e-mail consent).
+
+    A new phone or e-mail address starts without consent on its channel unless ``consent`` re-confirms it
+    (the member said yes for the new address); either way the change is a row in the consent ledger."""
 
     full_name: str | None = None
+    phone: str | None = None
     email: str | None = None
+    consent: ConsentChoice | None = None  # re-confirmed consent for a changed address
+    consent_source: str = "counter"
+    home_store_id: int | None = PydField(default=None, ge=1, le=2**31 - 1)  # null: no home store
     locale: str | None = None
     timezone: str | None = None
     preferred_channel: Channel | None = None
@@ -48,6 +58,7 @@ class MemberPublic(MemberBase):
     paused_until: datetime | None
     created_at: datetime
     phone_display: str = ""  # national form at home (0532 123 45 67), international abroad
+    home_store_id: int | None = None
 
 
 def member_public(member: Member, region: str = "TR") -> MemberPublic:
@@ -66,6 +77,7 @@ def member_public(member: Member, region: str = "TR") -> MemberPublic:
         paused=member.paused,
         paused_until=member.paused_until,
         created_at=member.created_at,
+        home_store_id=member.home_store_id,
     )
 
 
@@ -76,6 +88,9 @@ class ConsentEventPublic(SQLModel):
     source: str
     actor: str
     recorded_at: datetime
+    recipient_type: RecipientType = RecipientType.BIREYSEL  # İYS
+    iys_source: IysSource = IysSource.HS_FIZIKSEL_ORTAM
+    consent_at: datetime | None = None  # when given, if it differs from recorded_at (an import's evidence)
 
 
 class ConsentChange(SQLModel):
@@ -117,3 +132,38 @@ class PauseState(BaseModel):
     member_id: int
     paused: bool
     paused_until: datetime | None
+
+
+# ---- issue 14: KVKK requests and imports
+
+
+class DataRequest(BaseModel):
+    """A member's request from their page: a copy of their data (export) or erasing it (erase)."""
+
+    kind: RequestKind
+
+
+class DataRequestPublic(SQLModel):
+    id: int
+    member_id: int
+    kind: RequestKind
+    status: RequestStatus
+    created_at: datetime
+    handled_by: str | None
+    handled_at: datetime | None
+
+
+def data_request_public(request: MemberRequest) -> DataRequestPublic:
+    return DataRequestPublic.model_validate(request, from_attributes=True)
+
+
+class ImportResult(BaseModel):
+    dry_run: bool
+    rows: int
+    created: int
+    existing: int
+    consent_recorded: int
+    consent_kept: int
+    errors: int
+    error_rows: list[dict[str, Any]]  # the first errors: line, phone, field, error
+    errors_csv: str  # every error, as the CSV report

@@ -6,6 +6,7 @@ Domain packages read each other's tables through this package, never through eac
 from sqlmodel import SQLModel
 
 from loyalty.models import (  # noqa: F401  (each import registers its tables on the metadata)
+    audit,
     campaigns,
     cards,
     coupons,
@@ -16,6 +17,7 @@ from loyalty.models import (  # noqa: F401  (each import registers its tables on
     occasions,
     purchases,
     segments,
+    shop,
     stores,
     users,
 )

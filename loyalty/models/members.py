@@ -16,6 +16,24 @@ class Channel(StrEnum):
     email = "email"
 
 
+class RecipientType(StrEnum):
+    """İYS's recipient type: a private person or a merchant (tacir)."""
+
+    BIREYSEL = "BIREYSEL"
+    TACIR = "TACIR"
+
+
+class IysSource(StrEnum):
+    """İYS's consent source codes (where the consent or refusal was given)."""
+
+    HS_FIZIKSEL_ORTAM = "HS_FIZIKSEL_ORTAM"  # in store, on paper or at the counter
+    HS_ISLAK_IMZA = "HS_ISLAK_IMZA"  # a signed form
+    HS_WEB = "HS_WEB"
+    HS_MESAJ = "HS_MESAJ"  # an SMS (keyword)
+    HS_EORTAM = "HS_EORTAM"  # electronic media (e-mail link)
+    HS_CAGRI_MERKEZI = "HS_CAGRI_MERKEZI"  # call centre
+
+
 class MemberBase(SQLModel):
     full_name: str = Field(max_length=200)
     phone: str = Field(max_length=20, unique=True, index=True)  # E.164
@@ -39,11 +57,16 @@ class Member(MemberBase, table=True):
     home_store_id: int | None = Field(default=None, foreign_key="stores.id")
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # KVKK erase: personal data gone, links and lookups refuse the member (loyalty.members.erasure)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ConsentEvent(SQLModel, table=True):
     __tablename__ = "consent_events"
-    __table_args__ = (sa.Index("ix_consent_events_member_channel", "member_id", "channel", "id"),)
+    __table_args__ = (
+        sa.Index("ix_consent_events_member_channel", "member_id", "channel", "id"),
+        sa.Index("ix_consent_events_recorded_at", "recorded_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     channel: Channel = Field(sa_type=sa.String(8))
@@ -51,3 +74,8 @@ class ConsentEvent(SQLModel, table=True):
     source: str = Field(max_length=32)  # counter, self_service, sms keyword, email unsubscribe, import, ...
     actor: str = Field(max_length=120)  # "user:alice", "member", "twilio", ...
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # İYS: recipient type, source code and the date the consent was given (an import's evidence date;
+    # otherwise recorded_at)
+    recipient_type: RecipientType = Field(default=RecipientType.BIREYSEL, sa_type=sa.String(8))
+    iys_source: IysSource = Field(default=IysSource.HS_FIZIKSEL_ORTAM, sa_type=sa.String(20))
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -28,4 +28,5 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
     is_active: bool = True
+    token_version: int = 0  # bumped on disable or a password reset: older access tokens stop working
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -31,7 +31,7 @@ def scan_card(session: Session, number: str) -> CardScan:
     """Card + member summary for the counter (a card in any status: staff see why it does not work)."""
     card = live_card(session, number)  # a replaced card: 410 naming the new number
     member = session.get(Member, card.member_id)
-    if member is None or member.id is None:  # pragma: no cover - cascade deletes cards with the member
+    if member is None or member.id is None or member.erased_at is not None:  # erased (KVKK): not found
         raise NotFound(f"member {card.member_id} not found")
     return CardScan(
         card=card_public(card),
@@ -73,7 +73,7 @@ def search_members(
     card = (card or "").strip() or None
     if phone is None and q is None and card is None:
         raise Invalid("q", "give phone, q (name) or card / telefon, isim veya kart numarası girin")
-    query = select(Member)
+    query = select(Member).where(col(Member.erased_at).is_(None))
     if phone is not None:
         query = query.where(Member.phone == normalize_phone(phone, region))
     if q is not None:

@@ -3,7 +3,7 @@
 
 (() => {
   const { t, auth, api, show, showError, busy } = App;
-  const PAGES = ["/counter", "/marketing", "/outbox"];
+  const PAGES = ["/counter", "/marketing", "/outbox", "/admin"];
   const form = document.getElementById("login-form");
   const result = document.getElementById("login-result");
 
@@ -31,10 +31,13 @@
     });
   });
 
-  App.gate().then((me) => {
+  App.gate().then(async (me) => {
     if (me) {
       showPages(me.role);
       show(result, "ok", t("login.signed_in_as") + " " + (me.full_name || me.username));
+      if (me.role === "admin" && !(await api.get("/shop")).setup_done) { // first run: the shop's settings
+        result.append(App.el("p", {}, App.el("a", { href: "/admin#setup", text: t("admin.setup.first") })));
+      }
     }
   });
 })();

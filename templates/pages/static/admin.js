@@ -1,0 +1,237 @@
+/* The admin page: shop settings (first run), KVKK requests, users, stores, import, İYS export, audit log.
+   Every call goes to the JSON API under /api/v1; the API checks the admin role on each. */
+"use strict";
+
+(() => {
+  const { t, api, el, show, showError, busy, formatTime, roleName, auth } = App;
+  const $ = (id) => document.getElementById(id);
+  const SETUP = ["shop_name", "timezone", "country", "card_visits_needed", "card_window_days", "quiet_hours_start", "quiet_hours_end"];
+  const NUMBERS = new Set(["card_visits_needed", "card_window_days", "quiet_hours_start", "quiet_hours_end"]);
+  let me = null;
+
+  const patch = (path, json) => api.request("PATCH", path, { json });
+  const put = (path, json) => api.request("PUT", path, { json });
+
+  /** Fetch with the bearer token and hand the answer to the browser as a file. */
+  async function download(path, filename) {
+    const response = await api.request("GET", path, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // ---- shop settings ------------------------------------------------------------------------------
+  async function loadSetup() {
+    const state = await api.get("/shop");
+    const form = $("setup-form");
+    for (const name of SETUP) {
+      form[name].value = state[name] ?? "";
+      form[name].disabled = state.from_environment.includes(name);
+    }
+    $("setup-first").hidden = state.setup_done;
+    const fixed = state.from_environment.map((name) => t("admin.setup." + name));
+    $("setup-env").hidden = !fixed.length;
+    $("setup-env").textContent = t("admin.setup.env", { fields: fixed.join(", ") });
+  }
+
+  $("setup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const body = {};
+    for (const name of SETUP) {
+      if (form[name].disabled) continue;
+      body[name] = NUMBERS.has(name) ? Number(form[name].value) : form[name].value.trim();
+    }
+    await busy(form.querySelector("button"), async () => {
+      try { await put("/shop", body); } catch (err) { showError($("setup-result"), err); return; }
+      show($("setup-result"), "ok", t("admin.setup.saved"));
+      await loadSetup();
+    });
+  });
+
+  // ---- KVKK requests ------------------------------------------------------------------------------
+  async function loadRequests() {
+    const box = $("requests-result");
+    const table = $("requests-table");
+    let rows;
+    try { rows = await api.get("/requests"); } catch (err) { showError(box, err); return; }
+    if (!rows.length) { show(box, "info", t("admin.requests.empty")); table.hidden = true; return; }
+    box.replaceChildren();
+    table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {},
+      el("td", { text: "#" + r.member_id }),
+      el("td", { "data-label": t("admin.requests.kind"), text: t("admin.requests.kind." + r.kind) }),
+      el("td", { "data-label": t("admin.requests.when") }, el("time", { datetime: r.created_at, text: formatTime(r.created_at) })),
+      el("td", { class: "row" },
+        el("button", { type: "button", class: "small", text: t("admin.requests.export"),
+          onclick: (e) => busy(e.target, () => download(`/members/${r.member_id}/export`, `member-${r.member_id}.json`)
+            .catch((err) => showError(box, err))) }),
+        el("button", { type: "button", class: "small", text: t("admin.requests.erase"),
+          onclick: (e) => erase(e.target, r.member_id) }),
+        el("button", { type: "button", class: "small", text: t("admin.requests.done"),
+          onclick: (e) => busy(e.target, async () => {
+            try { await api.post(`/requests/${r.id}/done`, {}); } catch (err) { showError(box, err); return; }
+            await loadRequests();
+          }) })))));
+    table.hidden = false;
+  }
+
+  async function erase(button, memberId) {
+    if (!window.confirm(t("admin.requests.erase_confirm", { id: memberId }))) return;
+    await busy(button, async () => {
+      try { await api.del(`/members/${memberId}`); } catch (err) { showError($("requests-result"), err); return; }
+      await loadRequests();
+      show($("requests-result"), "ok", t("admin.requests.erased", { id: memberId }));
+    });
+  }
+
+  // ---- users --------------------------------------------------------------------------------------
+  async function loadUsers() {
+    const box = $("users-result");
+    let users;
+    try { users = await api.get("/users"); } catch (err) { showError(box, err); return; }
+    $("users-table").tBodies[0].replaceChildren(...users.map((u) => {
+      const role = el("select", { "aria-label": t("admin.users.role") + " — " + u.username },
+        ...["staff", "marketing", "admin"].map((r) => el("option", { value: r, selected: r === u.role, text: roleName(r) })));
+      role.addEventListener("change", () => change(u, { role: role.value }));
+      const password = el("input", { type: "password", autocomplete: "new-password", minlength: "8",
+        placeholder: t("admin.users.new_password"), "aria-label": t("admin.users.new_password") + " — " + u.username });
+      return el("tr", { "data-user": u.username },
+        el("th", { scope: "row" }, u.username, u.full_name ? el("div", { class: "detail", text: u.full_name }) : null),
+        el("td", { "data-label": t("admin.users.role") }, role),
+        el("td", { "data-label": t("admin.users.active"), text: u.is_active ? t("admin.users.is_active") : t("admin.users.disabled") }),
+        el("td", {}, el("div", { class: "row" },
+          u.id === me.id ? null : el("button", { type: "button", class: "small",
+            text: u.is_active ? t("admin.users.disable") : t("admin.users.enable"),
+            onclick: () => change(u, { is_active: !u.is_active }) }),
+          password,
+          el("button", { type: "button", class: "small", text: t("admin.users.reset"),
+            onclick: (e) => busy(e.target, async () => {
+              try { await api.post(`/users/${u.id}/password`, { password: password.value }); } catch (err) { showError(box, err); return; }
+              password.value = "";
+              show(box, "ok", t("admin.users.changed", { name: u.username }));
+            }) }))));
+    }));
+  }
+
+  async function change(user, body) {
+    const box = $("users-result");
+    try { await patch(`/users/${user.id}`, body); } catch (err) { showError(box, err); await loadUsers(); return; }
+    show(box, "ok", t("admin.users.changed", { name: user.username }));
+    await loadUsers();
+  }
+
+  $("user-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const body = { username: form.username.value.trim(), full_name: form.full_name.value.trim(), role: form.role.value, password: form.password.value };
+    await busy(form.querySelector("button"), async () => {
+      try { await api.post("/users", body); } catch (err) { showError($("users-result"), err); return; }
+      form.reset();
+      show($("users-result"), "ok", t("admin.users.created", { name: body.username }));
+      await loadUsers();
+    });
+  });
+
+  // ---- stores -------------------------------------------------------------------------------------
+  async function loadStores() {
+    let stores;
+    try { stores = await api.get("/stores"); } catch (err) { showError($("stores-result"), err); return; }
+    const list = $("stores-list");
+    if (!stores.length) { list.replaceChildren(el("li", { text: t("admin.stores.empty") })); return; }
+    list.replaceChildren(...stores.map((s) => el("li", {}, el("strong", { text: s.name }), " · ",
+      el("code", { text: s.code }), " · " + s.timezone)));
+  }
+
+  $("store-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const body = { name: form.name.value.trim(), timezone: form.timezone.value.trim(), code: form.code.value.trim() || null };
+    await busy(form.querySelector("button"), async () => {
+      try { await api.post("/stores", body); } catch (err) { showError($("stores-result"), err); return; }
+      form.name.value = ""; form.code.value = "";
+      show($("stores-result"), "ok", t("admin.stores.created", { name: body.name }));
+      await loadStores();
+    });
+  });
+
+  // ---- import -------------------------------------------------------------------------------------
+  $("import-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("import-result");
+    const data = new FormData();
+    data.append("file", form.file.files[0]);
+    data.append("dry_run", form.dry_run.checked ? "true" : "false");
+    await busy(form.querySelector("button"), async () => {
+      let response;
+      try {
+        response = await fetch(App.API + "/members/import", { method: "POST", body: data, headers: { Authorization: "Bearer " + auth.token } });
+      } catch (err) { showError(box, new App.ApiError(0, t("err.network"))); return; }
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) { showError(box, new App.ApiError(response.status, answer.detail)); return; }
+      const more = el("div", {});
+      if (answer.dry_run) more.append(el("p", { text: t("admin.import.dry") }));
+      if (answer.errors) {
+        const url = URL.createObjectURL(new Blob([answer.errors_csv], { type: "text/csv" }));
+        more.append(el("p", {}, el("a", { href: url, download: "import-errors.csv", text: t("admin.import.errors") })));
+        more.append(el("div", { class: "scroll" }, el("table", {},
+          el("thead", {}, el("tr", {}, ...["line", "field", "error"].map((k) => el("th", { scope: "col", text: t("admin.import." + k) })))),
+          el("tbody", {}, ...answer.error_rows.map((e) => el("tr", {}, el("td", { text: e.line }), el("td", { text: e.field }), el("td", { text: e.error })))))));
+      }
+      show(box, answer.errors ? "info" : "ok", t("admin.import.summary", {
+        rows: answer.rows, created: answer.created, existing: answer.existing, consent: answer.consent_recorded, errors: answer.errors,
+      }), more);
+    });
+  });
+
+  // ---- İYS ----------------------------------------------------------------------------------------
+  $("iys-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const since = event.target.since.value;
+    await busy(event.target.querySelector("button"), () =>
+      download(`/consent/iys?format=csv&since=${encodeURIComponent(since)}`, `iys-${since}.csv`).catch((err) => showError($("iys-result"), err)));
+  });
+
+  // ---- audit log ----------------------------------------------------------------------------------
+  function dayStart(value) { return value ? new Date(value + "T00:00:00").toISOString() : ""; }
+  function changesText(changes) {
+    return Object.entries(changes || {}).map(([key, value]) =>
+      Array.isArray(value) ? `${key}: ${value[0] ?? "–"} → ${value[1] ?? "–"}` : `${key}: ${value}`).join("\n");
+  }
+
+  async function loadAudit(button) {
+    const form = $("audit-form");
+    const params = new URLSearchParams();
+    if (form.actor.value.trim()) params.set("actor", form.actor.value.trim());
+    if (form.target.value.trim()) params.set("target", form.target.value.trim());
+    if (form.from.value) params.set("from", dayStart(form.from.value));
+    if (form.to.value) { const end = new Date(form.to.value + "T00:00:00"); end.setDate(end.getDate() + 1); params.set("to", end.toISOString()); }
+    const box = $("audit-result");
+    const table = $("audit-table");
+    await busy(button, async () => {
+      let entries;
+      try { entries = await api.get("/audit?" + params); } catch (err) { showError(box, err); return; }
+      if (!entries.length) { show(box, "info", t("admin.audit.empty")); table.hidden = true; return; }
+      box.replaceChildren();
+      table.tBodies[0].replaceChildren(...entries.map((e) => el("tr", {},
+        el("td", {}, el("time", { datetime: e.at, text: formatTime(e.at) })),
+        el("td", { "data-label": t("admin.audit.who"), text: e.actor }),
+        el("td", { "data-label": t("admin.audit.action"), text: e.action }),
+        el("td", { "data-label": t("admin.audit.target_col"), text: e.target_type + (e.target_id ? ":" + e.target_id : "") }),
+        el("td", {}, el("pre", { text: changesText(e.changes) })))));
+      table.hidden = false;
+    });
+  }
+
+  $("audit-form").addEventListener("submit", (event) => { event.preventDefault(); loadAudit(event.target.querySelector("button")); });
+
+  App.gate().then(async (user) => {
+    if (!user) return;
+    me = user;
+    $("iys-since").value = new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10);
+    await Promise.all([loadSetup(), loadRequests(), loadUsers(), loadStores(), loadAudit(null)]);
+  });
+})();
