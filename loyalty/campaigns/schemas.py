@@ -50,7 +50,7 @@ class CampaignCreate(BaseModel):
     trigger: Trigger
     audience: AudienceFilter = PydField(default_factory=AudienceFilter)
     offer: OfferIn
-    channel: Literal["sms", "email", "preferred"] = "preferred"
+    channel: Literal["sms", "email", "both", "preferred"] = "preferred"
     template: str | None = None
     draft: bool = False  # saved and previewable, not sent until scheduled
 

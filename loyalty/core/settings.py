@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
     celery_queue: str = "loyalty"  # the broker queue tasks go to (one per deployment sharing a broker)
 
+    # ---- issue 10: messages and offers that keep their promises (docs/marketing.md)
+    sms_gsm7_only: bool = False  # fold every SMS to GSM-7 (ş -> s, ı -> i ...): cheaper, fewer letters
+    sms_opt_out_tr: str = Field("SMS almamak için RET yazıp yanıtlayın.", min_length=1, max_length=80)
+    sms_opt_out_en: str = Field("Reply STOP to opt out.", min_length=1, max_length=80)
+    lapsed_days: int = Field(180, ge=1, le=3650)  # a default audience leaves out members lapsed this long
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -83,3 +83,9 @@ def resolved_channel() -> sa.ColumnElement[str]:
         (sms, "sms"),
         else_="email",
     )
+
+
+def both_label() -> sa.ColumnElement[str]:
+    """For ``both``: "both" when reachable on each channel, else the one it is reachable on."""
+    sms, email = _sms_ok(), _email_ok()
+    return sa.case((sa.and_(sms, email), "both"), (sms, "sms"), else_="email")

@@ -13,7 +13,7 @@ from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
 from loyalty.models.occasions import Occasion
-from loyalty.occasions.vocabulary import KIND_NAMES, for_whom_label
+from loyalty.occasions.vocabulary import KIND_NAMES, for_whom_addressed
 from loyalty.occasions.windows import due_reminders
 
 REMINDER_TIME = time(10, 0)  # member-local: reminders go out in the morning
@@ -36,7 +36,7 @@ def occasion_values(occasion: Occasion, when: date, locale: str) -> dict[str, An
         "occasion_on": when.isoformat(),
         "purpose": occasion.purpose,
         "for_whom": occasion.for_whom,
-        "for_whom_label": for_whom_label(occasion, locale),
+        "for_whom_label": for_whom_addressed(occasion, locale),  # the shop speaks to the member
         "kind": occasion.kind,
         "kind_name": en_name if locale.startswith("en") else tr_name,
     }
@@ -68,11 +68,12 @@ def queue_occasion_reminders(session: Session, now: datetime) -> int:
                 requested_channel="preferred",
                 dedupe_key=f"occasion:{u.occasion_id}:{u.date.isoformat()}",
                 purpose=occasion_purpose(u.kind, u.for_whom),
-                category=Category.promotional,
+                category=Category.personal,  # asked for by the member: before generic promotions
                 locale=member.locale,
                 context=occasion_values(occasion, u.date, member.locale),
                 not_before=max(send_at, now),
                 expires_at=stale,
+                send_by=stale,  # tied to the occasion's day: dropped, never sent after it
                 occasion_id=u.occasion_id,
             )
         )
