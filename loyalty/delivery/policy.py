@@ -10,7 +10,8 @@ that would be past its deadline.
 
 Personal before promotional: a ``personal`` message (what the member asked for: an occasion reminder, an
 occasion coupon) counts in the cap's window, so the generic promotions that week make room for it, but the
-cap never defers or drops it. Transactional messages are outside the cap altogether.
+cap never defers or drops it. Transactional messages are outside the cap altogether; a reply to the member's
+own SMS (the opt-out confirmation) goes at once, to the number that wrote, whatever its consent.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlmodel import Session, select
 
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
-from loyalty.messaging.reach import choose_channel, is_paused
+from loyalty.messaging.reach import REPLY_PURPOSES, choose_channel, is_paused, reply_reachable
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import COMMERCIAL, Category, Message, MessageState
 from loyalty.models.occasions import Occasion, OccasionStatus
@@ -102,6 +103,10 @@ def decide(session: Session, message: Message, member: Member, now: datetime, se
     late = too_late(message, now)
     if late is not None:
         return late
+    if message.purpose in REPLY_PURPOSES and message.category == Category.transactional:
+        if reply_reachable(member):  # an answer to the member's own SMS: now, whatever the consent
+            return Decision("send", Channel.sms)
+        return Decision("cancel", reason="no usable phone number for the reply")
     commercial = message.category in COMMERCIAL
     if commercial and is_paused(member, now):
         return Decision("cancel", reason="member paused promotions")

@@ -21,6 +21,16 @@ from loyalty.models.members import Channel, Member
 PREFERRED = "preferred"
 
 
+# Replies to the member's own SMS (the confirmation of an opt-out): they go to the number that wrote, once,
+# at once, whatever its consent (it was just withdrawn) and whatever the hour.
+OPT_OUT_REPLY = "sms_opt_out_confirmation"
+REPLY_PURPOSES = frozenset({OPT_OUT_REPLY})
+
+
+def reply_reachable(member: Member) -> bool:
+    return bool(member.phone_valid and member.phone)
+
+
 def is_paused(member: Member, now: datetime) -> bool:
     return bool(member.paused) and (member.paused_until is None or member.paused_until > now)
 

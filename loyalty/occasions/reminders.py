@@ -3,7 +3,7 @@ yearly occasion, or on the day of a one-off one."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -12,7 +12,8 @@ from loyalty.core.zones import end_of_day, local_date, local_instant
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
-from loyalty.models.occasions import Occasion
+from loyalty.models.occasions import Occasion, Recurrence
+from loyalty.occasions.recurrence import next_occurrence
 from loyalty.occasions.vocabulary import KIND_NAMES, for_whom_addressed
 from loyalty.occasions.windows import due_reminders
 
@@ -27,6 +28,22 @@ def occasion_purpose(kind: str, for_whom: str) -> str:
     if kind in ONCE_KINDS:
         return "once_congrats"
     return "occasion_reminder"
+
+
+def next_reminder(occasion: Occasion, today: date) -> tuple[date, date] | None:
+    """(the local day the next reminder goes, the occasion's day it is about), as ``due_reminders`` sends
+    them: ``remind_days_before`` ahead of a yearly occasion, on the day itself for a one-off one."""
+    on = next_occurrence(occasion, today)
+    if on is None:
+        return None
+    if occasion.recurrence != Recurrence.yearly:
+        return on, on
+    remind = timedelta(days=occasion.remind_days_before)
+    if on - remind < today:  # this year's reminder day has passed: the next occurrence's
+        on = next_occurrence(occasion, on + timedelta(days=1))
+        if on is None:  # pragma: no cover - a yearly occasion always comes back
+            return None
+    return on - remind, on
 
 
 def occasion_values(occasion: Occasion, when: date, locale: str) -> dict[str, Any]:

@@ -461,7 +461,8 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
     assert mine.send_by == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)  # the end of 1 December in Istanbul
     # the shop speaks to the member: "kızınız Elif", never the member's own "kızım Elif"
     assert (
-        mine.context["for_whom_label"] == "kızınız Elif" and mine.context["purpose"] == "çikolatalı pasta sever"
+        mine.context["for_whom_label"] == "kızınız Elif"
+        and mine.context["purpose"] == "çikolatalı pasta sever"
     )
     assert mine.context["offer_kind"] == "percent" and mine.context["coupon_code"].count("-") == 2
 
