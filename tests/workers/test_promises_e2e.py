@@ -143,7 +143,7 @@ def test_the_reminder_she_asked_for_is_not_pushed_out_by_two_promotions(
         session.commit()
         ayse_id, emma_id = ayse.id or 0, emma.id or 0
 
-    # Thursday 3 and Saturday 5 December, 10:01 local: the two generic 5 % campaigns go (the cap is 2 / 7 days)
+    # Thursday 3 and Saturday 5 December, 10:01 local: the two generic 5 % campaigns go (cap: 2 in 7 days)
     generic_sent = tick(engine, settings, datetime(2026, 12, 3, 10, 1, tzinfo=UTC))
     generic_sent += tick(engine, settings, datetime(2026, 12, 5, 10, 1, tzinfo=UTC))
     with unit_of_work(engine) as session:
