@@ -131,7 +131,10 @@ def decide(session: Session, message: Message, member: Member, now: datetime, se
         if frees is not None:
             limit = deadline(message)
             if limit is not None and frees >= limit:
-                return Decision("cancel", reason="frequency cap until it expires")
+                tied = message.send_by is not None and frees >= message.send_by
+                late = too_late(message, frees) if tied else None
+                reason = f"frequency cap: {late.reason}" if late else "frequency cap until it expires"
+                return Decision("cancel", reason=reason)
             at = next_allowed(frees, zone, settings.quiet_hours_start, settings.quiet_hours_end)
             return too_late(message, at) or Decision("defer", channel, at, "frequency cap")
     return Decision("send", channel)
