@@ -92,23 +92,26 @@ def preview_occasion(
     name = member.full_name
     messages: list[OccasionMessage] = []
     notes: list[str] = []
-    view = OccasionPreview(
-        occasion_id=occasion_id,
-        member_id=member.id or 0,
-        locale=locale,
-        timezone=zone,
-        occasion_on=next_occurrence(occasion, today),
-        for_whom_label=for_whom_label(occasion, locale),
-        for_whom_addressed=for_whom_addressed(occasion, locale),
-        messages=messages,
-        notes=notes,
-    )
+
+    def view() -> OccasionPreview:  # built last: pydantic copies the lists it is given
+        return OccasionPreview(
+            occasion_id=occasion_id,
+            member_id=member.id or 0,
+            locale=locale,
+            timezone=zone,
+            occasion_on=next_occurrence(occasion, today),
+            for_whom_label=for_whom_label(occasion, locale),
+            for_whom_addressed=for_whom_addressed(occasion, locale),
+            messages=messages,
+            notes=notes,
+        )
+
     if occasion.status != OccasionStatus.active:
         notes.append("retired: nothing will be sent / emekliye ayrıldı: hiçbir şey gönderilmeyecek")
-        return view
+        return view()
     if is_paused(member, now):
         notes.append("the member paused promotions / üye kampanyaları durdurdu")
-        return view
+        return view()
 
     def links(channel: str) -> tuple[str, str]:
         return member_page_url(settings, member.id or 0), unsubscribe_url(settings, member.id or 0, channel)
@@ -164,4 +167,4 @@ def preview_occasion(
             sample = render_sample(template, locale, ch, values, settings, member_name=name, links=links(ch))
             at = max(start, now)
             messages.append(_message(sample, send_on=send_on, send_at=at, zone=zone, campaign=campaign))
-    return view
+    return view()
