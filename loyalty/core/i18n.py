@@ -298,6 +298,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "self.add.submit": ("Özel günü ekle", "Add the day"),
     "self.add.done": ("Özel gününüz eklendi.", "Your special day is added."),
     "self.link": ("Kişisel sayfa bağlantısı", "Personal page link"),
+    # ---- issue 10: messages that keep their promises
+    "camp.channel.both": ("SMS ve e-posta (aynı kupon)", "SMS and e-mail (one coupon)"),
 }
 
 
