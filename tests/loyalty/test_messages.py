@@ -470,7 +470,8 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         mine.purpose,
         mine.locale,
         "sms",
-        {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe", "currency": "TRY", "opt_out": "RET"},
+        {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe", "currency": "TRY", "opt_out": "RET"}
+        | {"member_page_url": "m"},
     ).text
     assert (
         "kızınız Elif" in text
