@@ -47,8 +47,6 @@ ZONES = [
 KINDS = [("birthday", "yearly"), ("wedding_anniversary", "yearly"), ("new_job", "once"), ("new_home", "once")]
 
 
-
-
 def seed(engine: sa.Engine, members: int, rng: random.Random) -> None:
     zone_names = [z for z, _ in ZONES]
     weights = [w for _, w in ZONES]

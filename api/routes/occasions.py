@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from api.deps import AnyUser, IdPath, SessionDep, StaffUser
+from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
+from loyalty.campaigns.occasion_preview import preview_occasion
+from loyalty.campaigns.schemas import OccasionPreview
 from loyalty.members.pause import pause_promotions, resume_promotions
 from loyalty.members.schemas import PauseRequest, PauseState
 from loyalty.occasions import registry
@@ -53,6 +55,15 @@ def upcoming(
 ) -> list[UpcomingOccasion]:
     """Active occasions celebrated in the next ``days`` days (today included), each member's own today."""
     return upcoming_occasions(session, days=days, kinds=kind, limit=limit)
+
+
+@router.get("/occasions/{occasion_id}/preview", response_model=OccasionPreview)
+def occasion_preview(
+    occasion_id: IdPath, session: SessionDep, settings: SettingsDep, _user: AnyUser
+) -> OccasionPreview:
+    """The messages this occasion will send (its reminder, the coupon of each occasion campaign that takes
+    it), per channel, in the member's language, with the member-local send date: what the counter shows."""
+    return preview_occasion(session, occasion_id, settings=settings)
 
 
 @router.delete("/occasions/{occasion_id}", response_model=OccasionPublic)

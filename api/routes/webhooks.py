@@ -59,6 +59,7 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
 @router.post("/webhooks/twilio/inbound")
 async def twilio_inbound(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     params = await _verified_form(request, settings)
-    handle_inbound_sms(session, sender=params.get("From", ""), body=params.get("Body", ""))
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    handle_inbound_sms(session, sender=params.get("From", ""), body=params.get("Body", ""), message_sid=sid)
     session.commit()
     return Response(EMPTY_TWIML, media_type="application/xml")

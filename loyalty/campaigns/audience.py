@@ -1,10 +1,14 @@
 """Who a campaign reaches: one SQL select of member ids (set-based; never a Python loop over members).
 
-Always: reachable on the campaign's channel (loyalty.messaging.reach) and not paused. Optional filters
-(``AudienceFilter``): card holders only, a store (home store or bought there), RFM over purchases (recency,
-frequency and spend in a window), and lapsed members (no purchase for N days), targeted only when marketing
-asks with ``lapsed_days``. Occasion campaigns add: an active occasion of the given kinds celebrated exactly
-``days_before`` after the run's local send date."""
+Always: reachable on the campaign's channel (loyalty.messaging.reach; ``both``: on either), not paused, and
+not awaiting review after bad feedback (the latest feedback is a detractor score, 0-6, and no card review
+came after it). Optional filters (``AudienceFilter``): card holders only, a store (home store or bought
+there), RFM over purchases (recency, frequency and spend in a window), and lapsed members (no purchase for N
+days), targeted only when marketing asks with ``lapsed_days``. No blind win-back: without ``lapsed_days`` a
+run leaves out members lapsed longer than the shop's window (LOYALTY_LAPSED_DAYS, default 180): their last
+activity (the latest purchase, or for a member who never bought the registration) is older than that; a new
+member who has not bought yet is not lapsed. Occasion campaigns add: an active occasion of the given kinds
+celebrated exactly ``days_before`` after the run's local send date."""
 
 from __future__ import annotations
 
@@ -18,11 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col
 
 from loyalty.core.db import RowId
-from loyalty.messaging.reach import paused_now, reachable_on, resolved_channel
+from loyalty.messaging.reach import both_label, paused_now, reachable_on, resolved_channel
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.members import Member
 from loyalty.models.occasions import Occasion, OccasionStatus
-from loyalty.models.purchases import Purchase
+from loyalty.models.purchases import Feedback, Purchase
 from loyalty.occasions.windows import celebrated_between
 
 
@@ -77,6 +81,38 @@ def filter_conditions(f: AudienceFilter, now: datetime) -> list[sa.ColumnElement
     return conditions
 
 
+DETRACTOR_MAX = 6  # the same line as purchases/feedback.py (0-6 of 10 is a detractor)
+
+
+def not_lapsed(now: datetime, days: int) -> sa.ColumnElement[bool]:
+    """The member's last activity (latest purchase, else registration) is within ``days``."""
+    since = now - timedelta(days=days)
+    return sa.or_(
+        _bought(col(Purchase.occurred_at) >= since), sa.and_(~_bought(), col(Member.created_at) >= since)
+    )
+
+
+def awaiting_review() -> sa.ColumnElement[bool]:
+    """The member's latest feedback is a detractor score and no card review (approve/reject) came after it."""
+    table: sa.Table = Feedback.__table__  # type: ignore[attr-defined]
+    f, later = table.alias("fb"), table.alias("fb_later")
+    newer = sa.exists().where(
+        later.c.member_id == f.c.member_id,
+        sa.or_(
+            later.c.created_at > f.c.created_at,
+            sa.and_(later.c.created_at == f.c.created_at, later.c.id > f.c.id),
+        ),
+    )
+    reviewed = sa.exists().where(
+        col(Card.member_id) == f.c.member_id,
+        col(Card.reviewed_at).is_not(None),
+        col(Card.reviewed_at) >= f.c.created_at,
+    )
+    return sa.exists().where(
+        f.c.member_id == col(Member.id), f.c.score <= DETRACTOR_MAX, sa.not_(newer), sa.not_(reviewed)
+    )
+
+
 def occasion_condition(
     kinds: Sequence[str], for_whom: Sequence[str] | None, celebrated: date
 ) -> sa.ColumnElement[bool]:
@@ -102,18 +138,30 @@ def audience_select(
     channel: str,
     now: datetime,
     occasion: tuple[Sequence[str], Sequence[str] | None, date] | None = None,
+    lapsed_default: int | None = None,
 ) -> sa.Select[Any]:
     """SELECT members.id, members.timezone, members.locale, <resolved channel> for the audience.
 
-    ``occasion`` is (kinds, for_whom, celebrated local date) for an occasion campaign's run."""
+    ``occasion`` is (kinds, for_whom, celebrated local date) for an occasion campaign's run;
+    ``lapsed_default`` the shop's lapse window, applied unless the filter asks for lapsed members. The
+    channel column is ``sms``/``email``, for ``both`` also ``both`` (reachable on each)."""
     f = filters if isinstance(filters, AudienceFilter) else AudienceFilter.model_validate(filters)
-    resolved: sa.ColumnElement[Any] = resolved_channel() if channel == "preferred" else sa.literal(channel)
+    resolved: sa.ColumnElement[Any]
+    if channel == "preferred":
+        resolved = resolved_channel()
+    elif channel == "both":
+        resolved = both_label()
+    else:
+        resolved = sa.literal(channel)
+    conditions = [reachable_on(channel), sa.not_(paused_now(now)), sa.not_(awaiting_review())]
+    if f.lapsed_days is None and lapsed_default is not None:
+        conditions.append(not_lapsed(now, lapsed_default))
     query: sa.Select[Any] = sa.select(
         col(Member.id).label("member_id"),
         col(Member.timezone).label("timezone"),
         col(Member.locale).label("locale"),
         resolved.label("channel"),
-    ).where(reachable_on(channel), sa.not_(paused_now(now)), *filter_conditions(f, now))
+    ).where(*conditions, *filter_conditions(f, now))
     if occasion is not None:
         kinds, for_whom, celebrated = occasion
         query = query.where(occasion_condition(kinds, for_whom, celebrated))

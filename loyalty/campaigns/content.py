@@ -17,14 +17,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from loyalty.core.errors import NotFound
-from loyalty.core.zones import local_date
+from loyalty.core.zones import end_of_day, local_date
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.offers import Offer
 from loyalty.holidays.calendar import holidays_for
 from loyalty.messaging.outbox import NewMessage, chunks, queue_messages
-from loyalty.models.campaigns import Campaign, CampaignRun, TriggerType
+from loyalty.messaging.reach import reachable
+from loyalty.models.campaigns import Campaign, CampaignChannel, CampaignRun, TriggerType
 from loyalty.models.coupons import Coupon
-from loyalty.models.members import Member
+from loyalty.models.members import Channel, Member
 from loyalty.models.messages import MESSAGES, Category
 from loyalty.models.occasions import Occasion, OccasionStatus
 from loyalty.occasions.recurrence import next_occurrence
@@ -129,9 +130,33 @@ def run_occasions(
     return found
 
 
+def last_day(expires_at: datetime, zone: str) -> date:
+    """The last local day a coupon is good (it expires at the next local midnight: ``end_of_day``)."""
+    return local_date(expires_at - timedelta(microseconds=1), zone)
+
+
+def message_channels(campaign: Campaign, member: Member) -> list[str]:
+    """The channels one coupon's message goes on: the campaign's; for ``both`` each channel the member is
+    reachable on (its own consent), so with one consent only that one."""
+    if campaign.channel != CampaignChannel.both:
+        return [str(campaign.channel)]
+    return [ch.value for ch in (Channel.sms, Channel.email) if reachable(member, ch)]
+
+
+def tied_day(holiday: dict[str, Any], occasion: Occasion | None, day: date) -> date | None:
+    """The date a campaign message is about (the holiday, the occasion), after which it is not sent."""
+    if occasion is not None:
+        return day
+    if holiday.get("holiday_on"):
+        return date.fromisoformat(holiday["holiday_on"])
+    return None
+
+
 def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | None = None) -> int:
-    """One message per coupon of the run, on the campaign's channel, due at the coupon's ``valid_from``
-    (the member's own local send time) and stale at its expiry. Idempotent (dedupe key ``coupon:<id>``)."""
+    """One message per coupon of the run and channel (``both``: SMS and e-mail with the same code), due at
+    the coupon's ``valid_from`` (the member's own local send time), stale at its expiry, and never sent
+    after the holiday or occasion it is about. An occasion's coupon is ``personal`` (it goes before generic
+    promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel)."""
     run = session.get(CampaignRun, run_id)
     if run is None:
         raise NotFound(f"campaign run {run_id} not found")
@@ -140,11 +165,15 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
         raise NotFound(f"campaign {run.campaign_id} not found")
     # a coupon that already has its message (on whichever channel: "preferred" may resolve differently
     # after a consent change) gets no second one; a retried run loads only what is still missing
-    messaged = sa.exists().where(MESSAGES.c.coupon_id == Coupon.id)
+    wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
+    done = [
+        sa.exists().where(MESSAGES.c.coupon_id == Coupon.id, *([MESSAGES.c.channel == ch] if ch else []))
+        for ch in wanted
+    ]
     rows = session.exec(
         select(Coupon, Member)
         .join(Member, Member.id == Coupon.member_id)  # type: ignore[arg-type]
-        .where(Coupon.run_id == run_id, ~messaged)
+        .where(Coupon.run_id == run_id, ~sa.and_(*done))
         .order_by(Coupon.id)  # type: ignore[arg-type]
     ).all()
     occasions = run_occasions(session, campaign, run, [m.id or 0 for _, m in rows])
@@ -157,27 +186,30 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
             offer_kind=coupon.offer_kind,
             offer_value=coupon.offer_value,
             min_purchase=coupon.min_purchase,
-            expires_on=local_date(coupon.expires_at, member.timezone),
+            expires_on=last_day(coupon.expires_at, member.timezone),
         )
         occasion = occasions.get(member.id or 0)
         template, context = message_context(
             campaign, facts, locale=member.locale, holiday=holiday, occasion=occasion, occasion_on=day
         )
-        new.append(
-            NewMessage(
-                member_id=member.id or 0,
-                requested_channel=campaign.channel,
-                dedupe_key=f"coupon:{coupon.id}",
-                purpose=template,
-                category=Category.promotional,
-                locale=member.locale,
-                context=context,
-                not_before=coupon.valid_from,
-                expires_at=coupon.expires_at,
-                campaign_id=campaign.id,
-                run_id=run_id,
-                coupon_id=coupon.id,
-                occasion_id=occasion.id if occasion is not None else None,
+        tied = tied_day(holiday, occasion, day)
+        for channel in message_channels(campaign, member):
+            new.append(
+                NewMessage(
+                    member_id=member.id or 0,
+                    requested_channel=channel,
+                    dedupe_key=f"coupon:{coupon.id}",
+                    purpose=template,
+                    category=Category.personal if occasion is not None else Category.promotional,
+                    locale=member.locale,
+                    context=context,
+                    not_before=coupon.valid_from,
+                    expires_at=coupon.expires_at,
+                    send_by=None if tied is None else end_of_day(tied, member.timezone),
+                    campaign_id=campaign.id,
+                    run_id=run_id,
+                    coupon_id=coupon.id,
+                    occasion_id=occasion.id if occasion is not None else None,
+                )
             )
-        )
     return len(queue_messages(session, new, now=now))

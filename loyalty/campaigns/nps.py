@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from loyalty.campaigns.audience import audience_select
+from loyalty.campaigns.audience import AudienceFilter, filter_conditions
 from loyalty.campaigns.schemas import DetractorComment, NpsFigures, NpsGroup, NpsReport
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Invalid, NotFound
@@ -160,8 +160,12 @@ def _group_keys(
     else:
         members_of = {r.member_id for r in rows}
         for segment in session.exec(select(Segment)):
-            sub = audience_select(segment.filter, channel="preferred", now=now).order_by(None).subquery()
-            inside = {int(i) for i in session.execute(sa.select(sub.c.member_id)).scalars()} & members_of
+            # who matches the segment's filter, whether or not a campaign could reach them now (a detractor
+            # held from promotions, a paused member, one without consent all still belong to it)
+            matching = sa.select(col(Member.id)).where(
+                *filter_conditions(AudienceFilter.model_validate(segment.filter), now)
+            )
+            inside = {int(i) for i in session.execute(matching).scalars()} & members_of
             for row in rows:
                 if row.member_id in inside:
                     out.setdefault(row.id, []).append((str(segment.id), segment.name))

@@ -35,9 +35,9 @@ def _next(session: Session, campaign: Campaign, now: datetime, zone_name: str) -
     return planned[0] if planned else None
 
 
-def _members(campaign: Campaign, run: CampaignRun, now: datetime) -> Any:
+def _members(campaign: Campaign, run: CampaignRun, now: datetime, lapsed_days: int) -> Any:
     """The run's audience as a one-column select of member ids."""
-    sub = run_audience(campaign, run, now).order_by(None).subquery()
+    sub = run_audience(campaign, run, now, lapsed_days=lapsed_days).order_by(None).subquery()
     return sa.select(sub.c.member_id)
 
 
@@ -60,7 +60,7 @@ def overlap_report(
             deferred_by_cap=0,
         )
     at = local_send_instant(run.send_date, run.send_time, zone)
-    mine = _members(campaign, run, now)
+    mine = _members(campaign, run, now, settings.lapsed_days)
     audience = session.execute(sa.select(sa.func.count()).select_from(mine.subquery())).scalar_one()
 
     others = session.exec(
@@ -83,7 +83,7 @@ def overlap_report(
             reasons.append("same_holiday")
         shared = 0
         if other_run is not None and other_at is not None and abs(other_at - at) < window:
-            theirs = _members(other, other_run, now)
+            theirs = _members(other, other_run, now, settings.lapsed_days)
             shared = session.execute(
                 sa.select(sa.func.count()).select_from(mine.intersect(theirs).subquery())
             ).scalar_one()

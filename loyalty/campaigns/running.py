@@ -25,7 +25,7 @@ from loyalty.campaigns.schemas import RunResult
 from loyalty.core.db import is_postgres
 from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
-from loyalty.core.zones import zone_of
+from loyalty.core.zones import end_of_day, local_date, zone_of
 from loyalty.coupons.issuing import issue_coupons
 from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus, TriggerType
 from loyalty.models.coupons import COUPONS
@@ -72,13 +72,29 @@ def claim_due_runs(session: Session, now: datetime, limit: int = 10) -> list[int
     return ids
 
 
-def run_audience(campaign: Campaign, run: HasSendDate, now: datetime) -> sa.Select[Any]:
-    """The audience select of one run (for an occasion campaign: occasions ``days_before`` after its day)."""
+def run_audience(campaign: Campaign, run: HasSendDate, now: datetime, *, lapsed_days: int) -> sa.Select[Any]:
+    """The audience select of one run (for an occasion campaign: occasions ``days_before`` after its day);
+    ``lapsed_days`` is the shop's lapse window for the default audience (LOYALTY_LAPSED_DAYS)."""
     occasion = None
     if campaign.trigger_type == TriggerType.occasion:
         celebrated = run.send_date + timedelta(days=campaign.days_before)
         occasion = (campaign.occasion_kinds or [], campaign.for_whom, celebrated)
-    return audience_select(campaign.audience, channel=campaign.channel, now=now, occasion=occasion)
+    return audience_select(
+        campaign.audience, channel=campaign.channel, now=now, occasion=occasion, lapsed_default=lapsed_days
+    )
+
+
+def coupon_window(
+    campaign: Campaign, run: HasSendDate, zone_name: str, default_zone: str
+) -> tuple[datetime, datetime]:
+    """(valid_from, expires_at) of a coupon for a member in ``zone_name``: from the run's local send time,
+    good through the END of its last day (the send date + ``valid_days``), the day its message prints: it
+    expires at the next local midnight (``core.zones.end_of_day``), so the text, the counter and
+    ``expires_at`` agree."""
+    start = member_send_instant(run, zone_name, default_zone)
+    zone = zone_of(zone_name, default_zone)
+    last = local_date(start + timedelta(days=campaign.valid_days), zone)
+    return start, end_of_day(last, zone)
 
 
 def _lock_run(session: Session, run_id: int) -> CampaignRun:
@@ -137,14 +153,15 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
     if run.issue_at > now or campaign.status == CampaignStatus.draft:
         return RunResult(run_id, "not_due")
 
-    instants: dict[str, datetime] = {}
+    instants: dict[str, tuple[datetime, datetime]] = {}
     members: list[tuple[int, datetime, datetime]] = []
-    valid = timedelta(days=campaign.valid_days)
-    for member_id, zone_name, _locale, _channel in session.execute(run_audience(campaign, run, now)):
+    for member_id, zone_name, _locale, _channel in session.execute(
+        run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
+    ):
         if zone_name not in instants:
-            instants[zone_name] = member_send_instant(run, zone_name, settings.timezone)
-        start = instants[zone_name]
-        members.append((member_id, start, start + valid))
+            instants[zone_name] = coupon_window(campaign, run, zone_name, settings.timezone)
+        start, expires = instants[zone_name]
+        members.append((member_id, start, expires))
     issue_coupons(
         session,
         campaign_id=campaign.id or 0,

@@ -59,7 +59,7 @@ class CampaignCreate(BaseModel):
     trigger: Trigger
     audience: SegmentRef | AudienceFilter = PydField(default_factory=AudienceFilter)
     offer: OfferIn
-    channel: Literal["sms", "email", "preferred"] = "preferred"
+    channel: Literal["sms", "email", "both", "preferred"] = "preferred"
     template: str | None = None
     draft: bool = False  # saved and previewable, not sent until scheduled
 
@@ -291,3 +291,27 @@ class DetractorComment(BaseModel):
 class FollowUpIn(BaseModel):
     followup: Literal["open", "contacted", "resolved"]
     note: str | None = None
+
+
+class OccasionMessage(SampleMessage):
+    """One message an occasion will send, as the member will read it (a coupon shows a sample code)."""
+
+    what: Literal["reminder", "coupon"]
+    campaign_id: int | None = None
+    campaign_name: str | None = None
+    send_on: date  # the member's local date
+    send_at: datetime  # UTC
+    send_local: str  # "2026-12-06T10:00 Europe/Istanbul"
+    sample_code: bool = False  # the code shown is a sample: the real one is drawn when the campaign runs
+
+
+class OccasionPreview(BaseModel):
+    occasion_id: int
+    member_id: int
+    locale: str
+    timezone: str
+    occasion_on: date | None  # the next day it is celebrated (member-local)
+    for_whom_label: str  # the member's own words (staff)
+    for_whom_addressed: str  # as the messages say it to the member
+    messages: list[OccasionMessage]
+    notes: list[str]  # why something will not be sent (consent, pause, audience)

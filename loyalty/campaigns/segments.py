@@ -24,21 +24,32 @@ NOT_YET_RUN = (CampaignStatus.draft.value, CampaignStatus.scheduled.value)
 
 
 def count_audience(
-    session: Session, filters: AudienceFilter | dict[str, Any], *, channel: str, now: datetime | None = None
+    session: Session,
+    filters: AudienceFilter | dict[str, Any],
+    *,
+    channel: str,
+    lapsed_days: int,
+    now: datetime | None = None,
 ) -> AudienceCount:
-    """How many members ``filters`` reaches now, per channel (the campaign run's own audience select)."""
+    """How many members ``filters`` reaches now, per channel: the campaign run's own audience select, with
+    the shop's lapse window (``LOYALTY_LAPSED_DAYS``) as a run applies it. A member reached on both
+    channels (``channel: both``) counts once in the total and once on each channel."""
     now = now or utcnow()
-    channels = ["sms", "email"] if channel == "both" else [channel]
-    counts = {"sms": 0, "email": 0}
-    reached: set[int] = set()
-    for ch in channels:
-        sub = audience_select(filters, channel=ch, now=now).order_by(None).subquery()
-        for resolved, n in session.execute(sa.select(sub.c.channel, sa.func.count()).group_by(sub.c.channel)):
-            counts[str(resolved)] = counts.get(str(resolved), 0) + int(n)
-        if channel == "both":
-            reached |= {int(i) for i in session.execute(sa.select(sub.c.member_id)).scalars()}
-    total = len(reached) if channel == "both" else counts["sms"] + counts["email"]
-    return AudienceCount(total=total, sms=counts["sms"], email=counts["email"])
+    sub = (
+        audience_select(filters, channel=channel, now=now, lapsed_default=lapsed_days)
+        .order_by(None)
+        .subquery()
+    )
+    by_channel = {
+        str(resolved): int(n)
+        for resolved, n in session.execute(sa.select(sub.c.channel, sa.func.count()).group_by(sub.c.channel))
+    }
+    both = by_channel.get("both", 0)
+    return AudienceCount(
+        total=sum(by_channel.values()),
+        sms=by_channel.get("sms", 0) + both,
+        email=by_channel.get("email", 0) + both,
+    )
 
 
 def _name(raw: str) -> str:
@@ -125,12 +136,16 @@ def campaigns_using(session: Session, segment_id: int, statuses: tuple[str, ...]
     return [int(i) for i in session.exec(query) if i is not None]
 
 
-def segment_public(session: Session, segment: Segment, *, now: datetime | None = None) -> SegmentPublic:
+def segment_public(
+    session: Session, segment: Segment, *, lapsed_days: int, now: datetime | None = None
+) -> SegmentPublic:
     return SegmentPublic(
         id=segment.id or 0,
         name=segment.name,
         filter=segment.filter,
-        members=count_audience(session, segment.filter, channel="preferred", now=now),
+        members=count_audience(
+            session, segment.filter, channel="preferred", lapsed_days=lapsed_days, now=now
+        ),
         campaigns=campaigns_using(session, segment.id or 0),
         created_by=segment.created_by,
         created_at=segment.created_at,

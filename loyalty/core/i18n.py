@@ -713,6 +713,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "self.requests.export": ("Verilerimin kopyasını istiyorum", "Send me a copy of my data"),
     "self.requests.erase": ("Verilerimin silinmesini istiyorum", "Erase my data"),
     "self.requests.sent": ("Talebiniz alındı (no. {id}).", "Your request is received (no. {id})."),
+    # ---- issue 10: messages that keep their promises
+    "camp.channel.both": ("SMS ve e-posta (aynı kupon)", "SMS and e-mail (one coupon)"),
 }
 
 

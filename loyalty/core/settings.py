@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # ---- issue 12 / issue 10 point 6: the card on the N-th visit (a distinct local day with a purchase)
     card_visits_needed: int = Field(3, ge=1)
     large_amount: Decimal = Field(Decimal("10000"), gt=0)  # the counter asks to confirm a purchase above this
+    # ---- issue 10: messages and offers that keep their promises (docs/marketing.md)
+    sms_gsm7_only: bool = False  # fold every SMS to GSM-7 (ş -> s, ı -> i ...): cheaper, fewer letters
+    sms_opt_out_tr: str = Field("SMS almamak için RET yazıp yanıtlayın.", min_length=1, max_length=80)
+    sms_opt_out_en: str = Field("Reply STOP to opt out.", min_length=1, max_length=80)
+    lapsed_days: int = Field(180, ge=1, le=3650)  # a default audience leaves out members lapsed this long
 
     @field_validator("timezone")
     @classmethod

@@ -1,11 +1,17 @@
 """Messaging policy, checked when a message is about to be sent (not only when it was scheduled).
 
-In order: a stale message (past ``expires_at``) is cancelled; a promotional message to a paused member or
-about a retired occasion is cancelled; the channel must be opted in and reachable (``preferred`` falls back
-to the member's other opted-in channel); quiet hours (member-local, default 21:00-09:00) defer the message
-to the next allowed minute; the frequency cap (default 2 promotional messages per member per 7 days,
-transactional messages exempt) defers it until the window frees, or cancels it when that would be past its
-``expires_at``.
+In order: a stale message (past ``expires_at``) is cancelled; a message tied to a date (``send_by``: the end
+of the occasion's or holiday's day, member-local) that can no longer go out by then is cancelled with that
+reason, never sent late; a commercial message to a paused member or about a retired occasion is cancelled;
+the channel must be opted in and reachable (``preferred`` falls back to the member's other opted-in channel);
+quiet hours (member-local, default 21:00-09:00) defer the message to the next allowed minute; the frequency
+cap (default 2 per member per 7 days) defers a generic promotion until the window frees, or cancels it when
+that would be past its deadline.
+
+Personal before promotional: a ``personal`` message (what the member asked for: an occasion reminder, an
+occasion coupon) counts in the cap's window, so the generic promotions that week make room for it, but the
+cap never defers or drops it. Transactional messages are outside the cap altogether; a reply to the member's
+own SMS (the opt-out confirmation) goes at once, to the number that wrote, whatever its consent.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ from sqlmodel import Session, select
 
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
-from loyalty.messaging.reach import choose_channel, is_paused
+from loyalty.messaging.reach import REPLY_PURPOSES, choose_channel, is_paused, reply_reachable
 from loyalty.models.members import Channel, Member
-from loyalty.models.messages import Category, Message, MessageState
+from loyalty.models.messages import COMMERCIAL, Category, Message, MessageState
 from loyalty.models.occasions import Occasion, OccasionStatus
 
 
@@ -53,12 +59,13 @@ def next_allowed(now: datetime, zone: ZoneInfo, start: int, end: int) -> datetim
 def cap_frees_at(
     session: Session, member_id: int, now: datetime, *, cap: int, window: timedelta, exclude_id: int | None
 ) -> datetime | None:
-    """None when another promotional message may go now, else the instant the rolling window frees."""
+    """None when another promotion may go now, else the instant the rolling window frees (commercial messages
+    claimed in the window count, personal ones included)."""
     query = (
         select(Message.claimed_at)
         .where(
             Message.member_id == member_id,
-            Message.category == Category.promotional,
+            sa.column("category").in_([c.value for c in COMMERCIAL]),
             sa.column("state").in_([MessageState.sending, MessageState.sent, MessageState.delivered]),
             Message.claimed_at >= now - window,  # type: ignore[operator]
         )
@@ -74,11 +81,34 @@ def cap_frees_at(
     return recent[len(recent) - cap] + window
 
 
-def decide(session: Session, message: Message, member: Member, now: datetime, settings: Settings) -> Decision:
-    if message.expires_at is not None and now >= message.expires_at:
+def deadline(message: Message) -> datetime | None:
+    """The first instant the message may no longer go out: its expiry or its date, whichever is first."""
+    limits = [t for t in (message.expires_at, message.send_by) if t is not None]
+    return min(limits) if limits else None
+
+
+def too_late(message: Message, at: datetime) -> Decision | None:
+    """A cancel decision when ``at`` is past the message's deadline, naming the date it was tied to."""
+    if message.send_by is not None and at >= message.send_by:
+        day = (message.context or {}).get("occasion_on") or (message.context or {}).get("holiday_on") or ""
+        return Decision(
+            "cancel", reason=f"tied to {day or 'its date'}: cannot go out before it, not sent late"
+        )
+    if message.expires_at is not None and at >= message.expires_at:
         return Decision("cancel", reason="expired before it could be sent")
-    promotional = message.category == Category.promotional
-    if promotional and is_paused(member, now):
+    return None
+
+
+def decide(session: Session, message: Message, member: Member, now: datetime, settings: Settings) -> Decision:
+    late = too_late(message, now)
+    if late is not None:
+        return late
+    if message.purpose in REPLY_PURPOSES and message.category == Category.transactional:
+        if reply_reachable(member):  # an answer to the member's own SMS: now, whatever the consent
+            return Decision("send", Channel.sms)
+        return Decision("cancel", reason="no usable phone number for the reply")
+    commercial = message.category in COMMERCIAL
+    if commercial and is_paused(member, now):
         return Decision("cancel", reason="member paused promotions")
     if message.occasion_id is not None and occasion_retired(session, message.occasion_id):
         return Decision("cancel", reason="occasion retired")
@@ -88,8 +118,8 @@ def decide(session: Session, message: Message, member: Member, now: datetime, se
     zone = zone_of(member.timezone, settings.timezone)
     at = next_allowed(now, zone, settings.quiet_hours_start, settings.quiet_hours_end)
     if at > now:
-        return Decision("defer", channel, at, "quiet hours")
-    if promotional:
+        return too_late(message, at) or Decision("defer", channel, at, "quiet hours")
+    if message.category == Category.promotional:
         frees = cap_frees_at(
             session,
             member.id or 0,
@@ -99,10 +129,14 @@ def decide(session: Session, message: Message, member: Member, now: datetime, se
             exclude_id=message.id,
         )
         if frees is not None:
-            if message.expires_at is not None and frees >= message.expires_at:
-                return Decision("cancel", reason="frequency cap until it expires")
+            limit = deadline(message)
+            if limit is not None and frees >= limit:
+                tied = message.send_by is not None and frees >= message.send_by
+                late = too_late(message, frees) if tied else None
+                reason = f"frequency cap: {late.reason}" if late else "frequency cap until it expires"
+                return Decision("cancel", reason=reason)
             at = next_allowed(frees, zone, settings.quiet_hours_start, settings.quiet_hours_end)
-            return Decision("defer", channel, at, "frequency cap")
+            return too_late(message, at) or Decision("defer", channel, at, "frequency cap")
     return Decision("send", channel)
 
 

@@ -1,5 +1,6 @@
 """Rendering a queued message for its channel: the stored context plus the member's name, the shop, the
-currency and the unsubscribe link; the card PDF attached to a welcome e-mail."""
+currency, the SMS opt-out line, the member's page link and the unsubscribe link; the card PDF attached to a
+welcome e-mail."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from sqlmodel import Session
 from loyalty.cards.pdf import card_view, render_card_pdf
 from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import unsubscribe_url
+from loyalty.core.tokens import member_page_url, unsubscribe_url
 from loyalty.messaging.adapter import Attachment, Outgoing
-from loyalty.messaging.templates import render_message
+from loyalty.messaging.templates import render_message, shop_values
 from loyalty.models.cards import Card
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Message
@@ -38,14 +39,19 @@ def render_outgoing(
     session: Session, message: Message, member: Member, channel: Channel, settings: Settings
 ) -> Outgoing:
     unsubscribe = unsubscribe_url(settings, member.id or 0, channel)
-    values = revive_values(message.context) | {
-        "member_name": member.full_name,
-        "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
-        "shop_name": settings.shop_name,
-        "currency": settings.currency,
-        "unsubscribe_url": unsubscribe,
-    }
-    rendered = render_message(message.purpose, message.locale, channel.value, values)
+    values = (
+        revive_values(message.context)
+        | {
+            "member_name": member.full_name,
+            "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
+            "unsubscribe_url": unsubscribe,
+            "member_page_url": member_page_url(settings, member.id or 0),
+        }
+        | shop_values(settings, message.locale)
+    )
+    rendered = render_message(
+        message.purpose, message.locale, channel.value, values, gsm7_only=settings.sms_gsm7_only
+    )
     attachments: tuple[Attachment, ...] = ()
     if channel == Channel.email and message.card_id is not None:
         attachments = (card_attachment(session, message.card_id, settings),)
@@ -71,13 +77,16 @@ def render_test(message: Message, settings: Settings) -> Outgoing:
     """A campaign's test send: the stored sample context to the stored address, marked as a test in the
     text and subject (and in ``meta`` for the channel)."""
     mark = TEST_MARK["en" if message.locale.startswith("en") else "tr"]
-    sample_link = f"{settings.public_base_url.rstrip('/')}/u/sample"
-    values = revive_values(message.context) | {
-        "shop_name": settings.shop_name,
-        "currency": settings.currency,
-        "unsubscribe_url": sample_link,
-    }
-    rendered = render_message(message.purpose, message.locale, message.channel, values)
+    base = settings.public_base_url.rstrip("/")
+    sample_link = f"{base}/u/sample"
+    values = (
+        revive_values(message.context)
+        | {"unsubscribe_url": sample_link, "member_page_url": f"{base}/m/sample"}
+        | shop_values(settings, message.locale)
+    )
+    rendered = render_message(
+        message.purpose, message.locale, message.channel, values, gsm7_only=settings.sms_gsm7_only
+    )
     return Outgoing(
         message_id=message.id or 0,
         channel=str(message.channel),

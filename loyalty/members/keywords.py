@@ -1,40 +1,91 @@
 """Inbound SMS keywords: STOP-like words opt the sender out of SMS, START-like words opt them back in.
 
-Matched on the whole message, case-insensitively, dotted and dotless i alike ("iptal", "İPTAL", "IPTAL").
-Recorded through the consent ledger with source "sms keyword" and actor "twilio".
+The rule (docs/marketing.md, "Opt-out keywords"): a short message, **up to three words**, that contains an
+opt-out keyword (STOP, RET, İPTAL, ...) opts out: "RET", "Ret lütfen", "iptal edin lütfen" do; a longer
+text that merely mentions one ("stop sending me the menu please") does not (staff read it). An opt-in
+needs the whole message to be the keyword ("START", "BAŞLA"): re-subscribing is never guessed. Matching is
+case-insensitive and Turkish-aware (İPTAL, iptal, IPTAL alike), punctuation ignored.
+
+Recorded through the consent ledger with source "sms keyword" and actor "twilio"; an opt-out is answered
+with one confirmation SMS (transactional, queued through messaging, deduplicated on the inbound
+MessageSid, so a replayed webhook never sends a second one).
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from sqlmodel import Session, select
 
+from loyalty.core import jobs
+from loyalty.core.db import utcnow
+from loyalty.core.text import fold
 from loyalty.members.consent import record_consent
+from loyalty.messaging.outbox import SEND_TASK, NewMessage, queue_messages
+from loyalty.messaging.reach import OPT_OUT_REPLY
 from loyalty.models.members import Channel, Member
+from loyalty.models.messages import Category
 
 OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "ret", "iptal"}
 
 
-OPT_IN = {"start", "yes", "unstop"}
+OPT_IN = {"start", "yes", "unstop", "basla"}
+
+
+MAX_WORDS = 3  # an opt-out keyword counts in a message of at most this many words
+
+
+CONFIRMATION = OPT_OUT_REPLY  # the template of the one reply to an opt-out, sent whatever the consent
+
+
+_MARKS = str.maketrans({"ı": "i", "ş": "s", "ğ": "g", "ç": "c", "ö": "o", "ü": "u"})
+
+
+def _words(body: str) -> list[str]:
+    return re.findall(r"\w+", fold(body).translate(_MARKS))
 
 
 def keyword_effect(body: str) -> bool | None:
-    """False for an opt-out keyword, True for an opt-in keyword, None otherwise."""
-    word = body.strip().strip(".!").casefold().replace("\u0307", "").replace("ı", "i")
-    if word in OPT_OUT:
+    """False for an opt-out (a keyword in a message of up to three words), True for an opt-in (the whole
+    message is the keyword), None otherwise."""
+    words = _words(body)
+    if 0 < len(words) <= MAX_WORDS and any(word in OPT_OUT for word in words):
         return False
-    if word in OPT_IN:
+    if len(words) == 1 and words[0] in OPT_IN:
         return True
     return None
 
 
-def handle_inbound_sms(session: Session, *, sender: str, body: str) -> bool | None:
-    """Apply a keyword from ``sender`` (E.164); returns the consent recorded, or None when nothing was."""
+def handle_inbound_sms(
+    session: Session, *, sender: str, body: str, message_sid: str = "", now: datetime | None = None
+) -> bool | None:
+    """Apply a keyword from ``sender`` (E.164); returns the consent recorded, or None when nothing was.
+    An opt-out queues one confirmation reply (deduplicated on ``message_sid``), sent after the commit."""
     granted = keyword_effect(body)
     if granted is None or not sender:
         return None
     member = session.exec(select(Member).where(Member.phone == sender)).first()
     if member is None:
         return None
+    now = now or utcnow()
     # queued messages are re-checked at send time (a ``preferred`` one may still go by e-mail)
-    record_consent(session, member, Channel.sms, granted, source="sms keyword", actor="twilio")
+    record_consent(session, member, Channel.sms, granted, source="sms keyword", actor="twilio", now=now)
+    if not granted and message_sid:
+        ids = queue_messages(
+            session,
+            [
+                NewMessage(
+                    member_id=member.id or 0,
+                    requested_channel=Channel.sms.value,
+                    dedupe_key=f"optout:{message_sid}"[:120],
+                    purpose=CONFIRMATION,
+                    category=Category.transactional,
+                    locale=member.locale,
+                )
+            ],
+            now=now,
+        )
+        for message_id in ids:
+            jobs.defer(session, SEND_TASK, message_id)
     return granted

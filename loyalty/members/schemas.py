@@ -111,7 +111,7 @@ class PauseRequest(BaseModel):
     @field_validator("until", mode="before")
     @classmethod
     def _a_bare_day_is_a_date(cls, value: object) -> object:
-        """"2027-01-15" is a day, not midnight starting it (pydantic would read it as a datetime)."""
+        """ "2027-01-15" is a day, not midnight starting it (pydantic would read it as a datetime)."""
         if isinstance(value, str) and len(value.strip()) == 10:
             return date.fromisoformat(value.strip())
         return value

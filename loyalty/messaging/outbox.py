@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from loyalty.core.db import UTCDateTime, is_postgres, utcnow
 from loyalty.messaging.reach import PREFERRED, choose_channel
 from loyalty.models.members import Channel, Member
-from loyalty.models.messages import EVENTS, MESSAGES, Category, MessageState
+from loyalty.models.messages import COMMERCIAL, EVENTS, MESSAGES, Category, MessageState
 
 log = logging.getLogger(__name__)
 M = MESSAGES.c
@@ -40,6 +40,7 @@ class NewMessage:
     context: dict[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None
     expires_at: datetime | None = None
+    send_by: datetime | None = None  # tied to a date: not sent at or after this instant
     campaign_id: int | None = None
     run_id: int | None = None
     coupon_id: int | None = None
@@ -141,6 +142,7 @@ def queue_messages(session: Session, new: Sequence[NewMessage], *, now: datetime
                 "card_id": m.card_id,
                 "not_before": m.not_before or now,
                 "expires_at": m.expires_at,
+                "send_by": m.send_by,
                 "state": MessageState.queued.value,
                 "attempts": 0,
                 "needs_reconcile": False,
@@ -162,12 +164,12 @@ def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 
 def cancel_pending(session: Session, *, member_id: int, occasion_id: int | None = None, reason: str) -> int:
-    """Cancel a member's queued promotional messages (or only those about ``occasion_id``)."""
+    """Cancel a member's queued commercial messages (or only those about ``occasion_id``)."""
     where = [M.member_id == member_id]
     if occasion_id is not None:
         where.append(M.occasion_id == occasion_id)
     else:
-        where.append(M.category == Category.promotional.value)
+        where.append(M.category.in_([c.value for c in COMMERCIAL]))
     return _cancel_queued(session, where, reason)
 
 

@@ -21,6 +21,16 @@ from loyalty.models.members import Channel, Member
 PREFERRED = "preferred"
 
 
+# Replies to the member's own SMS (the confirmation of an opt-out): they go to the number that wrote, once,
+# at once, whatever its consent (it was just withdrawn) and whatever the hour.
+OPT_OUT_REPLY = "sms_opt_out_confirmation"
+REPLY_PURPOSES = frozenset({OPT_OUT_REPLY})
+
+
+def reply_reachable(member: Member) -> bool:
+    return bool(member.phone_valid and member.phone)
+
+
 def is_paused(member: Member, now: datetime) -> bool:
     return bool(member.paused) and (member.paused_until is None or member.paused_until > now)
 
@@ -83,3 +93,9 @@ def resolved_channel() -> sa.ColumnElement[str]:
         (sms, "sms"),
         else_="email",
     )
+
+
+def both_label() -> sa.ColumnElement[str]:
+    """For ``both``: "both" when reachable on each channel, else the one it is reachable on."""
+    sms, email = _sms_ok(), _email_ok()
+    return sa.case((sa.and_(sms, email), "both"), (sms, "sms"), else_="email")

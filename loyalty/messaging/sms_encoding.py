@@ -8,6 +8,7 @@ code units in one SMS, 67 per part. A part never splits an escape pair or a surr
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,3 +56,39 @@ def sms_segments(text: str) -> SmsInfo:
     offending = "".join(dict.fromkeys(c for c, u in zip(text, gsm, strict=True) if u is None))
     ucs2 = [len(c.encode("utf-16-le")) // 2 for c in text]
     return SmsInfo("UCS-2", _pack(ucs2, UCS2_SINGLE, UCS2_PART), sum(ucs2), offending)
+
+
+# Characters outside GSM-7 with a readable GSM-7 stand-in; the rest are decomposed (NFKD) and their marks
+# dropped (ş -> s, ğ -> g, İ -> I), and anything left becomes "?".
+_FOLD = str.maketrans(
+    {
+        "ı": "i",
+        "₺": "TL",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+
+
+def fold_to_gsm7(text: str) -> str:
+    """``text`` with every character outside GSM-7 replaced by its nearest GSM-7 stand-in: Turkish letters
+    lose their marks (ı→i, ş→s, ğ→g, ç→c, İ→I), ₺ becomes TL; characters already in GSM-7 (ö, ü, Ç, é)
+    stay. The result always encodes as GSM-7."""
+    out = []
+    for char in text:
+        if _gsm_units(char) is not None:
+            out.append(char)
+            continue
+        for piece in unicodedata.normalize("NFKD", char.translate(_FOLD)):
+            if unicodedata.combining(piece):
+                continue
+            out.append(piece if _gsm_units(piece) is not None else "?")
+    return "".join(out)

@@ -21,7 +21,8 @@ from babel.numbers import format_percent
 
 from loyalty.core.errors import Invalid
 from loyalty.core.money import babel_locale, format_money
-from loyalty.core.settings import TEMPLATES_DIR
+from loyalty.core.settings import TEMPLATES_DIR, Settings
+from loyalty.messaging.sms_encoding import fold_to_gsm7
 
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
 
@@ -106,8 +107,22 @@ def has_template(purpose: str, locale: str, part: str) -> bool:
     return (MESSAGES_DIR / locale / f"{purpose}.{part}").is_file()
 
 
-def render_message(purpose: str, locale: str, channel: str, values: dict[str, Any]) -> RenderedMessage:
-    """Render ``purpose`` for ``channel`` (sms or email) in ``locale`` (falls back to Turkish)."""
+def shop_values(settings: Settings, locale: str) -> dict[str, Any]:
+    """What every message says about the shop: its name, its currency and the SMS opt-out line."""
+    return {
+        "shop_name": settings.shop_name,
+        "currency": settings.currency,
+        "opt_out": settings.sms_opt_out_en if locale.startswith("en") else settings.sms_opt_out_tr,
+    }
+
+
+def render_message(
+    purpose: str, locale: str, channel: str, values: dict[str, Any], *, gsm7_only: bool = False
+) -> RenderedMessage:
+    """Render ``purpose`` for ``channel`` (sms or email) in ``locale`` (falls back to Turkish).
+
+    Templates are written with full Turkish letters; ``gsm7_only`` (the shop's LOYALTY_SMS_GSM7_ONLY) folds
+    the finished SMS to GSM-7 here, the one place every SMS passes through (the run and the preview)."""
     locale = locale if locale in LOCALES and (MESSAGES_DIR / locale).is_dir() else DEFAULT_LOCALE
     for key, value in values.items():
         _check_primitive(key, value)
@@ -122,7 +137,8 @@ def render_message(purpose: str, locale: str, channel: str, values: dict[str, An
         return env.get_template(f"{locale}/{purpose}.{name}").render(context).strip()
 
     if channel == "sms":
-        return RenderedMessage("", part("sms.txt"), "")
+        text = part("sms.txt")
+        return RenderedMessage("", fold_to_gsm7(text) if gsm7_only else text, "")
     if channel != "email":
         raise Invalid("channel", f"unknown channel {channel!r}")
     subject = " ".join(part("subject.txt").split())

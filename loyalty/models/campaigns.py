@@ -39,6 +39,7 @@ class RunStatus(StrEnum):
 class CampaignChannel(StrEnum):
     sms = "sms"
     email = "email"
+    both = "both"  # one coupon, its message on SMS and on e-mail (each channel with its own consent)
     preferred = "preferred"
 
 

@@ -31,9 +31,16 @@ class MessageState(StrEnum):
 
 
 class Category(StrEnum):
+    """``personal``: what the member asked for (occasion reminders, occasion coupons). It goes before generic
+    promotions: counted by the frequency cap, never deferred or dropped by it (delivery/policy.py)."""
+
     promotional = "promotional"
     transactional = "transactional"
     test = "test"  # a campaign's test send to marketing's own address: no member, no coupon, no statistic
+    personal = "personal"
+
+
+COMMERCIAL = (Category.promotional, Category.personal)  # carry the opt-out line; paused members get none
 
 
 class Message(SQLModel, table=True):
@@ -59,6 +66,8 @@ class Message(SQLModel, table=True):
     card_id: int | None = Field(default=None)
     not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # tied to a date (an occasion, a holiday): the end of that day, member-local; dropped, never sent late
+    send_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state: MessageState = Field(default=MessageState.queued, sa_type=sa.String(16))
     attempts: int = 0
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

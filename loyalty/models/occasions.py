@@ -35,14 +35,14 @@ PURPOSE_MAX = 280
 
 
 class OccasionBase(SQLModel):
-    kind: OccasionKind = Field(sa_type=sa.String(24))
+    kind: str = Field(sa_type=sa.String(24))  # an OccasionKind
     for_whom: str = Field(default="self", sa_type=sa.String(24))
     relation_name: str | None = Field(default=None, max_length=100)
     purpose: str = Field(max_length=PURPOSE_MAX)
     year: int | None = None
     month: int
     day: int
-    recurrence: Recurrence = Field(sa_type=sa.String(8))
+    recurrence: str = Field(sa_type=sa.String(8))  # a Recurrence
     remind_days_before: int = 3
 
 

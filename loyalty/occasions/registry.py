@@ -15,7 +15,7 @@ from loyalty.models.occasions import Occasion, OccasionStatus
 from loyalty.occasions.parsing import date_text, validate_occasion
 from loyalty.occasions.recurrence import next_occurrence
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
-from loyalty.occasions.vocabulary import for_whom_label
+from loyalty.occasions.vocabulary import for_whom_addressed, for_whom_label
 
 
 def add_occasion(session: Session, member_id: int, data: OccasionCreate, *, stated_by: str) -> Occasion:
@@ -76,5 +76,6 @@ def occasion_public(session: Session, occasion: Occasion, *, now: datetime | Non
         **occasion.model_dump(),
         date=date_text(occasion),
         for_whom_label=for_whom_label(occasion, member.locale),
+        for_whom_addressed=for_whom_addressed(occasion, member.locale),
         next_occurrence=next_occurrence(occasion, member_today(member, now)) if active else None,
     )

@@ -38,7 +38,8 @@ class OccasionPublic(OccasionBase):
     id: int
     member_id: int
     date: str  # "1990-05-14", or "--05-14" when the year is unknown
-    for_whom_label: str
+    for_whom_label: str  # the member's own words, for staff: "kızım Elif"
+    for_whom_addressed: str  # as the shop says it to the member: "kızınız Elif"
     stated_by: str
     status: str
     retired_at: datetime | None

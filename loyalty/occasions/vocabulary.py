@@ -47,13 +47,43 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+# the same relations as the shop says them to the member: "kızınız Elif", "your daughter Elif". Everything a
+# member reads (messages, the member's page, previews) uses these; staff views keep the member's own words.
+ADDRESSED: dict[str, tuple[str, str]] = {
+    "self": ("siz", "you"),
+    "daughter": ("kızınız", "your daughter"),
+    "son": ("oğlunuz", "your son"),
+    "spouse": ("eşiniz", "your spouse"),
+    "partner": ("sevgiliniz", "your partner"),
+    "mother": ("anneniz", "your mother"),
+    "father": ("babanız", "your father"),
+    "sister": ("kız kardeşiniz", "your sister"),
+    "brother": ("erkek kardeşiniz", "your brother"),
+    "grandmother": ("büyükanneniz", "your grandmother"),
+    "grandfather": ("dedeniz", "your grandfather"),
+    "grandchild": ("torununuz", "your grandchild"),
+    "friend": ("arkadaşınız", "your friend"),
+    "colleague": ("iş arkadaşınız", "your colleague"),
+    "other": ("yakınınız", "someone close to you"),
+}
+
+
 REMIND_MAX = 60
 
 
-def for_whom_label(occasion: Occasion | OccasionBase, locale: str = "tr") -> str:
-    """ "kızım Elif" / "my daughter Elif"; "kendim" / "myself" for the member."""
-    tr_label, en_label = RELATIONS.get(occasion.for_whom, RELATIONS["other"])
+def _label(table: dict[str, tuple[str, str]], occasion: Occasion | OccasionBase, locale: str) -> str:
+    tr_label, en_label = table.get(occasion.for_whom, table["other"])
     label = en_label if locale.startswith("en") else tr_label
     if occasion.for_whom != "self" and occasion.relation_name:
         label = f"{label} {occasion.relation_name}"
     return label
+
+
+def for_whom_label(occasion: Occasion | OccasionBase, locale: str = "tr") -> str:
+    """The member's own words, for staff: "kızım Elif" / "my daughter Elif"; "kendim" / "myself"."""
+    return _label(RELATIONS, occasion, locale)
+
+
+def for_whom_addressed(occasion: Occasion | OccasionBase, locale: str = "tr") -> str:
+    """The shop speaking to the member: "kızınız Elif" / "your daughter Elif"; "siz" / "you"."""
+    return _label(ADDRESSED, occasion, locale)

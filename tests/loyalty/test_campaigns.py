@@ -211,7 +211,10 @@ def test_run_issues_per_zone_rolls_to_next_year_and_is_idempotent(session: Sessi
     assert coupons[istanbul.id or 0].valid_from == datetime(2026, 5, 25, 7, 0, tzinfo=UTC)
     assert coupons[london.id or 0].valid_from == datetime(2026, 5, 25, 9, 0, tzinfo=UTC)
     assert coupons[new_york.id or 0].valid_from == datetime(2026, 5, 25, 14, 0, tzinfo=UTC)
-    assert coupons[london.id or 0].expires_at == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    # good through the END of its last day (1 June), in each member's zone: the next local midnight
+    assert coupons[london.id or 0].expires_at == datetime(2026, 6, 1, 23, 0, tzinfo=UTC)
+    assert coupons[istanbul.id or 0].expires_at == datetime(2026, 6, 1, 21, 0, tzinfo=UTC)
+    assert coupons[new_york.id or 0].expires_at == datetime(2026, 6, 2, 4, 0, tzinfo=UTC)
     messages = session.exec(select(Message).where(Message.run_id == run.id)).all()
     assert {m.member_id for m in messages} == set(coupons)
     assert {m.not_before for m in messages} == {c.valid_from for c in coupons.values()}

@@ -26,6 +26,8 @@ VALUES: dict[str, Any] = {
     "expires_on": "2027-05-09",
     "min_purchase_amount": Decimal("150.00"),
     "currency": "TRY",
+    "opt_out": "SMS almamak için RET yazıp yanıtlayın.",
+    "member_page_url": "http://x/m/tok",
 }
 
 
@@ -48,12 +50,12 @@ def test_holiday_coupon_in_turkish_and_english() -> None:
         "holiday_coupon", "en", "email", VALUES | {"holiday_name": "Eid al-Adha", "first_name": "Emma"}
     )
     assert en.subject == "Eid al-Adha: Emma, 15% off just for you"
-    assert "valid until May 9, 2027" in en.text.replace("Valid until: May 9, 2027", "valid until May 9, 2027")
+    assert "Valid through the end of May 9, 2027" in en.text
     assert "http://x/u/abc" in en.text and 'href="http://x/u/abc"' in en.html
     # optional values may be left out: no holiday, no minimum purchase
     bare = {k: v for k, v in VALUES.items() if k not in ("holiday_name", "min_purchase_amount")}
     text = render_message("holiday_coupon", "tr", "sms", bare).text
-    assert "için" not in text and "üzeri" not in text
+    assert "Bayramı" not in text and "üzeri" not in text
     email = render_message("holiday_coupon", "tr", "email", bare).text
     assert "\n\nSize özel bir hediyemiz var: %15 indirim." in email
 
@@ -121,11 +123,12 @@ def test_turkish_letters_force_ucs2_in_the_rendered_sms() -> None:
             "en",
             "sms",
             {k: v for k, v in VALUES.items() if k != "min_purchase_amount"}
-            | {"shop_name": "Corner Cafe", "first_name": "Emma", "holiday_name": "Eid al-Adha"},
+            | {"shop_name": "Corner Cafe", "first_name": "Emma", "holiday_name": "Eid al-Adha"}
+            | {"opt_out": "Reply STOP to opt out."},
         ).text
     )
     assert en.encoding == "GSM-7" and en.segments == 1
     # the lira sign is not in GSM 03.38 either: a minimum purchase in ₺ makes even English UCS-2
-    english = {"holiday_name": "Eid", "shop_name": "Corner Cafe", "first_name": "Emma"}
+    english = {"holiday_name": "Eid", "shop_name": "Corner Cafe", "first_name": "Emma", "opt_out": "STOP"}
     with_minimum = render_message("holiday_coupon", "en", "sms", VALUES | english).text
     assert sms_segments(with_minimum).offending == "₺"

@@ -418,9 +418,13 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
     mine, his = messages[ayse.id], messages[john.id]
     assert mine.purpose == "birthday_relative" and his.purpose == "once_congrats"
     assert mine.not_before == valid_from and his.not_before == valid_from + timedelta(hours=3)
-    assert mine.expires_at == valid_from + timedelta(days=14) and mine.category == "promotional"
+    # an occasion's coupon is personal (before generic promotions) and tied to the occasion's day
+    assert mine.expires_at == valid_from + timedelta(days=14) and mine.category == "personal"
+    assert mine.send_by == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)  # the end of 1 December in Istanbul
+    # the shop speaks to the member: "kızınız Elif", never the member's own "kızım Elif"
     assert (
-        mine.context["for_whom_label"] == "kızım Elif" and mine.context["purpose"] == "çikolatalı pasta sever"
+        mine.context["for_whom_label"] == "kızınız Elif"
+        and mine.context["purpose"] == "çikolatalı pasta sever"
     )
     assert mine.context["offer_kind"] == "percent" and mine.context["coupon_code"].count("-") == 2
 
@@ -428,10 +432,11 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         mine.purpose,
         mine.locale,
         "sms",
-        {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe", "currency": "TRY"},
+        {**mine.context, "first_name": "Ayşe", "shop_name": "Köşe", "currency": "TRY", "opt_out": "RET"}
+        | {"member_page_url": "m"},
     ).text
     assert (
-        "kızım Elif" in text
+        "kızınız Elif" in text
         and "çikolatalı pasta sever" in text
         and "%15" in text
         and "1 Aralık 2026" in text
@@ -440,7 +445,8 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         his.purpose,
         his.locale,
         "email",
-        {**his.context, "first_name": "John", "shop_name": "Köşe", "unsubscribe_url": "u", "currency": "TRY"},
+        {**his.context, "first_name": "John", "shop_name": "Köşe", "unsubscribe_url": "u", "currency": "TRY"}
+        | {"member_page_url": "m"},
     )
     assert "new job" in english.subject and "first day at the bank" in english.text and "15%" in english.text
 

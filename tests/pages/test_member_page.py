@@ -43,7 +43,7 @@ def test_a_member_states_an_occasion_retires_it_pauses_and_opts_out(
     page.get_by_role("button", name=tr("self.add.submit")).click()
     expect(page.locator("#add-result")).to_contain_text(tr("self.add.done"))
     item = page.locator("#occasions li").first
-    expect(item).to_contain_text("kızım Elif")
+    expect(item).to_contain_text("kızınız Elif")  # the shop speaks to the member (issue 10)
     expect(item).to_contain_text("Kızım Elif 10 yaşına giriyor")
     expect(item).to_contain_text(tr("self.occasions.yearly"))  # a birthday comes back every year
     stored = live_db.exec(select(Occasion).where(Occasion.member_id == member.id)).one()

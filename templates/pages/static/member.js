@@ -89,7 +89,7 @@
       const recurrence = t(o.recurrence === "once" ? "self.occasions.once" : "self.occasions.yearly");
       const next = o.next_occurrence ? ` · ${t("self.occasions.next")}: ${formatDate(o.next_occurrence)}` : "";
       ul.append(el("li", { "data-id": o.id },
-        el("p", {}, el("strong", { text: `${kinds[o.kind] || o.kind} · ${o.for_whom_label}` }),
+        el("p", {}, el("strong", { text: `${kinds[o.kind] || o.kind} · ${o.for_whom_addressed || o.for_whom_label}` }),
           ` · ${dateText(o)} · ${recurrence}${next}`),
         el("p", {}, el("q", { text: o.purpose })),
         el("button", { type: "button", class: "small secondary", onclick: () => retire(o) }, t("self.occasions.retire"))));
