@@ -57,7 +57,7 @@ def test_pause_open_ended_then_resume(session: Session) -> None:
 
 
 def test_pause_until_a_date_lasts_through_that_day(session: Session) -> None:
-    """"Until 15.01.2027" means through the 15th: it ends at the local midnight starting the 16th."""
+    """ "Until 15.01.2027" means through the 15th: it ends at the local midnight starting the 16th."""
     member = make_member(session, timezone="Europe/Istanbul")
     pause_promotions(session, member.id, until=date(2027, 1, 15), actor="member", now=NOW)
     assert member.paused_until == datetime(2027, 1, 15, 21, 0, tzinfo=UTC)  # 16 Jan 00:00 in Istanbul (UTC+3)

@@ -127,9 +127,7 @@ def test_a_visit_is_a_local_day_in_the_members_zone(session: Session) -> None:
     ]
     assert [o.card_issued for o in outcomes] == [False, False, False]
     assert card_progress(session, member, RULE, NOW).visits == 2
-    assert not _buy(
-        session, member.id, "Z-same-day"
-    ).card_issued  # 1 June, Istanbul: visit 2
+    assert not _buy(session, member.id, "Z-same-day").card_issued  # 1 June, Istanbul: visit 2
     assert _buy(session, member.id, "Z-last", days_ago=2).card_issued
 
 

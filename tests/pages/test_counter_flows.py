@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from loyalty.cards.numbers import format_card_number, new_card_number
 from loyalty.core.db import utcnow
+from loyalty.core.i18n import gettext
 from loyalty.coupons.codes import format_code
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.coupons import Coupon
@@ -251,3 +252,22 @@ def test_keyboard_only_find_then_purchase_with_coupon(page: Page, live_db: Sessi
     shot(page, viewport, "22-keyboard-done")
     live_db.rollback()
     assert live_db.exec(select(Coupon.status).where(Coupon.member_id == member_id)).one() == "redeemed"
+
+
+def test_the_feedback_question_is_in_the_members_language(page: Page, live_db: Session) -> None:
+    """The page is Turkish; an English-speaking member is asked in English (marked lang="en")."""
+    make_member(live_db, "Oliver Twist", "+447911123456", locale="en")
+    live_db.commit()
+    sign_in(page, "staff", next_path="/counter")
+    page.locator("#find-query").fill("oliver")
+    page.keyboard.press("Enter")
+    expect(page.locator("#member-name")).to_have_text("Oliver Twist")
+    # international: not a Turkish number
+    expect(page.locator("#member-phone")).to_have_text("+44 7911 123456")
+    question = page.locator("#feedback-question")
+    expect(question).to_have_text(gettext("feedback.question", "en"))
+    expect(question).to_have_attribute("lang", "en")
+    expect(page.locator("#feedback-heading")).to_have_text(tr("feedback.heading"))  # the page stays Turkish
+    page.locator("label.score", has_text="4").first.click()
+    page.get_by_role("button", name=tr("feedback.submit")).click()
+    expect(page.locator("#feedback-result")).to_contain_text(tr("feedback.held"))  # 0-6: the next card waits

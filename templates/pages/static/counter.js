@@ -23,7 +23,7 @@
   }
 
   function offerText(c) {
-    return c.offer.kind === "percent" ? `%${Number(c.offer.value)}` : formatMoney(c.offer.value);
+    return c.offer.kind === "percent" ? App.formatPercent(Number(c.offer.value) / 100) : formatMoney(c.offer.value);
   }
 
   function couponText(c) {

@@ -70,7 +70,7 @@
     ul.replaceChildren();
     if (!list.length) { ul.append(el("li", { text: t("self.coupons.none") })); return; }
     for (const c of list) {
-      const offer = c.offer.kind === "percent" ? `%${Number(c.offer.value)}` : formatMoney(c.offer.value);
+      const offer = c.offer.kind === "percent" ? App.formatPercent(Number(c.offer.value) / 100) : formatMoney(c.offer.value);
       const min = c.offer.min_purchase != null ? ` · ${t("camp.min_purchase")}: ${formatMoney(c.offer.min_purchase)}` : "";
       ul.append(el("li", {}, el("strong", { class: "code", text: c.code }), el("span", { text: ` · ${offer}${min} · ${t("coupon.last_day", { day: formatLastDay(c.expires_at) })}` })));
     }
