@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.routes import auth, campaigns, cards, coupons, holidays, members, occasions, purchases, webhooks
+from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
 from loyalty.db import get_engine
 from loyalty.errors import DomainError
@@ -19,6 +21,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0")
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
+
+    app.add_exception_handler(RequestValidationError, validation_error)  # never a 500 on NaN / Infinity
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:

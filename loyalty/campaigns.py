@@ -206,6 +206,7 @@ DEFAULT_TEMPLATE = "holiday_coupon"
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MAX_DAYS_BEFORE = 90
 MAX_VALID_DAYS = 366
+MAX_YEARS_AHEAD = 5  # a campaign's date or year at most this many years ahead
 RUN_LEASE = timedelta(minutes=15)  # a run left 'running' this long (a crashed worker) is claimed again
 
 
@@ -349,13 +350,15 @@ def _check_days_before(days: int) -> None:
         )
 
 
-def _parse_send_at(value: str, zone: ZoneInfo) -> tuple[date, str]:
+def _parse_send_at(value: str, zone: ZoneInfo, now: datetime) -> tuple[date, str]:
     try:
         moment = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError) as exc:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone)
+    except (ValueError, AttributeError, OverflowError) as exc:
         raise Invalid("trigger.send_at", "send_at must be a local date-time like 2026-12-31T10:00") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
+    if moment.year > now.year + MAX_YEARS_AHEAD:
+        raise Invalid("trigger.send_at", "send_at must be within 5 years / en çok 5 yıl sonrası olabilir")
     return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
 
 
@@ -410,7 +413,7 @@ def create_campaign(
             campaign.country = check_country(trigger.country or country or settings.country)
         except Invalid as exc:
             raise Invalid("trigger.country", exc.message) from exc
-        if trigger.year is not None and not now.year - 1 <= trigger.year <= now.year + 20:
+        if trigger.year is not None and not now.year - 1 <= trigger.year <= now.year + MAX_YEARS_AHEAD:
             raise Invalid("trigger.year", "year is out of range / yıl geçersiz")
         campaign.holiday_key = trigger.holiday_key.strip()
         campaign.year, campaign.days_before, campaign.send_time = (
@@ -424,7 +427,7 @@ def create_campaign(
                 "trigger.holiday_key", f"unknown holiday {campaign.holiday_key!r} / bilinmeyen tatil"
             )
     elif isinstance(trigger, DateTrigger):
-        campaign.send_on, campaign.send_time = _parse_send_at(trigger.send_at, zone)
+        campaign.send_on, campaign.send_time = _parse_send_at(trigger.send_at, zone, now)
     else:
         _check_days_before(trigger.days_before)
         parse_send_time(trigger.send_time)

@@ -19,6 +19,7 @@ from loyalty.errors import Conflict, Invalid, NotFound
 from loyalty.text import fold
 
 SUPPORTED_LOCALES = ("tr", "en")  # message templates exist for these (templates/messages/<locale>)
+MAX_SEARCH_WORDS, MAX_SEARCH_CHARS = 10, 100  # a name search: each word is one LIKE over every member
 
 
 class Channel(StrEnum):
@@ -308,7 +309,13 @@ def search_members(
     if phone is not None:
         query = query.where(Member.phone == normalize_phone(phone, region))
     if q is not None:
-        for word in fold(q).split():
+        if len(q) > MAX_SEARCH_CHARS or len(q.split()) > MAX_SEARCH_WORDS:
+            raise Invalid(
+                "q",
+                f"search at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_CHARS} characters / "
+                f"arama en çok {MAX_SEARCH_WORDS} kelime ve {MAX_SEARCH_CHARS} karakter olabilir",
+            )
+        for word in dict.fromkeys(fold(q).split()):
             query = query.where(col(Member.name_search).like(_like(word), escape="\\"))
     if card is not None:
         try:
