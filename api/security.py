@@ -28,7 +28,9 @@ def create_token(settings: Settings, user: User) -> str:
 def read_token(settings: Settings, token: str) -> int | None:
     """The user id in a valid, unexpired access token; None otherwise."""
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
+        claims = jwt.decode(
+            token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
+        )
     except jwt.PyJWTError:
         return None
     if claims.get("typ") != "access":

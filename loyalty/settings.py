@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import tempfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me-dev-only"
+SECRET_FILE = "secret_key"  # a development install's own secret, beside its SQLite database
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 
@@ -22,7 +26,8 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'loyalty.sqlite'}"
     broker_url: str = f"sqla+sqlite:///{ROOT / 'var' / 'broker.sqlite'}"
-    secret_key: str = PLACEHOLDER_SECRET
+    secret_key: str = ""  # empty in development: generated once and kept in SECRET_KEY_FILE
+    secret_key_file: Path | None = None  # default: secret_key beside the SQLite database (or under var/)
     token_minutes: int = 12 * 60
     public_base_url: str = "http://127.0.0.1:8000"
 
@@ -87,16 +92,65 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _real_secret_outside_development(self) -> Settings:
-        if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("LOYALTY_SECRET_KEY must be set to a real secret outside development")
+    def _real_secret(self) -> Settings:
+        if not self.secret_key:
+            if self.env != "development":
+                raise ValueError(
+                    f"LOYALTY_SECRET_KEY is not set: {self.env} needs a secret of at least 32 bytes, e.g. "
+                    '`python3 -c "import secrets; print(secrets.token_urlsafe(48))"`'
+                )
+            self.secret_key = own_secret(self.secret_key_file or self.default_secret_file)
         if self.env == "production" and len(self.secret_key.encode()) < 32:
             raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
         return self
 
     @property
+    def default_secret_file(self) -> Path:
+        if self.database_url.startswith("sqlite:///") and self.database_url != "sqlite:///:memory:":
+            return Path(self.database_url.removeprefix("sqlite:///")).parent / SECRET_FILE
+        return ROOT / "var" / SECRET_FILE
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def own_secret(path: Path) -> str:
+    """The development install's own secret: read from ``path``, or generated there (mode 0600) once.
+
+    Written to a temporary file and linked into place, so two processes starting together (the API and
+    the worker of ``loyalty run``) agree on one secret and never read a half-written file."""
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mkstemp: mode 0600
+            try:
+                with os.fdopen(fd, "w") as file:
+                    file.write(secrets.token_urlsafe(48) + "\n")
+                with contextlib.suppress(FileExistsError):  # another process was first: use its secret
+                    os.link(temporary, path)
+            finally:
+                os.unlink(temporary)
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(
+            f"cannot keep a generated secret in {path} ({exc.strerror}): set LOYALTY_SECRET_KEY"
+        ) from None
+    if len(secret) < 32:
+        raise ValueError(
+            f"{path} holds no usable secret: delete it (a new one is made) or set LOYALTY_SECRET_KEY"
+        )
+    return secret
+
+
+def settings_error_line(exc: ValidationError) -> str:
+    """A settings error as one line naming the environment variable: for the command line, not a traceback."""
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        names = [str(part) for part in error["loc"]]
+        parts.append(f"LOYALTY_{'_'.join(names).upper()}: {message}" if names else message)
+    return "invalid settings: " + "; ".join(parts)
 
 
 @lru_cache
