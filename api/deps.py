@@ -49,10 +49,10 @@ def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) ->
     )
     if not token:
         raise unauthorized
-    user_id = read_token(settings, token)
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.is_active:
-        raise unauthorized
+    claims = read_token(settings, token)
+    user = session.get(User, claims.user_id) if claims is not None else None
+    if user is None or claims is None or not user.is_active or user.token_version != claims.version:
+        raise unauthorized  # disabled, or the password changed since: the token was revoked
     return user
 
 

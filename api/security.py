@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -21,12 +22,19 @@ def create_token(settings: Settings, user: User) -> str:
         "iat": now,
         "exp": now + timedelta(minutes=settings.token_minutes),
         "typ": "access",
+        "ver": user.token_version,  # raised on disable / new password: older tokens stop working
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
-def read_token(settings: Settings, token: str) -> int | None:
-    """The user id in a valid, unexpired access token; None otherwise."""
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    version: int
+
+
+def read_token(settings: Settings, token: str) -> AccessClaims | None:
+    """The user and token version in a valid, unexpired access token; None otherwise."""
     try:
         claims = jwt.decode(
             token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
@@ -36,6 +44,6 @@ def read_token(settings: Settings, token: str) -> int | None:
     if claims.get("typ") != "access":
         return None
     try:
-        return int(claims["sub"])
-    except (KeyError, ValueError):
+        return AccessClaims(user_id=int(claims["sub"]), version=int(claims["ver"]))
+    except (KeyError, TypeError, ValueError):
         return None

@@ -8,14 +8,17 @@ from loyalty import (  # noqa: F401
     consent,
     coupons,
     feedback,
+    heartbeats,
     holidays,
     idempotency,
+    login_throttle,
     members,
     messages,
     occasions,
     purchases,
     stores,
     users,
+    webhook_receipts,
 )
 
 metadata = SQLModel.metadata

@@ -7,10 +7,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from pwdlib import PasswordHash
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from loyalty.db import UTCDateTime, utcnow
-from loyalty.errors import Conflict, Invalid
+from loyalty.errors import Conflict, Invalid, NotFound
 
 _hasher = PasswordHash.recommended()
 
@@ -32,11 +32,23 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
     is_active: bool = True
+    # carried in access tokens; raised to revoke them all (disable, a new password)
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class UserPublic(UserBase):
     id: int
+
+
+MIN_PASSWORD = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            "password", f"password must have at least {MIN_PASSWORD} characters / parola en az 8 karakter"
+        )
 
 
 def create_user(
@@ -45,8 +57,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise Invalid("username", "username is required")
-    if len(password) < 8:
-        raise Invalid("password", "password must have at least 8 characters")
+    _check_password(password)
     try:
         role = Role(role)
     except ValueError as exc:
@@ -66,4 +77,37 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.is_active or not _hasher.verify(password, user.password_hash):
         return None
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise NotFound(f"no user {username!r} / böyle bir kullanıcı yok")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    """Enable or disable a user; disabling also revokes every token they hold. Flushes."""
+    user = get_user(session, username)
+    if user.is_active and not active:
+        user.token_version += 1
+    user.is_active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """A new password; every token issued before it stops working. Flushes."""
+    _check_password(password)
+    user = get_user(session, username)
+    user.password_hash = _hasher.hash(password)
+    user.token_version += 1
+    session.add(user)
+    session.flush()
     return user

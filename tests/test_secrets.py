@@ -81,7 +81,7 @@ def test_production_without_a_secret_refuses_to_start_in_one_line(tmp_path: Path
 def test_an_access_token_needs_an_expiry(client: TestClient, session: Session, settings: Settings) -> None:
     user = make_user(session, role="staff")
     now = utcnow()
-    claims = {"sub": str(user.id), "role": "staff", "typ": "access", "iat": now}
+    claims = {"sub": str(user.id), "role": "staff", "typ": "access", "iat": now, "ver": user.token_version}
 
     def me(extra: dict[str, object]) -> int:
         token = jwt.encode(claims | extra, settings.secret_key, algorithm=ALGORITHM)
