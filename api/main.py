@@ -6,7 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api import docs
 from api.routes import auth, campaigns, cards, coupons, holidays, members, occasions, purchases, webhooks
+from api.security_headers import SecurityHeaders
 from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
 from loyalty.db import get_engine
@@ -18,7 +20,8 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0")
+    # /docs and /redoc from packaged assets (api.docs), not FastAPI's CDN-loading pages
+    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
 
@@ -39,8 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
+    docs.install(app)
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app
 
 

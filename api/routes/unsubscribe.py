@@ -27,8 +27,7 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
         '<!doctype html><html lang="tr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}"
-        "button{font-size:1.1rem;padding:.6rem 1.2rem}</style></head>"
+        '<link rel="stylesheet" href="/static/pages/unsubscribe.css"></head>'  # no inline style (CSP)
         f"<body>{body}</body></html>"
     )
     return HTMLResponse(html, status_code=status_code)

@@ -437,7 +437,7 @@ def test_the_same_run_in_two_workers_at_once_issues_each_coupon_once(committing_
 
 
 def test_a_rerun_never_gives_a_coupon_a_second_message_on_the_other_channel(session: Session) -> None:
-    """"preferred" resolves at queueing time: after a consent change a re-run would resolve differently,
+    """ "preferred" resolves at queueing time: after a consent change a re-run would resolve differently,
     and the (channel, dedupe key) constraint alone would then allow a second message for the coupon."""
     from loyalty.consent import record_consent
 
