@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import docs
+from api import docs, health
 from api.routes import auth, campaigns, cards, coupons, holidays, members, occasions, purchases, webhooks
 from api.security_headers import SecurityHeaders
 from api.validation import validation_error
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
     docs.install(app)
+    app.include_router(health.router)  # /healthz, /readyz
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))

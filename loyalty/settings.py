@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'loyalty.sqlite'}"
     broker_url: str = f"sqla+sqlite:///{ROOT / 'var' / 'broker.sqlite'}"
     secret_key: str = ""  # empty in development: generated once and kept in SECRET_KEY_FILE
-    secret_key_file: Path | None = None  # default: secret_key beside the SQLite database (or under var/)
+    secret_key_file: Path | None = None  # default: secret_key in the data folder (see data_dir)
+    beat_schedule_file: Path | None = None  # beat's state; default: celerybeat-schedule in the data folder
     token_minutes: int = 12 * 60
     public_base_url: str = "http://127.0.0.1:8000"
 
@@ -104,11 +105,30 @@ class Settings(BaseSettings):
             raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
         return self
 
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str) -> str:
+        """``postgres://`` (Heroku-style, refused by SQLAlchemy) and a bare ``postgresql://`` (which would
+        look for psycopg2) both mean psycopg 3, the driver installed."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        """Where this install keeps its own files: the SQLite database's folder, else the install's var/."""
+        if self.database_url.startswith("sqlite:///") and self.database_url != "sqlite:///:memory:":
+            return Path(self.database_url.removeprefix("sqlite:///")).parent
+        return ROOT / "var"
+
     @property
     def default_secret_file(self) -> Path:
-        if self.database_url.startswith("sqlite:///") and self.database_url != "sqlite:///:memory:":
-            return Path(self.database_url.removeprefix("sqlite:///")).parent / SECRET_FILE
-        return ROOT / "var" / SECRET_FILE
+        return self.data_dir / SECRET_FILE
+
+    @property
+    def beat_schedule_path(self) -> Path:
+        return self.beat_schedule_file or self.data_dir / "celerybeat-schedule"
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,7 @@ from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
 
 from loyalty.db import get_engine, unit_of_work, utcnow
+from loyalty.heartbeats import BEAT, beat
 from loyalty.settings import get_settings
 from workers import delivery
 from workers.app import app
@@ -23,6 +24,14 @@ def channel_for(name: str) -> ChannelAdapter:
     if name not in _channels:
         _channels[name] = make_channel(name, get_settings())
     return _channels[name]
+
+
+@app.task(name="workers.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Beat's tick, run by a worker: proof for /readyz that beat, the broker and a worker all work."""
+    with unit_of_work(get_engine()) as session:
+        beat(session, BEAT, utcnow())
+        session.commit()
 
 
 @app.task(name="workers.dispatch_due", ignore_result=True)

@@ -15,10 +15,17 @@ app = typer.Typer(help="Loyalty program and occasion-based promotions.", no_args
 def _settings_first() -> None:
     # a bad or missing setting is one line naming the variable, before any command starts (no traceback)
     try:
-        get_settings()
+        settings = get_settings()
     except ValidationError as exc:
         typer.echo(settings_error_line(exc), err=True)
         raise typer.Exit(2) from None
+    from workers.checks import database_url_problem
+
+    problem = database_url_problem(settings.database_url)
+    if problem:
+        typer.echo(f"invalid settings: {problem}", err=True)
+        raise typer.Exit(2)
+
 
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
