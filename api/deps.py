@@ -28,10 +28,16 @@ def get_settings(request: Request) -> Settings:
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def reads_first(request: Request) -> None:
+    """A route dependency (listed before the session) for a route that reads, works without the database
+    (hashes a password), then writes in a new transaction: SQLite's write lock is not held meanwhile."""
+    request.state.reads_first = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session; a GET reads without queueing for SQLite's write lock (see loyalty.db)."""
     engine = request.app.state.engine
-    if request.method in READING_METHODS:
+    if request.method in READING_METHODS or getattr(request.state, "reads_first", False):
         engine = engine.execution_options(**{READ_ONLY: True})
     with Session(engine, expire_on_commit=False) as session:
         yield session

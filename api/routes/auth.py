@@ -6,7 +6,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, reads_first
 from api.routing import api_router
 from api.security import create_token
 from loyalty import login_throttle
@@ -30,6 +30,7 @@ def client_address(request: Request) -> str:
 
 @router.post(
     "/token",
+    dependencies=[Depends(reads_first)],  # no write lock held while the password is hashed
     responses={
         401: {"description": "wrong username or password"},
         429: {"description": "too many failed sign-ins: wait the seconds in Retry-After"},
@@ -53,6 +54,7 @@ def login(
             headers={"Retry-After": str(wait.retry_after)},
         )
     user = authenticate(session, form.username, form.password)
+    session.commit()  # ends the reading transaction (nothing written yet): the writes below start afresh
     if user is None:
         login_throttle.record_failure(session, form.username, address, now)
         session.commit()
