@@ -29,10 +29,16 @@ def get_settings(request: Request) -> Settings:
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def reads_first(request: Request) -> None:
+    """A route dependency (listed before the session) for a route that reads, works without the database
+    (hashes a password), then writes in a new transaction: SQLite's write lock is not held meanwhile."""
+    request.state.reads_first = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session; a GET reads without queueing for SQLite's write lock (see loyalty.core.db)."""
     engine = request.app.state.engine
-    if request.method in READING_METHODS:
+    if request.method in READING_METHODS or getattr(request.state, "reads_first", False):
         engine = engine.execution_options(**{READ_ONLY: True})
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -50,10 +56,10 @@ def current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) ->
     )
     if not token:
         raise unauthorized
-    user_id = read_access_token(settings, token)
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.is_active:
-        raise unauthorized
+    claims = read_access_token(settings, token)
+    user = session.get(User, claims.user_id) if claims is not None else None
+    if user is None or claims is None or not user.is_active or user.token_version != claims.version:
+        raise unauthorized  # disabled, or the password changed since: the token was revoked
     set_actor(session, f"user:{user.username}")  # every write of this request goes to the audit log
     return user
 

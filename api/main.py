@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import pages
+from api import docs, health, pages
 from api.routes import (
     admin,
     audit,
@@ -27,6 +28,8 @@ from api.routes import (
     users,
     webhooks,
 )
+from api.security_headers import SecurityHeaders
+from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
 from loyalty.core.db import get_engine
 from loyalty.core.errors import DomainError
@@ -39,10 +42,13 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None) -> FastAPI:
     base = settings or Settings()
     settings = merge_shop_settings(base, stored_shop_settings(base.database_url))  # the setup page's values
-    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0")
+    # /docs and /redoc from packaged assets (api.docs), not FastAPI's CDN-loading pages
+    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0", docs_url=None, redoc_url=None)
     app.state.base_settings = base
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
+
+    app.add_exception_handler(RequestValidationError, validation_error)  # never a 500 on NaN / Infinity
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -61,8 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (data_rights, stores, users, audit, admin):  # issue 14: data rights and shop operations
         app.include_router(module.router, prefix=API_PREFIX)
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
+    docs.install(app)
+    app.include_router(health.router)  # /healthz, /readyz
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app
 
 

@@ -116,8 +116,7 @@ def marketing(request: Request) -> HTMLResponse:
 
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox(request: Request) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
-    return render(request, "outbox", outbox_dir=str(settings.outbox_dir))
+    return render(request, "outbox")  # the folder comes from the API: a server path is no one's business
 
 
 @router.get("/admin", response_class=HTMLResponse)

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from cli import campaigns, cards, db, demo, members, serve, users, worker
+from loyalty.core.settings import get_settings, settings_error_line
 
 app = typer.Typer(help="Loyalty program and occasion-based promotions.", no_args_is_help=True)
+
+
+@app.callback()
+def _settings_first() -> None:
+    # a bad or missing setting is one line naming the variable, before any command starts (no traceback)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        typer.echo(settings_error_line(exc), err=True)
+        raise typer.Exit(2) from None
+    from workers.checks import database_url_problem
+
+    problem = database_url_problem(settings.database_url)
+    if problem:
+        typer.echo(f"invalid settings: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(campaigns.app, name="campaigns")

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
+import time
+from types import FrameType
 
 import typer
 
@@ -10,6 +15,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
     """Serve the API and the pages (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from cli.preflight import for_serve
+
+    for_serve()  # the database reachable and migrated: or one line and exit 1
     uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, reload=reload)
 
 
@@ -18,29 +26,75 @@ def run(
     port: int = 8000,
     worker: bool = typer.Option(True, "--worker/--no-worker", help="start a worker with beat beside the API"),
 ) -> None:
-    """Everything on one machine: migrate, seed the demo on an empty database (not in production), a worker
-    with beat, serve."""
+    """Everything on one machine: migrate, seed the demo on an empty database (not in production), then the
+    API and a worker with beat as child processes. SIGTERM or SIGINT (Ctrl-C) is passed on to both; it
+    exits when they have, and stops the other when one of them ends."""
     from cli import db, demo
+    from cli.preflight import for_worker
     from loyalty.core.settings import get_settings
 
     db.upgrade("head")
     if get_settings().env != "production":
         demo.demo(if_empty=True)
-    process = _start_worker() if worker else None
+    if worker:
+        for_worker(beat=True)
+    commands = [_loyalty("serve", "--host", host, "--port", str(port))]
+    if worker:
+        commands.append(_loyalty("worker", "--beat"))
+    raise typer.Exit(supervise(commands))
+
+
+def _loyalty(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from cli import app; app()", *args]
+
+
+STOP_GRACE = 30.0  # seconds a child may take to stop before it is killed
+
+
+def supervise(commands: list[list[str]]) -> int:
+    """Run ``commands`` as children until SIGTERM/SIGINT or until one of them ends; then stop the rest
+    (SIGTERM: uvicorn and Celery both finish what they are doing) and wait for them.
+
+    The children get their own process group: a Ctrl-C in the terminal reaches only this process, which
+    passes it on once as SIGTERM (a second SIGINT would make Celery stop at once, mid-task). Returns 0
+    after a requested stop that every child honoured; else the failing child's exit code (at least 1)."""
+    children = [subprocess.Popen(command, start_new_session=True) for command in commands]
+    requested: list[int] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        requested.append(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        serve(host=host, port=port)
-    finally:
-        if process is not None:
-            process.terminate()
+        while not requested and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        ended = [child for child in children if child.poll() is not None]
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+            else:
+                _signal_group(child.pid, signal.SIGTERM)  # what it left behind (a worker's pool processes)
+        deadline = time.monotonic() + STOP_GRACE
+        for child in children:
             try:
-                process.wait(timeout=15)
+                child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                child.kill()
+                child.wait()
+        for child in children:
+            _signal_group(child.pid, signal.SIGKILL)  # nothing of any child outlives this process
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not requested:  # a child ended on its own: that is a failure, whatever its code
+        return max(1, ended[0].returncode)
+    honoured = (0, -signal.SIGTERM)
+    return 0 if all(child.returncode in honoured for child in children) else 1
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
-    """``loyalty worker --beat`` as a child process (on the embedded broker by default: no server needed)."""
-    return subprocess.Popen([sys.executable, "-c", "from cli import app; app()", "worker", "--beat"])
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
 
 
-__all__ = ["run", "serve", "typer"]
+__all__ = ["run", "serve", "supervise", "typer"]

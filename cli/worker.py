@@ -9,7 +9,10 @@ def worker(
     loglevel: str = typer.Option("INFO", "--loglevel"),
 ) -> None:
     """Start a Celery worker (broker: LOYALTY_BROKER_URL). Run beat on exactly one machine."""
+    from cli.preflight import for_worker
     from loyalty.core.settings import get_settings
+
+    for_worker(beat)  # the database, the broker, beat's state file: or one line and exit 1
     from workers.app import app
 
     settings = get_settings()

@@ -24,13 +24,13 @@ def cli_environment(tmp: str) -> dict[str, str]:
     }
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+def run(*args: str, input: str | None = None) -> Result:
+    return runner.invoke(app, list(args), input=input)
 
 
-def invoke(*args: str) -> str:
-    """Run and require success; the output."""
-    result = run(*args)
+def invoke(*args: str, input: str | None = None) -> str:
+    """Run (``input``: standard input) and require success; the output."""
+    result = run(*args, input=input)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.output
 

@@ -15,9 +15,14 @@ from celery.signals import worker_process_init
 
 from loyalty.core.db import _engines
 from loyalty.core.jobs import set_publisher
-from loyalty.core.settings import ROOT, Settings, get_settings
+from loyalty.core.settings import Settings, get_settings
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "heartbeat": {
+        "task": "workers.heartbeat",
+        "schedule": crontab(),  # every minute: /readyz reports beat (and a worker) as not running after 3 min
+        "options": {"expires": 50},
+    },
     "dispatch-due-work": {
         "task": "workers.dispatch_due",
         "schedule": crontab(),  # every minute
@@ -63,7 +68,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
-        beat_schedule_filename=str(ROOT / "var" / "celerybeat-schedule"),
+        beat_schedule_filename=str(settings.beat_schedule_path),  # checked by `loyalty worker --beat`
         worker_hijack_root_logger=False,
     )
     return app

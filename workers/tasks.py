@@ -15,6 +15,7 @@ from loyalty.core.settings import get_settings
 from loyalty.coupons.housekeeping import expire_coupons as expire
 from loyalty.coupons.idempotency import purge_keys
 from loyalty.messaging.adapter import ChannelAdapter, TransientSendError
+from loyalty.messaging.heartbeats import BEAT, beat
 from loyalty.occasions.reminders import queue_occasion_reminders
 from workers import delivery
 from workers.app import app
@@ -33,6 +34,14 @@ def channel_for(name: str) -> ChannelAdapter:
 
 def _engine() -> Engine:
     return get_engine(get_settings().database_url)
+
+
+@app.task(name="workers.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Beat's tick, run by a worker: proof for /readyz that beat, the broker and a worker all work."""
+    with unit_of_work(_engine()) as session:
+        beat(session, BEAT, utcnow())
+        session.commit()
 
 
 @app.task(name="workers.dispatch_due", ignore_result=True)

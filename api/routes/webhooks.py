@@ -1,19 +1,26 @@
 """Twilio webhooks: delivery status callbacks and inbound SMS keywords (STOP / START / RET / İPTAL ...).
 
 Both check X-Twilio-Signature with RequestValidator against the configured public base URL (never the
-URL this process saw: a proxy changes scheme and host) and answer 403 when it is wrong.
+URL this process saw: a proxy changes scheme and host) and answer 403 when it is wrong. A signature has no
+timestamp, so a captured request can be replayed: an inbound message is acted on once per MessageSid
+(loyalty.webhook_receipts); a status callback only ever moves a message forward, so its replay changes
+nothing. The routes are plain ``def``: they use the synchronous session in the thread pool, never on the
+event loop (a row lock held elsewhere must not stall every other request).
 """
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request, Response, status
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 
 from api.deps import SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.core.db import MAX_ID
+from loyalty.core.db import MAX_ID, utcnow
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.members.keywords import handle_inbound_sms
+from loyalty.messaging.receipts import first_receipt
 from workers.channels.twilio_sms import status_report
 
 router = api_router(tags=["webhooks"])
@@ -21,7 +28,8 @@ router = api_router(tags=["webhooks"])
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-async def _verified_form(request: Request, settings: SettingsDep) -> dict[str, str]:
+async def verified_form(request: Request, settings: SettingsDep) -> dict[str, str]:
+    """The form of a request Twilio signed (403 otherwise); read on the event loop, no database."""
     form = await request.form()
     params = {key: str(value) for key, value in form.items()}
     url = settings.public_base_url.rstrip("/") + request.url.path
@@ -34,10 +42,16 @@ async def _verified_form(request: Request, settings: SettingsDep) -> dict[str, s
     return params
 
 
+TwilioForm = Annotated[dict[str, str], Depends(verified_form)]
+
+
+def _sid(params: dict[str, str]) -> str:
+    return params.get("MessageSid") or params.get("SmsSid") or ""
+
+
 @router.post("/webhooks/twilio/status")
-async def twilio_status(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    params = await _verified_form(request, settings)
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+def twilio_status(request: Request, params: TwilioForm, session: SessionDep) -> Response:
+    sid = _sid(params)
     state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     raw_id = request.query_params.get("m", "")
     if sid and state:
@@ -57,9 +71,11 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
 
 
 @router.post("/webhooks/twilio/inbound")
-async def twilio_inbound(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    params = await _verified_form(request, settings)
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    handle_inbound_sms(session, sender=params.get("From", ""), body=params.get("Body", ""), message_sid=sid)
+def twilio_inbound(params: TwilioForm, session: SessionDep) -> Response:
+    sid = _sid(params)
+    if not sid or first_receipt(session, "inbound", sid, utcnow()):  # a replayed MessageSid: nothing
+        handle_inbound_sms(
+            session, sender=params.get("From", ""), body=params.get("Body", ""), message_sid=sid
+        )
     session.commit()
     return Response(EMPTY_TWIML, media_type="application/xml")

@@ -57,6 +57,13 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def user_by_username(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise NotFound(f"no user {username!r} / böyle bir kullanıcı yok")
+    return user
+
+
 def _active_admins(session: Session, *, but: int | None) -> int:
     query = (
         select(func.count())

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from loyalty.campaigns.schedule import (
     MAX_DAYS_BEFORE,
     MAX_VALID_DAYS,
+    MAX_YEARS_AHEAD,
     holiday_day,
     local_send_instant,
     parse_send_time,
@@ -57,13 +58,15 @@ def _check_days_before(days: int) -> None:
         )
 
 
-def _parse_send_at(value: str, zone: ZoneInfo) -> tuple[date, str]:
+def _parse_send_at(value: str, zone: ZoneInfo, now: datetime) -> tuple[date, str]:
     try:
         moment = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError) as exc:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone)
+    except (ValueError, AttributeError, OverflowError) as exc:
         raise Invalid("trigger.send_at", "send_at must be a local date-time like 2026-12-31T10:00") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
+    if moment.year > now.year + MAX_YEARS_AHEAD:
+        raise Invalid("trigger.send_at", "send_at must be within 5 years / en çok 5 yıl sonrası olabilir")
     return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
 
 
@@ -124,7 +127,7 @@ def create_campaign(
             campaign.country = check_country(trigger.country or settings.country)
         except Invalid as exc:
             raise Invalid("trigger.country", exc.message) from exc
-        if trigger.year is not None and not now.year - 1 <= trigger.year <= now.year + 20:
+        if trigger.year is not None and not now.year - 1 <= trigger.year <= now.year + MAX_YEARS_AHEAD:
             raise Invalid("trigger.year", "year is out of range / yıl geçersiz")
         campaign.holiday_key = trigger.holiday_key.strip()
         campaign.year, campaign.days_before, campaign.send_time = (
@@ -138,7 +141,7 @@ def create_campaign(
                 "trigger.holiday_key", f"unknown holiday {campaign.holiday_key!r} / bilinmeyen tatil"
             )
     elif isinstance(trigger, DateTrigger):
-        campaign.send_on, campaign.send_time = _parse_send_at(trigger.send_at, zone)
+        campaign.send_on, campaign.send_time = _parse_send_at(trigger.send_at, zone, now)
     else:
         _check_days_before(trigger.days_before)
         parse_send_time(trigger.send_time)

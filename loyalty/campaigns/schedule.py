@@ -28,6 +28,7 @@ MAX_DAYS_BEFORE = 90
 
 
 MAX_VALID_DAYS = 366
+MAX_YEARS_AHEAD = 5  # a campaign's date or year at most this many years ahead
 
 
 RUN_LEASE = timedelta(minutes=15)  # a run left 'running' this long (a crashed worker) is claimed again

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 from pydantic import Field as PydField
 
 from loyalty.campaigns.audience import AudienceFilter
@@ -54,10 +54,24 @@ class SegmentRef(BaseModel):
     segment_id: RowId
 
 
+def _audience_kind(value: Any) -> str:
+    """A body with ``segment_id`` names a saved segment; anything else is a filter (so an error in a filter
+    is reported at that field only, not also as a missing ``segment_id``)."""
+    if isinstance(value, SegmentRef) or (isinstance(value, dict) and "segment_id" in value):
+        return "segment"
+    return "filter"
+
+
+Audience = Annotated[
+    Annotated[SegmentRef, Tag("segment")] | Annotated[AudienceFilter, Tag("filter")],
+    Discriminator(_audience_kind),
+]
+
+
 class CampaignCreate(BaseModel):
     name: str
     trigger: Trigger
-    audience: SegmentRef | AudienceFilter = PydField(default_factory=AudienceFilter)
+    audience: Audience = PydField(default_factory=AudienceFilter)
     offer: OfferIn
     channel: Literal["sms", "email", "both", "preferred"] = "preferred"
     template: str | None = None

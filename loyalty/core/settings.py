@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import tempfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from loyalty.core.db import READ_ONLY, get_engine
 
-PLACEHOLDER_SECRET = "change-me-dev-only"
-
-
+SECRET_FILE = "secret_key"  # a development install's own secret, beside its SQLite database
 ROOT = Path(__file__).resolve().parents[2]  # the repository (or install) root: templates/, alembic/, var/
-
-
 TEMPLATES_DIR = ROOT / "templates"
 
 
@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'loyalty.sqlite'}"
     broker_url: str = f"sqla+sqlite:///{ROOT / 'var' / 'broker.sqlite'}"
-    secret_key: str = PLACEHOLDER_SECRET
+    secret_key: str = ""  # empty in development: generated once and kept in SECRET_KEY_FILE
+    secret_key_file: Path | None = None  # default: secret_key in the data folder (see data_dir)
+    beat_schedule_file: Path | None = None  # beat's state; default: celerybeat-schedule in the data folder
     token_minutes: int = 12 * 60
     public_base_url: str = "http://127.0.0.1:8000"
 
@@ -103,12 +105,42 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _real_secret_outside_development(self) -> Settings:
-        if self.env != "development" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("LOYALTY_SECRET_KEY must be set to a real secret outside development")
+    def _real_secret(self) -> Settings:
+        if not self.secret_key:
+            if self.env != "development":
+                raise ValueError(
+                    f"LOYALTY_SECRET_KEY is not set: {self.env} needs a secret of at least 32 bytes, e.g. "
+                    '`python3 -c "import secrets; print(secrets.token_urlsafe(48))"`'
+                )
+            self.secret_key = own_secret(self.secret_key_file or self.default_secret_file)
         if self.env == "production" and len(self.secret_key.encode()) < 32:
             raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
         return self
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str) -> str:
+        """``postgres://`` (Heroku-style, refused by SQLAlchemy) and a bare ``postgresql://`` (which would
+        look for psycopg2) both mean psycopg 3, the driver installed."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        """Where this install keeps its own files: the SQLite database's folder, else the install's var/."""
+        if self.database_url.startswith("sqlite:///") and self.database_url != "sqlite:///:memory:":
+            return Path(self.database_url.removeprefix("sqlite:///")).parent
+        return ROOT / "var"
+
+    @property
+    def default_secret_file(self) -> Path:
+        return self.data_dir / SECRET_FILE
+
+    @property
+    def beat_schedule_path(self) -> Path:
+        return self.beat_schedule_file or self.data_dir / "celerybeat-schedule"
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,16 +170,57 @@ def merge_shop_settings(settings: Settings, stored: dict[str, object]) -> Settin
 
 
 def stored_shop_settings(database_url: str) -> dict[str, object]:
-    """The shop_settings row as a dict ({} when the table or the row does not exist yet)."""
+    """The shop_settings row as a dict ({} when the database, the table or the row does not exist yet, or
+    the URL cannot be used: the commands' own checks then say what is wrong, in one line)."""
+    if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).is_file():
+        return {}  # connecting would create an empty database file
     try:
         # a read that must not queue for SQLite's write lock (an open write elsewhere would hold it)
         with get_engine(database_url).execution_options(**{READ_ONLY: True}).connect() as conn:
             row = conn.execute(
                 text(f"SELECT {', '.join(SHOP_FIELDS)} FROM shop_settings WHERE id = 1")
             ).first()
-    except DBAPIError:
+    except (DBAPIError, ArgumentError, ImportError):
         return {}
     return dict(row._mapping) if row is not None else {}
+
+
+def own_secret(path: Path) -> str:
+    """The development install's own secret: read from ``path``, or generated there (mode 0600) once.
+
+    Written to a temporary file and linked into place, so two processes starting together (the API and
+    the worker of ``loyalty run``) agree on one secret and never read a half-written file."""
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mkstemp: mode 0600
+            try:
+                with os.fdopen(fd, "w") as file:
+                    file.write(secrets.token_urlsafe(48) + "\n")
+                with contextlib.suppress(FileExistsError):  # another process was first: use its secret
+                    os.link(temporary, path)
+            finally:
+                os.unlink(temporary)
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(
+            f"cannot keep a generated secret in {path} ({exc.strerror}): set LOYALTY_SECRET_KEY"
+        ) from None
+    if len(secret) < 32:
+        raise ValueError(
+            f"{path} holds no usable secret: delete it (a new one is made) or set LOYALTY_SECRET_KEY"
+        )
+    return secret
+
+
+def settings_error_line(exc: ValidationError) -> str:
+    """A settings error as one line naming the environment variable: for the command line, not a traceback."""
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        names = [str(part) for part in error["loc"]]
+        parts.append(f"LOYALTY_{'_'.join(names).upper()}: {message}" if names else message)
+    return "invalid settings: " + "; ".join(parts)
 
 
 @lru_cache

@@ -8,6 +8,7 @@ foreign token reads as ``NotFound`` (links) or ``None`` (access), never with a h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
@@ -38,10 +39,17 @@ def _decode(secret: str, token: str, purpose: str, require: list[str]) -> dict[s
 # ---- API access tokens --------------------------------------------------------------------------------
 
 
-def access_token(settings: Settings, user_id: int, role: str, now: datetime) -> str:
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    version: int  # the user's token_version when it was issued: raised to revoke every older token
+
+
+def access_token(settings: Settings, user_id: int, role: str, version: int, now: datetime) -> str:
     claims = {
         "sub": str(user_id),
         "role": role,
+        "ver": version,
         "iat": now,
         "exp": now + timedelta(minutes=settings.token_minutes),
         "p": ACCESS,
@@ -49,11 +57,12 @@ def access_token(settings: Settings, user_id: int, role: str, now: datetime) -> 
     return _encode(settings.secret_key, claims)
 
 
-def read_access_token(settings: Settings, token: str) -> int | None:
-    """The user id in a valid, unexpired access token; None otherwise."""
+def read_access_token(settings: Settings, token: str) -> AccessClaims | None:
+    """The user and token version in a valid, unexpired access token; None otherwise."""
     try:
-        return int(str(_decode(settings.secret_key, token, ACCESS, ["exp"])["sub"]))
-    except (jwt.PyJWTError, ValueError, KeyError):
+        claims = _decode(settings.secret_key, token, ACCESS, ["exp", "iat", "ver"])
+        return AccessClaims(user_id=int(str(claims["sub"])), version=int(str(claims["ver"])))
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None
 
 

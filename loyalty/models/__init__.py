@@ -15,6 +15,7 @@ from loyalty.models import (  # noqa: F401  (each import registers its tables on
     members,
     messages,
     occasions,
+    operations,
     purchases,
     segments,
     shop,

@@ -30,3 +30,18 @@ class User(UserBase, table=True):
     is_active: bool = True
     token_version: int = 0  # bumped on disable or a password reset: older access tokens stop working
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+MAX_NAME = 64  # the longest username a sign-in failure records
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        sa.Index("ix_login_failures_username_at", "username", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=MAX_NAME)
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -17,6 +17,8 @@ from loyalty.members.validation import normalize_phone
 from loyalty.models.cards import Card
 from loyalty.models.members import Member
 
+MAX_SEARCH_WORDS, MAX_SEARCH_CHARS = 10, 100  # a name search: each word is one LIKE over every member
+
 
 class CardScan(SQLModel):
     """What the counter sees after scanning a card."""
@@ -77,7 +79,13 @@ def search_members(
     if phone is not None:
         query = query.where(Member.phone == normalize_phone(phone, region))
     if q is not None:
-        for word in search_key(q).split():
+        if len(q) > MAX_SEARCH_CHARS or len(q.split()) > MAX_SEARCH_WORDS:
+            raise Invalid(
+                "q",
+                f"search at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_CHARS} characters / "
+                f"arama en çok {MAX_SEARCH_WORDS} kelime ve {MAX_SEARCH_CHARS} karakter olabilir",
+            )
+        for word in dict.fromkeys(search_key(q).split()):
             query = query.where(col(Member.name_search).like(_like(word), escape="\\"))
     if card is not None:
         try:

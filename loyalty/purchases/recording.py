@@ -27,6 +27,7 @@ from loyalty.purchases.coupon_use import redeem_with_purchase, redeemed_with
 
 # a till's clock may run a little ahead of ours; anything later than this is a typo, not a purchase
 CLOCK_SKEW = timedelta(minutes=5)
+HISTORY = timedelta(days=3653)  # a receipt older than ten years is a typo (year 1 overflowed the card rule)
 
 
 MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
@@ -154,4 +155,9 @@ def _valid_time(occurred_at: datetime | None, now: datetime) -> datetime:
         )
     if occurred_at > now + CLOCK_SKEW:
         raise Invalid("occurred_at", "occurred_at is in the future / alışveriş zamanı gelecekte olamaz")
+    if occurred_at < now - HISTORY:
+        raise Invalid(
+            "occurred_at",
+            "occurred_at is more than 10 years ago / alışveriş zamanı 10 yıldan eski olamaz",
+        )
     return occurred_at

@@ -50,7 +50,7 @@ def shop(committing_engine: Engine, settings: Settings, monkeypatch: pytest.Monk
         user = make_user(session, role="staff")
         session.commit()
         session.refresh(user)
-        token = access_token(settings, user.id or 0, str(user.role), utcnow())
+        token = access_token(settings, user.id or 0, str(user.role), user.token_version, utcnow())
     app = create_app(settings)
     with serve(app) as base:
         live = settings.model_copy(update={"public_base_url": base, "twilio_auth_token": TWILIO_TOKEN})
@@ -200,3 +200,52 @@ def test_a_signed_stop_during_another_write_is_recorded(shop: Shop) -> None:
         assert stored.sms_opt_in is False and stored.full_name == "Ayşe Yılmaz-Kaya"
         events = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member_id)).all()
         assert [(e.granted, e.source) for e in events] == [(False, "sms keyword")]
+
+
+def test_a_webhook_waiting_for_a_lock_does_not_stall_other_requests(shop: Shop) -> None:
+    """The webhook routes use the synchronous session: they run in the thread pool, so while one waits
+    for another till's lock, the server still answers everyone else (they were ``async def``: a 5 s lock
+    stalled the whole API)."""
+    with Session(shop.engine) as session:
+        member = make_member(session, sms=True)
+        session.commit()
+        member_id, phone = member.id, member.phone
+    path = "/api/v1/webhooks/twilio/inbound"
+    form = {"From": phone, "Body": "STOP", "MessageSid": "SM-stall"}
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(shop.base + path, form)
+    locked, release = threading.Event(), threading.Event()
+    answers: list[httpx.Response] = []
+
+    def hold_the_row() -> None:
+        with Session(shop.engine) as session:
+            row = session.get(Member, member_id)
+            assert row is not None
+            row.full_name = "Kilitli Üye"
+            session.add(row)
+            session.flush()  # SQLite: the write lock; PostgreSQL: the member's row lock
+            locked.set()
+            release.wait(60)
+            session.commit()
+
+    def webhook() -> None:
+        answers.append(
+            httpx.post(shop.base + path, data=form, headers={"X-Twilio-Signature": signature}, timeout=120)
+        )
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert locked.wait(30)
+    sender = threading.Thread(target=webhook)
+    sender.start()
+    sender.join(1.0)  # give the webhook time to reach the lock
+    others = [httpx.get(f"{shop.base}/api/v1/members/{member_id}", headers=shop.headers, timeout=30)]
+    others.append(httpx.get(f"{shop.base}/api/v1/auth/me", headers=shop.headers, timeout=30))
+    assert [r.status_code for r in others] == [200, 200]
+    assert sender.is_alive() and answers == []  # the webhook is still waiting for the lock meanwhile
+    release.set()
+    holder.join(30)
+    sender.join(60)
+    assert [r.status_code for r in answers] == [200]
+    with Session(shop.engine) as session:
+        stored = session.get(Member, member_id)
+        assert stored is not None and stored.sms_opt_in is False

@@ -166,3 +166,40 @@ def test_unsubscribe_link_confirms_then_records(
     forged = unsubscribe_token("another-secret", member.id or 0, Channel.email)
     assert client.post(f"/u/{forged}").status_code == 404
     assert client.get("/u/not-a-token").status_code == 404
+
+
+def test_a_replayed_inbound_start_after_a_later_stop_changes_nothing(
+    hook_client: TestClient, session: Session
+) -> None:
+    """Twilio's signature has no timestamp: a captured START must not re-subscribe a member who left."""
+    member = make_member(session, sms=False)
+    start = {"From": member.phone, "Body": "START", "MessageSid": "SMstart1"}
+    assert _post(hook_client, INBOUND, start) == 200
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": "STOP", "MessageSid": "SMstop1"}) == 200
+    ledger_before = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).all()
+    assert _post(hook_client, INBOUND, start) == 200  # the replay is answered like any message
+    session.refresh(member)
+    assert member.sms_opt_in is False
+    ledger = session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).all()
+    assert [(e.granted, e.source) for e in ledger] == [(e.granted, e.source) for e in ledger_before]
+    assert [e.granted for e in ledger] == [True, False]
+
+
+def test_a_replayed_status_callback_changes_nothing(hook_client: TestClient, session: Session) -> None:
+    """A 'failed 21610' callback replayed after the member texted START must not opt them out again."""
+    member = make_member(session, sms=True)
+    message = _sent_message(session, member, "SMreplay")
+    failed = {"MessageSid": "SMreplay", "MessageStatus": "failed", "ErrorCode": "21610"}
+    assert _post(hook_client, STATUS, failed) == 204
+    session.refresh(member)
+    assert member.sms_opt_in is False
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": "START", "MessageSid": "SMback"}) == 200
+    session.refresh(member)
+    assert member.sms_opt_in is True
+    history = [e.state for e in message_history(session, message.id or 0)]
+    assert _post(hook_client, STATUS, failed) == 204
+    assert _post(hook_client, STATUS, {**failed, "MessageStatus": "delivered"}) == 204  # and older news
+    session.refresh(member)
+    session.refresh(message)
+    assert member.sms_opt_in is True and message.state == MessageState.failed
+    assert [e.state for e in message_history(session, message.id or 0)] == history

@@ -11,6 +11,7 @@
     await busy(button, async () => {
       let listing;
       try { listing = await api.get("/outbox"); } catch (err) { showError(box, err); return; }
+      $("outbox-dir").textContent = listing.directory;  // a server path: only for signed-in marketing
       if (!listing.entries.length) { show(box, "info", t("outbox.empty")); table.hidden = true; return; }
       box.replaceChildren();
       table.tBodies[0].replaceChildren(...listing.entries.map((m) => el("tr", { class: m.test ? "test" : null },
