@@ -1,9 +1,11 @@
 -- wrk: POST a purchase for a random member with a receipt id unique to the run, thread and request.
--- Environment: BENCH_MEMBERS (ids 1..N), BENCH_TOKEN (bearer), BENCH_TAG (receipt prefix, unique per run).
+-- Environment: BENCH_MEMBERS (ids 1..N), BENCH_TOKEN (bearer), BENCH_TAG (receipt prefix, unique per run),
+-- BENCH_SEED (a different one per run: the same members over and over would all earn cards).
 -- Prints one line "BENCH-WRK {json}" at the end.
 local members = tonumber(os.getenv("BENCH_MEMBERS") or "1000")
 local token = os.getenv("BENCH_TOKEN") or ""
 local tag = os.getenv("BENCH_TAG") or "run"
+local seed = tonumber(os.getenv("BENCH_SEED") or "1")
 local threads = {}
 counter = 0
 thread_id = 0
@@ -14,7 +16,7 @@ function setup(thread)
 end
 
 function init(args)
-  math.randomseed(thread_id * 7919)
+  math.randomseed(seed + thread_id * 7919)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
