@@ -105,13 +105,25 @@ def fresh_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "LOYALTY_DATABASE_URL": url}
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
         cwd=ROOT,
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"alembic upgrade head failed:\n{done.stdout}{done.stderr}")
+
+
+def member_count(url: str) -> int | None:
+    """Members in the database ``url`` names; None when it does not exist or has no schema yet."""
+    try:
+        with psycopg.connect(conninfo(url)) as conn:
+            row = conn.execute("SELECT count(*) FROM members").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.Error:
+        return None
 
 
 @dataclass

@@ -11,6 +11,8 @@ Environment:
     BENCH_ONLY          a comma list of: campaign, send, rate, api, upcoming, cards (default: all)
     BENCH_PROFILE       a comma list of the same names, or "all": record each under py-spy
                         (var/profiles/NAME.speedscope.json; the figures of a profiled path are perturbed)
+    BENCH_REUSE         1: keep the database a previous run left when it has the scale's members (quick
+                        iterations on one path; tables then hold earlier runs' rows too)
 
 Prints a table and writes var/bench.json (a list of {name, value, unit, limit_name, limit_value, ratio,
 goal, max, detail}) and var/bench-run.json (date, machine, scale). The ratio is the path's speed over its
@@ -498,21 +500,29 @@ def main() -> None:
         PROFILES.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     bench = Bench(url, scale, profile, console)
     console.print(
         f"[bold]make bench[/]: scale {scale.name}, {scale.members:,} members, database "
-        f"{database.conninfo(url).rsplit('@', 1)[-1]}",
+        f"{database.conninfo(url).rsplit('@', 1)[-1]}; load average {load_before[0]:.1f} on "
+        f"{os.cpu_count()} CPUs (compare ratios measured in one run, not figures across runs)",
         highlight=False,
     )
+    reuse = os.environ.get("BENCH_REUSE") == "1"
     if set(only) - {"cards", "rate"}:
-        bench.step("scratch database: drop, create, alembic upgrade head")
-        database.fresh_database(url)
-        bench.step(f"seeding {scale.members:,} members with COPY")
-        seeded = database.seed(url, scale.members)
-        bench.step(
-            f"seeded {seeded.members:,} members, {seeded.occasions:,} occasions, "
-            f"{seeded.purchases:,} purchases in {seeded.seconds:.1f} s"
-        )
+        if reuse and database.member_count(url) == scale.members:
+            bench.step(
+                "BENCH_REUSE=1: the database as a previous run left it (figures differ from a fresh one)"
+            )
+        else:
+            bench.step("scratch database: drop, create, alembic upgrade head")
+            database.fresh_database(url)
+            bench.step(f"seeding {scale.members:,} members with COPY")
+            seeded = database.seed(url, scale.members)
+            bench.step(
+                f"seeded {seeded.members:,} members, {seeded.occasions:,} occasions, "
+                f"{seeded.purchases:,} purchases in {seeded.seconds:.1f} s"
+            )
     figures: list[Figure] = []
     paths: dict[str, Callable[[], list[Figure]]] = {
         "campaign": bench.campaign,
@@ -536,6 +546,7 @@ def main() -> None:
         "scale": scale.name,
         "members": scale.members,
         "seconds": round(elapsed, 1),
+        "load_average": {"start": round(load_before[0], 2), "end": round(os.getloadavg()[0], 2)},
         "machine": _machine(url) if set(only) - {"cards", "rate"} else {},
     }
     print_table(console, figures, f"make bench — {run['date']}, scale {scale.name}, {elapsed:.0f} s")
