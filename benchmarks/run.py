@@ -146,7 +146,7 @@ class Bench:
             coupons_s = seconds - messages_s
             figures += [
                 speed(
-                    "  of which audience + coupons",
+                    "campaign run, part: audience + coupons",
                     members / coupons_s,
                     "COPY of the coupon rows",
                     members / copy_s["coupons"],
@@ -155,7 +155,7 @@ class Bench:
                     f"{coupons_s:.1f} s against {copy_s['coupons']:.1f} s",
                 ),
                 speed(
-                    "  of which messages queued",
+                    "campaign run, part: messages queued",
                     members / messages_s,
                     "COPY of the message + event rows",
                     members / (copy_s["messages"] + copy_s["message_events"]),
