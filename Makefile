@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check clean
+.PHONY: install run test lint check clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# `make bench`: each hot path beside its limit on a scratch PostgreSQL database (BENCH_DATABASE_URL, dropped
+# and created again); BENCH_SCALE=small is the quick form. Writes var/bench.json. See benchmarks/run.py.
+bench: install
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

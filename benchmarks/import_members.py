@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._database import fresh_database
+from benchmarks.database import fresh_database
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import upgrade
 from loyalty.members.importing import import_members

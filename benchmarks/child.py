@@ -1,0 +1,306 @@
+"""What runs in a child process: each hot path and its limit, side by side, one JSON result on stdout.
+
+    python -m benchmarks.child TASK '{"url": ..., ...}'
+
+A child keeps the harness's own memory out of the figures (peak RSS is the child's), lets py-spy record
+exactly one path, and puts the local Twilio and SMTP servers in processes of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import smtplib
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+
+RESULT = "BENCH-RESULT "
+started_at = time.perf_counter()
+from benchmarks import product  # noqa: E402  (the import itself is measured)
+
+IMPORT_SECONDS = time.perf_counter() - started_at
+
+
+def _rss_mb(field: str = "VmRSS") -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _seconds(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+# ---- campaign: audience -> coupons -> messages, one unit of work -----------------------------------------
+
+
+def campaign(args: dict[str, Any]) -> dict[str, Any]:
+    engine = product.engine_for(args["url"])
+    before = _rss_mb()
+    times = product.run_campaign(engine, args["run_id"], datetime.fromisoformat(args["now"]))
+    engine.dispose()
+    return {
+        "targeted": times.targeted,
+        "coupons": times.coupons,
+        "messages": times.messages,
+        "seconds": times.seconds,
+        "messages_seconds": times.messages_seconds,
+        "rss_before_mb": before,
+        "peak_rss_mb": _peak_rss_mb(),
+        "import_seconds": IMPORT_SECONDS,
+    }
+
+
+# ---- sending: the product's claim -> send -> record against the raw client loop ---------------------------
+
+SMS_TEXT = (
+    "Köşe Kahvecisi: Kurban Bayramınız kutlu olsun! %15 indirim kuponunuz ABCD-EFGH-JK, 31.12.2026'ya "
+    "kadar geçerli. Ret için RET yazıp gönderin."
+)
+
+
+class RawTwilio:
+    """The limit: the twilio client alone, its own http client pointed at the local server, kept alive."""
+
+    def __init__(self, base_url: str) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        class Local(TwilioHttpClient):
+            def request(self, method: str, url: str, *a: Any, **kw: Any) -> Any:
+                target, base = urlsplit(url), urlsplit(base_url)
+                url = urlunsplit((base.scheme, base.netloc, target.path, target.query, target.fragment))
+                return super().request(method, url, *a, **kw)
+
+        self.client = Client("AC" + "0" * 32, "token", http_client=Local(), environment={})
+        self.sent = 0
+
+    def send(self, numbers: list[str]) -> None:
+        for number in numbers:
+            self.sent += 1
+            self.client.messages.create(
+                to=number,
+                from_="+15005550006",
+                body=SMS_TEXT,
+                status_callback=f"http://127.0.0.1:8000/api/v1/webhooks/twilio/status?m={self.sent}",
+                validity_period=14400,
+            )
+
+    def close(self) -> None:
+        pass
+
+
+class RawSmtp:
+    """The limit: smtplib on one reused connection, a text + HTML message built per recipient."""
+
+    def __init__(self, port: int) -> None:
+        self.smtp = smtplib.SMTP("127.0.0.1", port)
+        self.html = f"<!doctype html><html><body><p>{SMS_TEXT}</p></body></html>"
+
+    def send(self, addresses: list[str]) -> None:
+        for address in addresses:
+            email = EmailMessage()
+            email["From"] = "Loyalty <no-reply@example.com>"
+            email["To"] = address
+            email["Subject"] = "Kurban Bayramınız kutlu olsun: %15 indirim"
+            email.set_content(SMS_TEXT)
+            email.add_alternative(self.html, subtype="html")
+            self.smtp.send_message(email)
+
+    def close(self) -> None:
+        self.smtp.quit()
+
+
+def send(args: dict[str, Any]) -> dict[str, Any]:
+    """Interleaved in chunks (raw, product, raw, product...), so both sides see the same machine."""
+    channel, n, warm, chunk = args["channel"], args["n"], args["warmup"], args.get("chunk", 50)
+    url = args["url"]
+    settings = product.send_settings(url, twilio_url=args["twilio_url"], smtp_port=args["smtp_port"])
+    engine = product.engine_for(url)
+    reachable = (
+        "sms_opt_in AND phone_valid AND NOT paused" if channel == "sms" else "email_opt_in AND NOT paused"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(f"SELECT id, phone, email FROM members WHERE {reachable} ORDER BY id LIMIT :n"),
+            {"n": n + warm},
+        ).all()
+    if len(rows) < n + warm:
+        raise SystemExit(f"only {len(rows)} members reachable by {channel}")
+    addresses = [r.phone if channel == "sms" else r.email for r in rows]
+    raw = RawTwilio(args["twilio_url"]) if channel == "sms" else RawSmtp(args["smtp_port"])
+
+    # the product: queue (not timed), then deliver each through the worker's send path
+    ids = product.queue_coupon_messages(engine, channel, [r.id for r in rows], tag=f"{channel}-{args['tag']}")
+    adapter = product.channel_adapter(channel, settings)
+    outcomes: dict[str, int] = {}
+
+    def deliver(part: list[int]) -> None:
+        for message_id in part:
+            status = product.deliver_one(message_id, engine=engine, settings=settings, adapter=adapter)
+            outcomes[status] = outcomes.get(status, 0) + 1
+
+    raw.send(addresses[:warm])
+    deliver(ids[:warm])
+    outcomes.clear()
+    raw_seconds = product_seconds = 0.0
+    for start in range(warm, n + warm, chunk):
+        started = time.perf_counter()
+        raw.send(addresses[start : start + chunk])
+        raw_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        deliver(ids[start : start + chunk])
+        product_seconds += time.perf_counter() - started
+    raw.close()
+    product.close_adapter(adapter)
+    engine.dispose()
+    return {
+        "n": n,
+        "raw_seconds": raw_seconds,
+        "product_seconds": product_seconds,
+        "outcomes": outcomes,
+        "queued": len(ids),
+    }
+
+
+# ---- upcoming occasions: the product's service against one hand-written indexed query ----------------------
+
+LIMIT_QUERY = """
+SELECT o.id, o.member_id, m.full_name, o.kind, o.for_whom, o.relation_name, o.purpose,
+       o.remind_days_before, o.recurrence, m.timezone, make_date(:year, o.month, o.day) AS celebrated
+FROM occasions o JOIN members m ON m.id = o.member_id
+WHERE o.status = 'active'
+  AND o.month = :month AND o.day BETWEEN :lo AND :hi
+  AND make_date(:year, o.month, o.day) - CAST(CAST(:now AS timestamptz) AT TIME ZONE m.timezone AS date)
+      BETWEEN 0 AND :days - 1
+  AND ((o.recurrence = 'yearly' AND (o.year IS NULL OR o.year <= :year))
+       OR (o.recurrence = 'once' AND o.year = :year))
+ORDER BY celebrated, o.id
+"""
+
+
+def limit_upcoming(conn: sa.Connection, *, now: datetime, days: int, limit: int | None) -> int:
+    """Every member's local today is UTC's date -1, 0 or +1: one (month, day) index range covers all of
+    them, and the exact per-zone window is checked on the joined row. Written for a window inside one
+    month (the harness picks such a ``now``; the product handles year ends and Feb 29 too)."""
+    first = now.astimezone(UTC).date() - timedelta(days=1)
+    last = now.astimezone(UTC).date() + timedelta(days=days)
+    if (first.year, first.month) != (last.year, last.month):
+        raise ValueError("the hand-written query covers a window inside one month")
+    query = LIMIT_QUERY + (f" LIMIT {int(limit)}" if limit else "")
+    params = {
+        "year": first.year,
+        "month": first.month,
+        "lo": first.day,
+        "hi": last.day,
+        "now": now,
+        "days": days,
+    }
+    return len(conn.execute(sa.text(query), params).all())
+
+
+def upcoming(args: dict[str, Any]) -> dict[str, Any]:
+    engine = product.engine_for(args["url"])
+    now = datetime.fromisoformat(args["now"])
+    days, limit, repeat = args["days"], args.get("limit"), args["repeat"]
+
+    def ours() -> int:
+        return product.upcoming(engine, days=days, now=now, limit=limit)
+
+    def theirs() -> int:
+        with engine.connect() as conn:
+            return limit_upcoming(conn, now=now, days=days, limit=limit)
+
+    rows, limit_rows = ours(), theirs()  # warm both (plans, caches)
+    product_times, limit_times = [], []
+    for _ in range(repeat):  # interleaved, so both see the same machine
+        product_times.append(_seconds(ours))
+        limit_times.append(_seconds(theirs))
+    engine.dispose()
+    return {
+        "rows": rows,
+        "limit_rows": limit_rows,
+        "product_seconds": statistics.median(product_times),
+        "limit_seconds": statistics.median(limit_times),
+    }
+
+
+# ---- cards: the product's PDF against raw WeasyPrint of the same HTML; the print sheet ---------------------
+
+
+def cards(args: dict[str, Any]) -> dict[str, Any]:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    repeat = args["repeat"]
+    views = product.card_views(max(repeat, 10) + 1)
+    started = time.perf_counter()
+    product.card_pdf(views[-1])
+    first_seconds = time.perf_counter() - started
+
+    htmls = [product.card_html(view) for view in views]
+    fonts = FontConfiguration()
+    base = product.CARDS_DIR.as_uri() + "/"
+    sheets = [CSS(filename=str(product.CARDS_DIR / n), font_config=fonts) for n in product.card_stylesheets()]
+
+    def raw(html: str) -> bytes:
+        pdf: bytes = HTML(string=html, base_url=base).write_pdf(stylesheets=sheets, font_config=fonts)
+        return pdf
+
+    raw(htmls[-1])
+    product_times, raw_times = [], []
+    for view, html in zip(views[:repeat], htmls[:repeat], strict=True):
+        started = time.perf_counter()
+        product.card_pdf(view)
+        product_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        raw(html)
+        raw_times.append(time.perf_counter() - started)
+    sheet = views[:10]
+    product.sheet_pdf(sheet)
+    sheet_seconds = statistics.median(
+        _seconds(lambda: product.sheet_pdf(sheet)) for _ in range(max(3, repeat // 3))
+    )
+    return {
+        "card_seconds": statistics.median(product_times),
+        "raw_seconds": statistics.median(raw_times),
+        "first_card_seconds": first_seconds,
+        "sheet_seconds": sheet_seconds,
+        "sheet_cards": len(sheet),
+        "import_seconds": IMPORT_SECONDS,
+    }
+
+
+TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "campaign": campaign,
+    "send": send,
+    "upcoming": upcoming,
+    "cards": cards,
+}
+
+
+def main() -> None:
+    task, raw_args = sys.argv[1], sys.argv[2]
+    result = TASKS[task](json.loads(raw_args))
+    sys.stdout.write(RESULT + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Every import of product code the benchmarks make (loyalty, api, workers), as thin functions.
+
+The rest of benchmarks/ imports the product only through this module, so a move of a product module is
+fixed here, in one place. Each function is one step a benchmark times or prepares: the timed ones commit
+where the product's own boundary (a worker task) does, the set-up ones commit as the CLI would. Private
+names used here (``cards.pdf._env``, ``_resources``, ``_title``; ``queue_campaign_messages`` replaced on
+``loyalty.campaigns.running`` to time the run's two parts) are the first to check after a move: when the patch
+finds nothing to time, the harness just omits the campaign's part figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from api.security import create_token
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.main import create_app
+from loyalty.accounts.users import create_user
+from loyalty.campaigns import running as _running
+from loyalty.campaigns.lifecycle import create_campaign
+from loyalty.campaigns.running import run_campaign as _run_campaign
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.cards.numbers import new_card_number
+from loyalty.cards.pdf import (
+    CARDS_DIR,
+    _env,
+    _resources,
+    _title,
+    make_view,
+    render_card_pdf,
+    render_sheet_pdf,
+)
+from loyalty.core.db import make_engine, unit_of_work
+from loyalty.core.settings import Settings
+from loyalty.core.text import search_key as fold
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.campaigns import CampaignRun
+from loyalty.models.messages import Category
+from loyalty.models.users import Role
+from loyalty.occasions.windows import upcoming_occasions
+from workers.channels.smtp_email import SmtpEmailChannel
+from workers.channels.twilio_sms import TwilioSmsChannel
+from workers.delivery import deliver
+
+__all__ = ["CARDS_DIR", "Settings", "engine_for", "fold"]
+
+
+def engine_for(url: str) -> Engine:
+    """The product's own engine factory (its pool settings)."""
+    return make_engine(url)
+
+
+# ---- campaign ----------------------------------------------------------------------------------------
+
+
+def create_holiday_campaign(engine: Engine) -> tuple[int, datetime]:
+    """A yearly "2 days before Kurban Bayramı at 10:00, 15%, preferred channel" campaign, committed.
+
+    Returns its first run's id and an instant when that run is due."""
+    data = CampaignCreate.model_validate(
+        {
+            "name": "Kurban Bayramı",
+            "trigger": {
+                "type": "holiday",
+                "holiday_key": "kurban_bayrami",
+                "days_before": 2,
+                "send_time": "10:00",
+            },
+            "offer": {"kind": "percent", "value": "15", "valid_days": 7},
+            "channel": "preferred",
+        }
+    )
+    with Session(engine) as session:
+        campaign = create_campaign(session, data, settings=Settings(), actor="benchmark")
+        session.commit()
+        run = session.exec(
+            select(CampaignRun).where(CampaignRun.campaign_id == campaign.id).order_by(col(CampaignRun.id))
+        ).first()
+        assert run is not None and run.id is not None
+        return run.id, run.issue_at + timedelta(minutes=1)
+
+
+@dataclass
+class CampaignTimes:
+    targeted: int
+    coupons: int
+    messages: int
+    seconds: float  # the whole run, commit included
+    messages_seconds: float | None  # of which queueing the messages (None: could not be told apart)
+
+
+@contextmanager
+def _timed_queue(spent: list[float]) -> Iterator[None]:
+    """Time ``queue_campaign_messages`` inside ``run_campaign`` (looked up on its module at call time)."""
+    real = getattr(_running, "queue_campaign_messages", None)
+    if real is None:
+        yield
+        return
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    _running.queue_campaign_messages = timed
+    try:
+        yield
+    finally:
+        _running.queue_campaign_messages = real
+
+
+def run_campaign(engine: Engine, run_id: int, now: datetime) -> CampaignTimes:
+    """The worker's unit of work for one run: audience -> coupons -> messages queued, then commit."""
+    spent: list[float] = []
+    with _timed_queue(spent), unit_of_work(engine) as session:
+        started = time.perf_counter()
+        result = _run_campaign(session, run_id, now, Settings())
+        session.commit()
+        seconds = time.perf_counter() - started
+    if result.status != "done":
+        raise RuntimeError(f"campaign run {run_id} did not run: {result.status}")
+    return CampaignTimes(
+        result.targeted, result.coupons_issued, result.messages_queued, seconds, spent[0] if spent else None
+    )
+
+
+# ---- sending -----------------------------------------------------------------------------------------
+
+
+def send_settings(url: str, *, twilio_url: str, smtp_port: int) -> Settings:
+    """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour)."""
+    return Settings(
+        env="test",
+        secret_key="benchmark-secret-0123456789abcdef",
+        database_url=url,
+        sms_backend="twilio",
+        email_backend="smtp",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="token",
+        twilio_from_number="+15005550006",
+        twilio_base_url=twilio_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        quiet_hours_start=0,
+        quiet_hours_end=0,
+    )
+
+
+def channel_adapter(channel: str, settings: Settings) -> Any:
+    """The product's own adapter: the real twilio client, or smtplib with one reused connection."""
+    return TwilioSmsChannel(settings) if channel == "sms" else SmtpEmailChannel(settings)
+
+
+def close_adapter(adapter: Any) -> None:
+    close = getattr(adapter, "close", None)
+    if close is not None:
+        close()
+
+
+def queue_coupon_messages(engine: Engine, channel: str, member_ids: list[int], tag: str) -> list[int]:
+    """One queued coupon message per member on ``channel`` (transactional: no frequency cap), committed."""
+    with unit_of_work(engine) as session:
+        ids = queue_messages(
+            session,
+            [
+                NewMessage(
+                    member_id=member_id,
+                    requested_channel=channel,
+                    dedupe_key=f"bench:{tag}:{member_id}",
+                    purpose="holiday_coupon",
+                    category=Category.transactional,
+                    context={
+                        "coupon_code": "ABCD-EFGH-JK",
+                        "offer_kind": "percent",
+                        "offer_value": "15",
+                        "expires_on": "2026-12-31",
+                        "holiday_name": "Kurban Bayramı",
+                    },
+                )
+                for member_id in member_ids
+            ],
+        )
+        session.commit()
+    return ids
+
+
+def deliver_one(message_id: int, *, engine: Engine, settings: Settings, adapter: Any) -> str:
+    """The send path a worker runs per message: claim (commit) -> provider -> record (commit)."""
+    outcome = deliver(message_id, engine=engine, settings=settings, channel_for=lambda _name: adapter)
+    return str(outcome.status)
+
+
+def rate_limit_settings() -> list[str]:
+    """Which per-channel send-rate settings the product has (LOYALTY_SMS_RATE, LOYALTY_EMAIL_RATE)."""
+    fields = getattr(Settings, "model_fields", {})
+    return [name for name in ("sms_rate", "email_rate") if name in fields]
+
+
+# ---- purchase API ------------------------------------------------------------------------------------
+
+
+def purchase_app() -> Any:
+    """The product's FastAPI app from LOYALTY_* settings (no broker publisher: after-commit jobs, only a
+    card welcome here, are dropped, which the product documents as safe)."""
+    return create_app(Settings())
+
+
+def staff_token(engine: Engine, settings: Settings) -> str:
+    """A staff user (committed) and a bearer token for it."""
+    with Session(engine) as session:
+        user = create_user(session, "bench-staff", "bench-password", Role.staff)
+        session.commit()
+        return create_token(settings, user)
+
+
+# ---- upcoming occasions --------------------------------------------------------------------------------
+
+
+def upcoming(engine: Engine, *, days: int, now: datetime, limit: int | None = None) -> int:
+    """``upcoming_occasions`` in a read-only session; the number of rows it returned."""
+    with Session(engine) as session:
+        return len(upcoming_occasions(session, days=days, now=now, limit=limit))
+
+
+# ---- cards --------------------------------------------------------------------------------------------
+
+
+def card_views(count: int) -> list[Any]:
+    names = ["Ayşe Yılmaz", "Çağrı Işık", "Gülşen Öztürk", "İsmail Çelik", "Şükrü Ünal"]
+    return [
+        make_view(shop_name="Köşe Kahvecisi", holder_name=names[i % len(names)], number=new_card_number())
+        for i in range(count)
+    ]
+
+
+def card_pdf(view: Any) -> bytes:
+    return render_card_pdf(view)
+
+
+def sheet_pdf(views: list[Any]) -> bytes:
+    return render_sheet_pdf(views)
+
+
+def card_html(view: Any) -> str:
+    """The HTML the product hands WeasyPrint for one card (same template, same values)."""
+    return str(_env().get_template("card.html").render(cards=[view], title=_title([view])))
+
+
+def card_stylesheets() -> list[str]:
+    """The stylesheets the product passes with a single card, as file names under CARDS_DIR (parsed once
+    per process by the product; the raw side parses them once too)."""
+    _resources("card_page.css")
+    return ["card.css", "card_page.css"]

@@ -1,0 +1,565 @@
+"""`make bench`: each hot path beside the machine's own limit for it, measured in the same run.
+
+    python -m benchmarks                      # 1M members (BENCH_SCALE=full, the default)
+    BENCH_SCALE=small python -m benchmarks    # the quick form: 50k members, ~2 minutes on 2 cores
+
+Environment:
+    BENCH_DATABASE_URL  the scratch PostgreSQL database, DROPPED and created again (its name must contain
+                        "bench"); default postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench
+    BENCH_SCALE         small | full (default full)
+    BENCH_MEMBERS       overrides the scale's number of members
+    BENCH_ONLY          a comma list of: campaign, send, rate, api, upcoming, cards (default: all)
+    BENCH_PROFILE       a comma list of the same names, or "all": record each under py-spy
+                        (var/profiles/NAME.speedscope.json; the figures of a profiled path are perturbed)
+    BENCH_REUSE         1: keep the database a previous run left when it has the scale's members (quick
+                        iterations on one path; tables then hold earlier runs' rows too)
+
+Prints a table and writes var/bench.json (a list of {name, value, unit, limit_name, limit_value, ratio,
+goal, max, detail}) and var/bench-run.json (date, machine, scale). The ratio is the path's speed over its
+limit's: 1.0 is the limit, higher is better. Needs PostgreSQL, and wrk for the purchase API
+(Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+
+from benchmarks import database, fakes, product
+from benchmarks.child import RESULT
+from benchmarks.report import Figure, ceiling, latency, not_measured, print_table, speed, write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PROFILES = VAR / "profiles"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench"
+SECRET = "benchmark-secret-0123456789abcdef"
+UPCOMING_NOW = "2026-06-10T10:00:00+00:00"  # mid-month: the hand-written limit query covers one month
+SECTIONS = ("campaign", "send", "rate", "api", "upcoming", "cards")
+CLIENTS = 32
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    members: int
+    sends: int  # messages per channel, each side
+    warmup: int  # messages sent before timing, each side
+    wrk_seconds: int  # per round
+    wrk_rounds: int
+    wrk_warmup: int
+    repeat: int  # timed repetitions of a query
+    card_repeat: int
+
+
+SCALES = {
+    "small": Scale("small", 50_000, 300, 20, 4, 2, 2, 5, 10),
+    "full": Scale("full", 1_000_000, 2_000, 50, 8, 3, 3, 7, 20),
+}
+
+
+class Bench:
+    def __init__(self, url: str, scale: Scale, profile: set[str], console: Console) -> None:
+        self.url = url
+        self.scale = scale
+        self.profile = profile
+        self.console = console
+        self.env = {
+            **os.environ,
+            "LOYALTY_DATABASE_URL": url,
+            "LOYALTY_ENV": "test",
+            "LOYALTY_SECRET_KEY": SECRET,
+            "LOYALTY_OUTBOX_DIR": str(VAR / "bench-outbox"),
+            "PYTHONPATH": str(ROOT),
+        }
+
+    # ---- plumbing ----
+
+    def child(self, task: str, args: dict[str, Any], profile_as: str) -> dict[str, Any]:
+        """Run one task of benchmarks.child in a fresh process (under py-spy when asked); its result."""
+        command = [sys.executable, "-m", "benchmarks.child", task, json.dumps(args)]
+        if profile_as in self.profile:
+            command = [
+                *_py_spy("record", "-o", str(PROFILES / f"{profile_as}.speedscope.json")),
+                "--",
+                *command,
+            ]
+        done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+        if done.returncode != 0 or not lines:
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            raise RuntimeError(f"{task} failed (exit {done.returncode}):\n{tail}")
+        result: dict[str, Any] = json.loads(lines[-1][len(RESULT) :])
+        return result
+
+    def step(self, what: str) -> None:
+        self.console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {what}", highlight=False)
+
+    # ---- the paths ----
+
+    def campaign(self) -> list[Figure]:
+        engine = product.engine_for(self.url)
+        run_id, due = product.create_holiday_campaign(engine)
+        engine.dispose()
+        database.checkpoint(self.url)
+        self.step("campaign run (child process)")
+        r = self.child("campaign", {"url": self.url, "run_id": run_id, "now": due.isoformat()}, "campaign")
+        self.step("COPY of the same rows into the same tables")
+        limit = database.copy_limit(self.url, ["coupons", "messages", "message_events"])
+        members, seconds = r["targeted"], r["seconds"]
+        rows, copy_s = limit["rows"], limit["tables"]
+        copy_total = limit["seconds"]
+        messages_s = r["messages_seconds"]
+        profiled = " (profiled: slower)" if "campaign" in self.profile else ""
+        figures = [
+            speed(
+                "campaign run: audience → coupons → messages",
+                members / seconds,
+                "COPY of the same rows, same indexed tables",
+                members / copy_total,
+                "members/s",
+                0.5,
+                f"{members:,} members in {seconds:.1f} s{profiled}; COPY of {rows['coupons']:,} coupons + "
+                f"{rows['messages']:,} messages + {rows['message_events']:,} events: {copy_total:.1f} s",
+            )
+        ]
+        if messages_s is not None:
+            coupons_s = seconds - messages_s
+            figures += [
+                speed(
+                    "campaign run, part: audience + coupons",
+                    members / coupons_s,
+                    "COPY of the coupon rows",
+                    members / copy_s["coupons"],
+                    "members/s",
+                    None,
+                    f"{coupons_s:.1f} s against {copy_s['coupons']:.1f} s",
+                ),
+                speed(
+                    "campaign run, part: messages queued",
+                    members / messages_s,
+                    "COPY of the message + event rows",
+                    members / (copy_s["messages"] + copy_s["message_events"]),
+                    "members/s",
+                    None,
+                    f"{messages_s:.1f} s against {copy_s['messages'] + copy_s['message_events']:.1f} s",
+                ),
+            ]
+        figures.append(
+            ceiling(
+                "peak RSS of the campaign process",
+                r["peak_rss_mb"],
+                "MB",
+                300,
+                f"{members:,} members; {r['rss_before_mb']:.0f} MB after the product's imports, "
+                "before the run",
+            )
+        )
+        return figures
+
+    def send(self) -> list[Figure]:
+        figures = []
+        n, warm = self.scale.sends, self.scale.warmup
+        with fakes.running("twilio") as twilio_url, fakes.running("smtp") as smtp_port:
+            for channel, name, limit_name in (
+                ("sms", "SMS send path, one process", "raw twilio client loop, same local fake"),
+                ("email", "e-mail send path, one process", "raw smtplib, one reused connection"),
+            ):
+                self.step(f"{name} (child process, {n:,} messages each side)")
+                args = {
+                    "url": self.url,
+                    "channel": channel,
+                    "n": n,
+                    "warmup": warm,
+                    "twilio_url": twilio_url,
+                    "smtp_port": int(smtp_port),
+                    "tag": os.getpid(),
+                }
+                r = self.child("send", args, f"send-{channel}")
+                outcomes = r["outcomes"]
+                note = "" if set(outcomes) == {"sent"} else f"; OUTCOMES NOT ALL SENT: {outcomes}"
+                profiled = " (profiled: slower)" if f"send-{channel}" in self.profile else ""
+                figures.append(
+                    speed(
+                        name,
+                        n / r["product_seconds"],
+                        limit_name,
+                        n / r["raw_seconds"],
+                        "msg/s",
+                        0.5,
+                        f"claim → send → record per message, {n:,} messages{profiled}{note}",
+                    )
+                )
+        return figures
+
+    def rate(self) -> list[Figure]:
+        name = "send rate held across two workers (LOYALTY_SMS_RATE / _EMAIL_RATE)"
+        found = product.rate_limit_settings()
+        why = (
+            "not implemented: the product has no per-channel messages-per-second setting"
+            if not found
+            else f"not implemented in the harness yet: the product has {', '.join(found)}"
+        )
+        why += "; goal: within 10% of the configured rate"
+        return [not_measured(name, "× configured", why, goal=0.9)]
+
+    def api(self) -> list[Figure]:
+        if shutil.which("wrk") is None:
+            why = "wrk is missing: install Debian's package (apt-get install wrk), then run make bench again"
+            return [
+                not_measured(f"purchase API, {CLIENTS} clients", "req/s", why, goal=0.5),
+                not_measured("purchase API p99", "ms", why, goal=0.5),
+            ]
+        engine = product.engine_for(self.url)
+        token = product.staff_token(
+            engine, product.Settings(env="test", secret_key=SECRET, database_url=self.url)
+        )
+        engine.dispose()
+        apps = ("product_app", "minimal_app")
+        rounds: dict[str, list[dict[str, Any]]] = {app: [] for app in apps}
+        database.checkpoint(self.url)
+        with self.uvicorn(apps[0]) as (port, pid), self.uvicorn(apps[1]) as (minimal_port, _):
+            ports = {apps[0]: port, apps[1]: minimal_port}
+            for app in apps:
+                _smoke(ports[app], token)
+                self.wrk(ports[app], token, f"{app}-warm", self.scale.wrk_warmup)
+            for round_no in range(self.scale.wrk_rounds):  # alternated: both see the same machine
+                for app in apps:
+                    self.step(
+                        f"purchase API: {app} under wrk, {CLIENTS} connections, {self.scale.wrk_seconds} s"
+                    )
+                    profiler = None
+                    if app == "product_app" and round_no == 0 and "api" in self.profile:
+                        profiler = subprocess.Popen(
+                            [
+                                *_py_spy("record", "-o", str(PROFILES / "api.speedscope.json"), idle=False),
+                                "--pid",
+                                str(pid),
+                                "--duration",
+                                str(self.scale.wrk_seconds),
+                            ],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                        )
+                    rounds[app].append(
+                        self.wrk(ports[app], token, f"{app}-{round_no}", self.scale.wrk_seconds)
+                    )
+                    if profiler is not None:
+                        profiler.wait(timeout=60)
+        results = {app: _combine(rounds[app]) for app in apps}
+        ours, minimal = results["product_app"], results["minimal_app"]
+        for app, r in results.items():
+            if r["status_errors"] + r["socket_errors"] > r["requests"] // 100:
+                raise RuntimeError(
+                    f"{app}: {r['status_errors']} non-2xx answers, {r['socket_errors']} socket "
+                    f"errors in {r['requests']} requests"
+                )
+
+        def rps(r: dict[str, Any]) -> float:
+            return float(r["requests"]) / (r["duration_us"] / 1e6)
+
+        def errors(r: dict[str, Any]) -> str:
+            bad = r["status_errors"] + r["socket_errors"]
+            return f"; {r['status_errors']} non-2xx, {r['socket_errors']} socket errors" if bad else ""
+
+        same = (
+            f"one uvicorn process each, same settings, wrk -t1 -c{CLIENTS}, {self.scale.wrk_rounds} "
+            f"alternated rounds of {self.scale.wrk_seconds} s; {ours['requests']:,} and "
+            f"{minimal['requests']:,} requests"
+        )
+        profiled = " (profiled: slower)" if "api" in self.profile else ""
+        return [
+            speed(
+                f"purchase API, {CLIENTS} clients",
+                rps(ours),
+                "minimal FastAPI endpoint, one INSERT",
+                rps(minimal),
+                "req/s",
+                0.5,
+                f"{same}{profiled}{errors(ours)}{errors(minimal)}",
+            ),
+            latency(
+                "purchase API p99",
+                ours["p99_us"] / 1000,
+                "minimal endpoint p99",
+                minimal["p99_us"] / 1000,
+                "ms",
+                0.5,
+                f"p50 {ours['p50_us'] / 1000:.0f} ms against {minimal['p50_us'] / 1000:.0f} ms; "
+                "ratio = limit p99 / path p99 (goal: at most twice the limit's p99)",
+            ),
+        ]
+
+    @contextmanager
+    def uvicorn(self, factory: str) -> Iterator[tuple[int, int]]:
+        port = _free_port()
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory", f"benchmarks.servers:{factory}",
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"uvicorn {factory} exited with {process.returncode}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"uvicorn {factory} did not start") from None
+                    time.sleep(0.2)
+            yield port, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def wrk(self, port: int, token: str, tag: str, seconds: int) -> dict[str, Any]:
+        env = {
+            **os.environ,
+            "BENCH_MEMBERS": str(self.scale.members),
+            "BENCH_TOKEN": token,
+            "BENCH_TAG": f"{tag}-{os.getpid()}",
+            "BENCH_SEED": str(zlib.crc32(tag.encode()) % 1_000_000),
+        }
+        command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s",
+                   "-s", str(ROOT / "benchmarks" / "purchase.lua"), f"http://127.0.0.1:{port}"]  # fmt: skip
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH-WRK "))
+        result: dict[str, Any] = json.loads(line[len("BENCH-WRK ") :])
+        return result
+
+    def upcoming(self) -> list[Figure]:
+        figures = []
+        for label, limit in (("all rows", None), ("API page, first 1000", 1000)):
+            self.step(f"upcoming occasions, next 7 days, {label} (child process)")
+            args = {
+                "url": self.url,
+                "now": UPCOMING_NOW,
+                "days": 7,
+                "limit": limit,
+                "repeat": self.scale.repeat,
+            }
+            r = self.child("upcoming", args, "upcoming" if limit is None else "upcoming-page")
+            same = r["rows"] == r["limit_rows"]
+            rows = f"{r['rows']:,} rows"
+            if not same:
+                rows = f"ROW COUNTS DIFFER: {r['rows']:,} against {r['limit_rows']:,}"
+            figures.append(
+                latency(
+                    f"upcoming occasions, 7 days, {label}",
+                    r["product_seconds"] * 1000,
+                    "one hand-written indexed query",
+                    r["limit_seconds"] * 1000,
+                    "ms",
+                    0.5,
+                    f"{self.scale.members:,} members; {rows}; median of {self.scale.repeat}",
+                )
+            )
+        return figures
+
+    def cards(self) -> list[Figure]:
+        self.step("card PDF and print sheet (child process)")
+        r = self.child("cards", {"repeat": self.scale.card_repeat}, "cards")
+        per_card = r["sheet_seconds"] * 1000 / r["sheet_cards"]
+        return [
+            latency(
+                "card PDF, one card",
+                r["card_seconds"] * 1000,
+                "raw WeasyPrint, same HTML and CSS",
+                r["raw_seconds"] * 1000,
+                "ms",
+                0.75,
+                f"median of {self.scale.card_repeat}; the first card in a process: "
+                f"{r['first_card_seconds'] * 1000:.0f} ms after {r['import_seconds'] * 1000:.0f} ms "
+                "of imports",
+            ),
+            ceiling(
+                "print sheet, per card",
+                per_card,
+                "ms/card",
+                30,
+                f"an A4 sheet of {r['sheet_cards']} cards in {r['sheet_seconds'] * 1000:.0f} ms",
+            ),
+        ]
+
+
+def _py_spy(*args: str, idle: bool = True) -> list[str]:
+    binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(binary).exists():
+        raise SystemExit("BENCH_PROFILE needs py-spy: .venv/bin/pip install py-spy")
+    # --idle: waits on PostgreSQL and on the network count too (wall time is what the limits measure);
+    # not for the API server, whose idle threadpool threads would drown the working ones
+    return [binary, *args, "--format", "speedscope", "--rate", "200", *(["--idle"] if idle else [])]
+
+
+def _combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of wrk as one: requests and errors summed, latencies the median of the rounds'."""
+    out: dict[str, Any] = {
+        key: sum(r[key] for r in rounds)
+        for key in ("requests", "duration_us", "status_errors", "socket_errors")
+    }
+    for key in ("p50_us", "p99_us"):
+        out[key] = statistics.median(r[key] for r in rounds)
+    return out
+
+
+def _smoke(port: int, token: str) -> None:
+    """One purchase by hand before wrk: a server that answers 4xx/5xx would make the figures meaningless."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/members/1/purchases",
+        data=json.dumps({"amount": "42.50", "receipt_id": f"smoke-{port}-{os.getpid()}"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            if answer.status != 201:
+                raise RuntimeError(f"the purchase smoke test answered {answer.status}")
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"the purchase smoke test answered {exc.code}: {exc.read()[:300]!r}") from exc
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _machine(url: str) -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration, ValueError):
+        mem_kb = 0
+    with psycopg.connect(database.conninfo(url)) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": row[0] if row else "",
+        "commit": commit.stdout.strip(),
+    }
+
+
+def main() -> None:
+    console = Console()
+    if not console.is_terminal:  # piped or in CI: wide enough for the table
+        console = Console(width=200)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    scale_name = os.environ.get("BENCH_SCALE", "full")
+    if scale_name not in SCALES:
+        raise SystemExit(f"BENCH_SCALE must be one of {', '.join(SCALES)}")
+    scale = SCALES[scale_name]
+    if members := os.environ.get("BENCH_MEMBERS"):
+        scale = Scale(**{**scale.__dict__, "members": int(members)})
+    only = [s.strip() for s in os.environ.get("BENCH_ONLY", ",".join(SECTIONS)).split(",") if s.strip()]
+    if unknown := set(only) - set(SECTIONS):
+        raise SystemExit(f"BENCH_ONLY: unknown {', '.join(sorted(unknown))} (known: {', '.join(SECTIONS)})")
+    profile = {s.strip() for s in os.environ.get("BENCH_PROFILE", "").split(",") if s.strip()}
+    if "all" in profile:
+        profile = {"campaign", "send-sms", "send-email", "api", "upcoming", "upcoming-page", "cards"}
+    if "send" in profile:
+        profile |= {"send-sms", "send-email"}
+    if profile:
+        PROFILES.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    bench = Bench(url, scale, profile, console)
+    console.print(
+        f"[bold]make bench[/]: scale {scale.name}, {scale.members:,} members, database "
+        f"{database.conninfo(url).rsplit('@', 1)[-1]}; load average {load_before[0]:.1f} on "
+        f"{os.cpu_count()} CPUs (compare ratios measured in one run, not figures across runs)",
+        highlight=False,
+    )
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+    if set(only) - {"cards", "rate"}:
+        if reuse and database.member_count(url) == scale.members:
+            bench.step(
+                "BENCH_REUSE=1: the database as a previous run left it (figures differ from a fresh one)"
+            )
+        else:
+            bench.step("scratch database: drop, create, alembic upgrade head")
+            database.fresh_database(url)
+            bench.step(f"seeding {scale.members:,} members with COPY")
+            seeded = database.seed(url, scale.members)
+            bench.step(
+                f"seeded {seeded.members:,} members, {seeded.occasions:,} occasions, "
+                f"{seeded.purchases:,} purchases in {seeded.seconds:.1f} s"
+            )
+    figures: list[Figure] = []
+    paths: dict[str, Callable[[], list[Figure]]] = {
+        "campaign": bench.campaign,
+        "send": bench.send,
+        "rate": bench.rate,
+        "api": bench.api,
+        "upcoming": bench.upcoming,
+        "cards": bench.cards,
+    }
+    for section in SECTIONS:
+        if section not in only:
+            continue
+        try:
+            figures += paths[section]()
+        except Exception as exc:  # one broken path must not hide the others' figures
+            console.print(f"[red]{section} failed:[/] {exc}", highlight=False)
+            figures.append(not_measured(section, "", f"failed: {str(exc).splitlines()[0]}"))
+    elapsed = time.perf_counter() - started
+    run = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": scale.name,
+        "members": scale.members,
+        "seconds": round(elapsed, 1),
+        "load_average": {"start": round(load_before[0], 2), "end": round(os.getloadavg()[0], 2)},
+        "machine": _machine(url) if set(only) - {"cards", "rate"} else {},
+    }
+    print_table(console, figures, f"make bench — {run['date']}, scale {scale.name}, {elapsed:.0f} s")
+    write_json(VAR / "bench.json", figures)
+    (VAR / "bench-run.json").write_text(json.dumps(run, indent=2) + "\n")
+    console.print(f"wrote {VAR / 'bench.json'}", highlight=False)
+    if profile:
+        console.print(
+            f"profiles in {PROFILES} (open at https://www.speedscope.app or summarise with "
+            "python -m benchmarks.profile_summary FILE)",
+            highlight=False,
+        )
+
+
+if __name__ == "__main__":
+    main()
