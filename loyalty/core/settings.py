@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     sms_opt_out_tr: str = Field("SMS almamak için RET yazıp yanıtlayın.", min_length=1, max_length=80)
     sms_opt_out_en: str = Field("Reply STOP to opt out.", min_length=1, max_length=80)
     lapsed_days: int = Field(180, ge=1, le=3650)  # a default audience leaves out members lapsed this long
+    # ---- issue 11: member-page links expire and can be revoked for one member (members.link_version)
+    member_link_days: int = Field(180, ge=1, le=3650)
 
     @field_validator("timezone")
     @classmethod

@@ -45,7 +45,7 @@ def render_outgoing(
             "member_name": member.full_name,
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
             "unsubscribe_url": unsubscribe,
-            "member_page_url": member_page_url(settings, member.id or 0),
+            "member_page_url": member_page_url(settings, member.id or 0, member.link_version),
         }
         | shop_values(settings, message.locale)
     )
