@@ -21,9 +21,16 @@ from loyalty.core.errors import NotFound
 from loyalty.core.tokens import member_page_url, read_member_page_token
 from loyalty.members import pause
 from loyalty.members.consent import record_consent
+from loyalty.members.email_change import request_email_change
 from loyalty.members.links import page_link_member, revoke_page_links
 from loyalty.members.registration import get_member
-from loyalty.members.schemas import ConsentRequest, MemberLink, PauseRequest
+from loyalty.members.schemas import (
+    ConsentRequest,
+    EmailChangeRequest,
+    EmailChangeSent,
+    MemberLink,
+    PauseRequest,
+)
 from loyalty.models.members import Member
 from loyalty.occasions import registry
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
@@ -120,6 +127,20 @@ def card_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="card-{card.number}.pdf"'},
     )
+
+
+@router.post("/self/{token}/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeSent)
+def change_email(
+    token: str, data: EmailChangeRequest, session: SessionDep, settings: SettingsDep
+) -> EmailChangeSent:
+    """Add or change the member's e-mail: a confirmation goes to the new address; the address (and consent
+    for offers there, if asked) applies only once its link is opened."""
+    member = _member(session, settings, token)
+    sent_to = request_email_change(
+        session, member, data.email, consent=data.consent, settings=settings, now=utcnow()
+    )
+    session.commit()
+    return EmailChangeSent(sent_to=sent_to)
 
 
 @router.get("/members/{member_id}/self-link", response_model=MemberLink)

@@ -108,6 +108,41 @@ def member_page_url(settings: Settings, member_id: int, version: int = 0) -> str
     return f"{settings.public_base_url.rstrip('/')}/m/{token}"
 
 
+# ---- the confirmation of a new e-mail address /e/{token} ---------------------------------------------
+
+EMAIL_CONFIRM = "e"
+EMAIL_CONFIRM_DAYS = 2
+
+
+@dataclass(frozen=True)
+class EmailConfirmation:
+    member_id: int
+    email: str
+    consent: bool  # the member asked for offers at that address too
+
+
+def email_confirm_token(
+    secret: str, member_id: int, email: str, consent: bool, *, now: datetime | None = None
+) -> str:
+    expires = (now or datetime.now(UTC)) + timedelta(days=EMAIL_CONFIRM_DAYS)
+    claims = {"sub": str(member_id), "em": email, "c": int(consent), "exp": int(expires.timestamp())}
+    return _encode(secret, claims | {"p": EMAIL_CONFIRM})
+
+
+def read_email_confirm_token(secret: str, token: str) -> EmailConfirmation:
+    """NotFound for a forged, damaged, expired or foreign token."""
+    try:
+        claims = _decode(secret, token, EMAIL_CONFIRM, ["exp", "em", "c"])
+        return EmailConfirmation(int(str(claims["sub"])), str(claims["em"]), bool(claims["c"]))
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise NotFound(_INVALID_LINK) from exc
+
+
+def email_confirm_url(settings: Settings, member_id: int, email: str, consent: bool) -> str:
+    token = email_confirm_token(settings.secret_key, member_id, email, consent)
+    return f"{settings.public_base_url.rstrip('/')}/e/{token}"
+
+
 # ---- the one-click unsubscribe link /u/{token} (per member and channel) --------------------------------
 
 

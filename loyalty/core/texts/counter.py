@@ -131,14 +131,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "self.coupons.heading": ("Kuponlarım", "My coupons"),
     "self.coupons.none": ("Şu an geçerli kuponunuz yok.", "You have no active coupons right now."),
     "self.occasions.undo_note": ("“{name}” kaldırıldı.", "“{name}” removed."),
-    "self.email.heading": ("E-posta adresim", "My e-mail address"),
-    "self.email.current": ("Kayıtlı adres: {email}", "Address on file: {email}"),
-    "self.email.label": ("Yeni e-posta adresi", "New e-mail address"),
-    "self.email.submit": ("Onay bağlantısı gönder", "Send a confirmation link"),
-    "self.email.sent": (
-        "{email} adresine bir onay bağlantısı gönderdik. Bağlantıya tıklayınca adres kaydedilir.",
-        "We sent a confirmation link to {email}. The address is saved when you open it.",
-    ),
     "message.queued": ("sırada", "queued"),
     "message.sending": ("gönderiliyor", "sending"),
     "message.sent": ("gönderildi", "sent"),
@@ -146,4 +138,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "message.failed": ("gönderilemedi", "failed"),
     "message.cancelled": ("iptal edildi", "cancelled"),
     "self.pause.through": ("{day} tarihine kadar (o gün dahil)", "until {day} (including that day)"),
+    # the member adds or changes their e-mail on their page, confirmed by a link
+    "title.email_confirm": ("E-posta adresinizi onaylayın", "Confirm your e-mail address"),
+    "emailconfirm.question": (
+        "{address} adresini e-posta adresiniz olarak onaylıyor musunuz?",
+        "Confirm {address} as your e-mail address?",
+    ),
+    "emailconfirm.button": ("Onayla", "Confirm"),
+    "emailconfirm.done": (
+        "Teşekkürler: e-posta adresiniz artık {address}.",
+        "Thank you: your e-mail address is now {address}.",
+    ),
+    "self.email.heading": ("E-posta adresim", "My e-mail address"),
+    "self.email.current": ("Şu anki adresiniz: {address}", "Your address now: {address}"),
+    "self.email.none": ("Kayıtlı e-posta adresiniz yok.", "You have no e-mail address with us."),
+    "self.email.label": ("Yeni e-posta adresi", "New e-mail address"),
+    "self.email.consent": ("Kampanyaları bu adrese de gönderin", "Send offers to this address too"),
+    "self.email.submit": ("Onay bağlantısı gönder", "Send the confirmation link"),
+    "self.email.sent": (
+        "{address} adresine bir onay bağlantısı gönderdik. Adresiniz, bağlantıyı açtığınızda değişir.",
+        "We sent a confirmation link to {address}. Your address changes when you open it.",
+    ),
 }
