@@ -86,6 +86,88 @@ def _copy_insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return new_ids
 
 
+# the columns of a message row as producers hand it over in bulk (``insert_message_rows``); the state,
+# attempts and timestamps are the same for every new message and added here
+ROW_COLUMNS = (
+    "member_id",
+    "channel",
+    "requested_channel",
+    "dedupe_key",
+    "purpose",
+    "category",
+    "locale",
+    "context",
+    "campaign_id",
+    "run_id",
+    "coupon_id",
+    "occasion_id",
+    "card_id",
+    "not_before",
+    "expires_at",
+    "send_by",
+)
+_ROW_STAGE = "message_row_stage"
+
+
+def insert_message_rows(session: Session, rows: Sequence[tuple[Any, ...]], *, now: datetime) -> int:
+    """Queue plain rows (``ROW_COLUMNS`` order, the channel already resolved) with their ``queued`` events;
+    idempotent on (channel, dedupe_key). Returns how many were new.
+
+    For producers that queue many messages at once (a campaign run, in batches): no objects per row. On
+    PostgreSQL one binary COPY into a temporary table and one statement that inserts the new messages in
+    (channel, dedupe_key) order (two workers on the same rows cannot deadlock) and their events from its
+    ``RETURNING``; on SQLite an executemany ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``."""
+    if not rows:
+        return 0
+    if not is_postgres(session):
+        fixed = {
+            "state": MessageState.queued.value,
+            "attempts": 0,
+            "needs_reconcile": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        ids = []
+        for chunk in chunks(list(rows), 1000):
+            ids += _insert(session, [dict(zip(ROW_COLUMNS, row, strict=True)) | fixed for row in chunk])
+        record_events(session, ids, MessageState.queued, at=now)
+        return len(ids)
+    columns = ", ".join(ROW_COLUMNS)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_ROW_STAGE} ON COMMIT DROP AS SELECT {columns} FROM messages WITH NO DATA"
+    )
+    types = connection.exec_driver_sql(
+        f"SELECT atttypid FROM pg_attribute WHERE attrelid = '{_ROW_STAGE}'::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum"
+    ).scalars()
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {_ROW_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types([int(oid) for oid in types])
+        for row in rows:
+            copy.write_row(row)
+    queued = connection.execute(
+        sa.text(
+            f"""
+            WITH new AS (
+                INSERT INTO messages ({columns}, state, attempts, needs_reconcile, created_at, updated_at)
+                SELECT {columns}, :state, 0, false, :now, :now FROM {_ROW_STAGE}
+                ORDER BY channel, dedupe_key
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            )
+            INSERT INTO message_events (message_id, state, detail, at) SELECT id, :state, '', :now FROM new
+            """
+        ).bindparams(sa.bindparam("now", type_=UTCDateTime())),
+        {"state": MessageState.queued.value, "now": now},
+    ).rowcount
+    connection.exec_driver_sql(f"DROP TABLE {_ROW_STAGE}")
+    return int(queued)
+
+
 def record_events(
     session: Session, ids: Iterable[int], state: str, detail: str = "", at: datetime | None = None
 ) -> None:
