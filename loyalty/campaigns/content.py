@@ -186,8 +186,8 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
     promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel).
 
     Streams: the run's coupons (with the member columns the message needs, as plain rows) are read in
-    batches of ``MESSAGE_BATCH`` by coupon id, and each batch's messages are written before the next is
-    read, so nothing proportional to the audience is held."""
+    batches of ``MESSAGE_BATCH``, and each batch's messages are written before the next is read, so
+    nothing proportional to the audience is held."""
     run = session.get(CampaignRun, run_id)
     if run is None:
         raise NotFound(f"campaign run {run_id} not found")
@@ -195,13 +195,6 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
     if campaign is None:
         raise NotFound(f"campaign {run.campaign_id} not found")
     now = now or utcnow()
-    # a coupon that already has its message (on whichever channel: "preferred" may resolve differently
-    # after a consent change) gets no second one; a retried run loads only what is still missing
-    wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
-    done = [
-        sa.exists().where(MESSAGES.c.coupon_id == C.id, *([MESSAGES.c.channel == ch] if ch else []))
-        for ch in wanted
-    ]
     query = (
         sa.select(
             C.id,
@@ -217,14 +210,23 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
             *_channel_columns(str(campaign.channel)),
         )
         .join(Member, col(Member.id) == C.member_id)
-        .where(C.run_id == run_id, ~sa.and_(*done))
-        .order_by(C.id)
-        .limit(MESSAGE_BATCH)
+        .where(C.run_id == run_id)
     )
+    if session.execute(sa.select(sa.exists().where(MESSAGES.c.run_id == run_id))).scalar():
+        # a retried run: a coupon that already has its message (on whichever channel: "preferred" may
+        # resolve differently after a consent change) gets no second one
+        wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
+        done = [
+            sa.exists().where(MESSAGES.c.coupon_id == C.id, *([MESSAGES.c.channel == ch] if ch else []))
+            for ch in wanted
+        ]
+        query = query.where(~sa.and_(*done))
     build = _MessageBuilder(campaign, run, holiday_values(session, campaign, run))
-    queued, after = 0, 0
-    while rows := session.execute(query.where(C.id > after)).all():
-        after = rows[-1][0]
+    queued = 0
+    # a server-side cursor on PostgreSQL; its snapshot is taken before the first insert (and a message
+    # inserted meanwhile only concerns a coupon already read)
+    result = session.connection().execute(query.execution_options(yield_per=MESSAGE_BATCH))
+    for rows in result.partitions():
         occasions = run_occasions(session, campaign, run, [row[7] for row in rows])
         messages = [message for row in rows for message in build(row, occasions.get(row[7]))]
         queued += insert_message_rows(session, messages, now=now)

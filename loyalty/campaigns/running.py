@@ -163,9 +163,8 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
         """The audience streamed (a server-side cursor on PostgreSQL), its coupon window per zone."""
         nonlocal targeted
         query = run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
-        for member_id, zone_name, _locale, _channel in session.execute(
-            query.execution_options(yield_per=AUDIENCE_BATCH)
-        ):
+        rows = session.connection().execute(query.execution_options(yield_per=AUDIENCE_BATCH))
+        for member_id, zone_name, _locale, _channel in rows:
             if zone_name not in instants:
                 instants[zone_name] = coupon_window(campaign, run, zone_name, settings.timezone)
             start, expires = instants[zone_name]
