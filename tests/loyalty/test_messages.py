@@ -26,7 +26,14 @@ from loyalty.delivery.claiming import prepare_send
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.messaging.adapter import PermanentSendError, TransientSendError
 from loyalty.messaging.claims import claim_due_messages, message_history, recover_stuck
-from loyalty.messaging.outbox import COPY_FROM, NewMessage, cancel_pending, queue_messages
+from loyalty.messaging.outbox import (
+    COPY_FROM,
+    ROW_COLUMNS,
+    NewMessage,
+    cancel_pending,
+    insert_message_rows,
+    queue_messages,
+)
 from loyalty.messaging.templates import render_message
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.cards import Card, CardStatus
@@ -107,6 +114,51 @@ def test_a_large_batch_is_queued_once_with_its_history(session: Session) -> None
     assert by_key["coupon:big-7"].not_before == DAY and by_key["coupon:big-7"].state == MessageState.queued
     events = session.exec(select(MessageEvent).where(MessageEvent.message_id.in_(ids + again))).all()  # type: ignore[attr-defined]
     assert len(events) == len(batch) and {(e.state, e.at) for e in events} == {("queued", DAY)}
+
+
+def test_plain_rows_are_queued_once_with_their_history(session: Session) -> None:
+    """The bulk path (campaign runs): all new rows go straight in; a batch with known keys is staged and
+    only its new rows are inserted (on PostgreSQL after the direct COPY's savepoint is rolled back)."""
+
+    member = make_member(session)
+
+    def row(n: int, channel: str = "sms") -> tuple[Any, ...]:
+        values = {
+            "member_id": member.id,
+            "channel": channel,
+            "requested_channel": "preferred",
+            "dedupe_key": f"coupon:row-{n}",
+            "purpose": "holiday_coupon",
+            "category": "promotional",
+            "locale": "tr",
+            "context": {"n": n, "ad": "Ayşe"},
+            "campaign_id": 7,
+            "run_id": 8,
+            "coupon_id": n,
+            "occasion_id": None,
+            "card_id": None,
+            "not_before": DAY,
+            "expires_at": DAY + timedelta(days=3),
+            "send_by": None,
+        }
+        return tuple(values[name] for name in ROW_COLUMNS)
+
+    first = [row(n) for n in range(300)]
+    assert insert_message_rows(session, first, now=DAY) == 300
+    more = [row(n) for n in range(250, 400)] + [row(5, "email")]  # 50 known keys, 101 new ones
+    assert insert_message_rows(session, more, now=DAY) == 101
+    assert insert_message_rows(session, more, now=DAY) == 0
+    rows = session.exec(select(Message).where(Message.run_id == 8)).all()
+    assert len(rows) == 401 == len({(m.channel, m.dedupe_key) for m in rows})
+    by_key = {(m.channel, m.dedupe_key): m for m in rows}
+    assert by_key[("sms", "coupon:row-7")].context == {"n": 7, "ad": "Ayşe"}
+    assert by_key[("email", "coupon:row-5")].state == MessageState.queued
+    assert by_key[("sms", "coupon:row-399")].expires_at == DAY + timedelta(days=3)
+    events = session.exec(
+        select(MessageEvent).where(MessageEvent.message_id.in_([m.id for m in rows]))  # type: ignore[attr-defined]
+    ).all()
+    assert sorted(e.message_id for e in events) == sorted(m.id for m in rows)
+    assert {(e.state, e.at) for e in events} == {("queued", DAY)}
 
 
 def test_card_welcome_job_reaches_the_broker_only_after_commit(
