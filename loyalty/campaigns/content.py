@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.db import is_postgres, utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.zones import end_of_day, local_date
 from loyalty.coupons.codes import format_code
@@ -195,6 +196,8 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
     if campaign is None:
         raise NotFound(f"campaign {run.campaign_id} not found")
     now = now or utcnow()
+    # PostgreSQL hands back aware datetimes already: skip UTCDateTime's per-value conversion there
+    stamp = partial(sa.type_coerce, type_=sa.DateTime(timezone=True)) if is_postgres(session) else None
     query = (
         sa.select(
             C.id,
@@ -202,8 +205,8 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
             C.offer_kind,
             C.offer_value,
             C.min_purchase,
-            C.valid_from,
-            C.expires_at,
+            stamp(C.valid_from) if stamp else C.valid_from,
+            stamp(C.expires_at) if stamp else C.expires_at,
             col(Member.id),
             col(Member.timezone),
             col(Member.locale),
