@@ -38,8 +38,8 @@ from loyalty.cards.pdf import (
 )
 from loyalty.core.db import make_engine, unit_of_work
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import access_token
 from loyalty.core.text import search_key as fold
+from loyalty.core.tokens import access_token
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.messages import Category
