@@ -37,7 +37,7 @@ from loyalty.messaging.outbox import (
 from loyalty.messaging.templates import render_message
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.cards import Card, CardStatus
-from loyalty.models.members import Member
+from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Category, Message, MessageEvent, MessageState
 from loyalty.models.occasions import Occasion
 from loyalty.occasions.reminders import queue_occasion_reminders
@@ -501,6 +501,36 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         | {"member_page_url": "m"},
     )
     assert "new job" in english.subject and "first day at the bank" in english.text and "15%" in english.text
+
+
+def test_campaign_messages_resolve_preferred_and_a_retry_after_a_consent_change_adds_none(
+    session: Session,
+) -> None:
+    campaign, run = _campaign_run(session, trigger_type="date", occasion_kinds=None)
+    by_sms = make_member(session, email="s@example.com", email_opt_in=True)
+    by_email = make_member(session, email="e@example.com", email_opt_in=True, preferred_channel="email")
+    email_refused = make_member(session, email="r@example.com", preferred_channel="email")
+    valid_from = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    members = [by_sms, by_email, email_refused]
+    issue_coupons(
+        session,
+        campaign_id=campaign.id,
+        run_id=run.id,
+        members=[(m.id, valid_from, valid_from + timedelta(days=7)) for m in members],
+        offer=Offer(kind="percent", value=Decimal("15"), valid_days=7, currency="TRY"),
+    )
+    assert queue_campaign_messages(session, run.id) == 3
+    sent = session.exec(select(Message).where(Message.run_id == run.id)).all()
+    assert {(m.member_id, m.channel, m.requested_channel) for m in sent} == {
+        (by_sms.id, "sms", "preferred"),
+        (by_email.id, "email", "preferred"),
+        (email_refused.id, "sms", "preferred"),  # preferred e-mail without consent: the other channel
+    }
+    by_sms.preferred_channel = Channel.email  # now "preferred" resolves to e-mail: still no second message
+    session.add(by_sms)
+    session.flush()
+    assert queue_campaign_messages(session, run.id) == 0
+    assert len(session.exec(select(Message).where(Message.run_id == run.id)).all()) == 3
 
 
 def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(session: Session) -> None:
