@@ -103,8 +103,14 @@ def read_member_page_token(secret: str, token: str) -> PageLink:
         raise NotFound(_INVALID_LINK) from exc
 
 
-def member_page_url(settings: Settings, member_id: int, version: int = 0) -> str:
-    token = member_page_token(settings.secret_key, member_id, version, days=settings.member_link_days)
+def member_page_url(
+    settings: Settings, member_id: int, version: int = 0, *, issued: datetime | None = None
+) -> str:
+    """``issued``: when the link is made (a message's creation time: the text of a message, link included,
+    must be the same at every attempt, or a resend could not be recognised as the same message)."""
+    token = member_page_token(
+        settings.secret_key, member_id, version, days=settings.member_link_days, now=issued
+    )
     return f"{settings.public_base_url.rstrip('/')}/m/{token}"
 
 

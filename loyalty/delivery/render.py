@@ -46,7 +46,9 @@ def render_outgoing(
             "member_name": member.full_name,
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
             "unsubscribe_url": unsubscribe,
-            "member_page_url": member_page_url(settings, member.id or 0, member.link_version),
+            "member_page_url": member_page_url(
+                settings, member.id or 0, member.link_version, issued=message.created_at
+            ),
         }
         | shop_values(settings, message.locale)
     )
