@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.security import create_token
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -37,9 +36,10 @@ from loyalty.cards.pdf import (
     render_card_pdf,
     render_sheet_pdf,
 )
-from loyalty.core.db import make_engine, unit_of_work
+from loyalty.core.db import make_engine, unit_of_work, utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.text import search_key as fold
+from loyalty.core.tokens import access_token
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.messages import Category
@@ -219,7 +219,7 @@ def staff_token(engine: Engine, settings: Settings) -> str:
     with Session(engine) as session:
         user = create_user(session, "bench-staff", "bench-password", Role.staff)
         session.commit()
-        return create_token(settings, user)
+        return access_token(settings, user.id or 0, str(user.role), user.token_version, utcnow())
 
 
 # ---- upcoming occasions --------------------------------------------------------------------------------
