@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from loyalty.core.db import utcnow
@@ -133,8 +134,15 @@ def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
 Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]]
 
 
+def _in_zones(zones: list[str], postgres: bool) -> sa.ColumnElement[bool]:
+    """``members.timezone`` among ``zones``; on PostgreSQL one array parameter rather than hundreds."""
+    if postgres:
+        return col(Member.timezone) == sa.any_(sa.bindparam(None, zones, type_=ARRAY(sa.String)))
+    return col(Member.timezone).in_(zones)
+
+
 def _window_filter(
-    match: Match, today_of_zone: dict[str, date]
+    match: Match, today_of_zone: dict[str, date], *, postgres: bool = False
 ) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
     """The WHERE clause and the ordinal of the celebrated day, grouped by each distinct local today."""
     zones_by_today: dict[date, list[str]] = defaultdict(list)
@@ -146,7 +154,7 @@ def _window_filter(
     whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
     for today, zones in sorted(zones_by_today.items()):
         condition, ordinal = match(today)
-        in_zone = sa.and_(col(Member.timezone).in_(sorted(zones)), condition)
+        in_zone = sa.and_(_in_zones(sorted(zones), postgres), condition)
         conditions.append(in_zone)
         whens.append((in_zone, ordinal))
     return sa.or_(*conditions), sa.case(*whens, else_=0)
@@ -298,7 +306,7 @@ def _select(
     # one statement: ``wide`` is a single (month, day) index range covering every local today's window;
     # the exact window of each member's own today is checked on the joined row
     today_of_zone = _todays(now)
-    window = _window_filter(match, today_of_zone)
+    window = _window_filter(match, today_of_zone, postgres=session.get_bind().dialect.name == "postgresql")
     if window is None:
         return []
     condition, ordinal = window
