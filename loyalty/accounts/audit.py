@@ -141,6 +141,17 @@ def _record_flush(session: OrmSession, _context: UOWTransaction) -> None:
         session.connection().execute(sa.insert(AUDIT), rows)
 
 
+def record_inserted(session: Session, obj: Any) -> None:
+    """The audit row for ``obj`` written by an ``INSERT ... RETURNING`` outside the flush (as the flush
+    listener would have written it), under the session's actor; nothing without an actor."""
+    actor = session.info.get(ACTOR_KEY)
+    table = getattr(type(obj), "__table__", None)
+    if actor and isinstance(table, sa.Table):
+        session.connection().execute(
+            sa.insert(AUDIT), [_row(actor, "insert", table, obj, _changes(obj, table, "insert"))]
+        )
+
+
 def record(
     session: Session, action: str, target_type: str, target_id: int | None, changes: dict[str, Any]
 ) -> None:
