@@ -141,15 +141,14 @@ def _record_flush(session: OrmSession, _context: UOWTransaction) -> None:
         session.connection().execute(sa.insert(AUDIT), rows)
 
 
-def record_inserted(session: Session, obj: Any) -> None:
-    """The audit row for ``obj`` written by an ``INSERT ... RETURNING`` outside the flush (as the flush
-    listener would have written it), under the session's actor; nothing without an actor."""
+def inserted_row(session: Session, obj: Any) -> dict[str, Any] | None:
+    """The audit row the flush listener would write for inserting ``obj`` (None without an actor), for a
+    service that inserts with its own statement (``INSERT ... RETURNING``); ``target_id`` is ``obj.id``."""
     actor = session.info.get(ACTOR_KEY)
     table = getattr(type(obj), "__table__", None)
-    if actor and isinstance(table, sa.Table):
-        session.connection().execute(
-            sa.insert(AUDIT), [_row(actor, "insert", table, obj, _changes(obj, table, "insert"))]
-        )
+    if not actor or not isinstance(table, sa.Table):
+        return None
+    return _row(actor, "insert", table, obj, _changes(obj, table, "insert"))
 
 
 def record(

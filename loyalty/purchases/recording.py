@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from loyalty.accounts.audit import record_inserted
+from loyalty.accounts.audit import AUDIT, inserted_row
 from loyalty.cards.issuing import current_card
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
@@ -84,7 +87,6 @@ def record_purchase(
         created_at=now,
     )
     if purchase is not None:
-        record_inserted(session, purchase)  # the audit row the flush would have written
         redeemed = None
         if coupon_code is not None:  # before the card rule: a refusal leaves no welcome queued
             redeemed = redeem_with_purchase(
@@ -114,17 +116,39 @@ def record_purchase(
     )
 
 
-def _insert_once(session: Session, **values: object) -> Purchase | None:
-    """The new purchase, or None when its receipt id is already recorded (nothing written)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+PURCHASES: sa.Table = Purchase.__table__  # type: ignore[attr-defined]
+
+
+def _insert_once(session: Session, **values: Any) -> Purchase | None:
+    """The new purchase and its audit row, or None when its receipt id is already recorded (nothing
+    written). On PostgreSQL one statement: the audit row is inserted from the purchase's ``RETURNING``."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
     statement = (
-        insert(Purchase)
+        insert(PURCHASES)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["receipt_id"])
-        .returning(Purchase)
+        .returning(*PURCHASES.c)
     )
-    return session.scalars(statement).first()
+    audit = inserted_row(session, Purchase(**values))
+    if audit is not None and postgres:
+        new = statement.cte("new_purchase")
+        names = [name for name in audit if name != "target_id"]
+        audit_insert = sa.insert(AUDIT).from_select(
+            [*names, "target_id"],
+            sa.select(*(sa.literal(audit[name], AUDIT.c[name].type) for name in names), new.c.id),
+        )
+        row = session.execute(sa.select(new).add_cte(audit_insert.cte("audit_row"))).first()
+    else:
+        row = session.execute(statement).first()
+        if row is not None and audit is not None:
+            session.execute(sa.insert(AUDIT).values(**{**audit, "target_id": row.id}))
+    if row is None:
+        return None
+    purchase = Purchase(**row._mapping)
+    make_transient_to_detached(purchase)
+    session.add(purchase)  # persistent as loaded: the identity map knows it, nothing more is written
+    return purchase
 
 
 def _by_receipt(session: Session, receipt_id: str) -> Purchase | None:
