@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,12 +69,16 @@ def record_purchase(
     receipt_id = _valid_receipt(receipt_id)
     occurred_at = _valid_time(occurred_at, now)
 
+    # lock the member: one purchase per member at a time, so the card rule counts every committed purchase
+    member = session.exec(select(Member).where(Member.id == member_id).with_for_update()).first()
+    if member is None:
+        raise NotFound(f"member {member_id} not found / üye bulunamadı")
     if store_id is not None and session.get(Store, store_id) is None:
         raise Invalid("store_id", f"store {store_id} does not exist / mağaza bulunamadı")
-    # lock the member: one purchase per member at a time, so the card rule counts every committed purchase
-    member, purchase = _lock_and_insert(
+
+    purchase = _insert_once(
         session,
-        member_id,
+        member_id=member_id,
         amount=amount,
         receipt_id=receipt_id,
         occurred_at=occurred_at,
@@ -82,8 +86,6 @@ def record_purchase(
         recorded_by_user_id=actor_user_id,
         created_at=now,
     )
-    if member is None:
-        raise NotFound(f"member {member_id} not found / üye bulunamadı")
     if purchase is not None:
         redeemed = None
         if coupon_code is not None:  # before the card rule: a refusal leaves no welcome queued
@@ -117,73 +119,36 @@ def record_purchase(
 PURCHASES: sa.Table = Purchase.__table__  # type: ignore[attr-defined]
 
 
-MEMBERS: sa.Table = Member.__table__  # type: ignore[attr-defined]
-_Row = TypeVar("_Row", Member, Purchase)
-
-
-def _lock_and_insert(
-    session: Session, member_id: int, **values: Any
-) -> tuple[Member | None, Purchase | None]:
-    """Lock the member, then insert the purchase unless its receipt id is already recorded, with its audit
-    row: (member or None if unknown, the new purchase or None if the receipt was recorded before).
-
-    On PostgreSQL one statement: the member ``FOR UPDATE`` feeds ``INSERT ... ON CONFLICT (receipt_id)
-    DO NOTHING RETURNING``, which feeds the audit row (data-modifying CTEs). The card rule reads in a later
-    statement, so it sees every purchase committed before the lock was granted."""
-    audit = inserted_row(session, Purchase(member_id=member_id, **values))
-    if session.get_bind().dialect.name != "postgresql":
-        member = session.exec(select(Member).where(Member.id == member_id).with_for_update()).first()
-        if member is None:
-            return None, None
-        statement = (
-            sqlite.insert(PURCHASES)
-            .values(member_id=member_id, **values)
-            .on_conflict_do_nothing(index_elements=["receipt_id"])
-            .returning(*PURCHASES.c)
+def _insert_once(session: Session, **values: Any) -> Purchase | None:
+    """The new purchase and its audit row, or None when its receipt id is already recorded (nothing
+    written). On PostgreSQL one statement: the audit row is inserted from the purchase's ``RETURNING``."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    statement = (
+        insert(PURCHASES)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["receipt_id"])
+        .returning(*PURCHASES.c)
+    )
+    audit = inserted_row(session, Purchase(**values))
+    if audit is not None and postgres:
+        new = statement.cte("new_purchase")
+        names = [name for name in audit if name != "target_id"]
+        audit_insert = sa.insert(AUDIT).from_select(
+            [*names, "target_id"],
+            sa.select(*(sa.literal(audit[name], AUDIT.c[name].type) for name in names), new.c.id),
         )
+        row = session.execute(sa.select(new).add_cte(audit_insert.cte("audit_row"))).first()
+    else:
         row = session.execute(statement).first()
         if row is not None and audit is not None:
             session.execute(sa.insert(AUDIT).values(**{**audit, "target_id": row.id}))
-        return member, _loaded(session, Purchase, row._mapping) if row is not None else None
-
-    locked = sa.select(MEMBERS).where(MEMBERS.c.id == member_id).with_for_update().cte("locked_member")
-    names = list(values)
-    new = (
-        postgresql.insert(PURCHASES)
-        .from_select(
-            [*names, "member_id"],
-            sa.select(*(sa.literal(values[n], PURCHASES.c[n].type) for n in names), locked.c.id),
-        )
-        .on_conflict_do_nothing(index_elements=["receipt_id"])
-        .returning(*PURCHASES.c)
-        .cte("new_purchase")
-    )
-    query = sa.select(
-        *(locked.c[c.name].label(f"m_{c.name}") for c in MEMBERS.c),
-        *(new.c[c.name].label(f"p_{c.name}") for c in PURCHASES.c),
-    ).select_from(locked.outerjoin(new, sa.true()))
-    if audit is not None:
-        audit_names = [name for name in audit if name != "target_id"]
-        audit_insert = sa.insert(AUDIT).from_select(
-            [*audit_names, "target_id"],
-            sa.select(*(sa.literal(audit[n], AUDIT.c[n].type) for n in audit_names), new.c.id),
-        )
-        query = query.add_cte(audit_insert.cte("audit_row"))
-    found = session.execute(query).first()
-    if found is None:
-        return None, None
-    mapping = found._mapping
-    member = _loaded(session, Member, {c.name: mapping[f"m_{c.name}"] for c in MEMBERS.c})
-    if mapping["p_id"] is None:
-        return member, None
-    return member, _loaded(session, Purchase, {c.name: mapping[f"p_{c.name}"] for c in PURCHASES.c})
-
-
-def _loaded(session: Session, model: type[_Row], row: Any) -> _Row:
-    """``row`` as the session's persistent instance of ``model`` (as if loaded; nothing is written)."""
-    obj = model(**row)
-    make_transient_to_detached(obj)
-    return session.merge(obj, load=False)
+    if row is None:
+        return None
+    purchase = Purchase(**row._mapping)
+    make_transient_to_detached(purchase)
+    session.add(purchase)  # persistent as loaded: the identity map knows it, nothing more is written
+    return purchase
 
 
 def _by_receipt(session: Session, receipt_id: str) -> Purchase | None:
