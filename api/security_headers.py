@@ -31,7 +31,7 @@ def _csp(docs: bool) -> ContentSecurityPolicy:
         ContentSecurityPolicy()
         .default_src("'self'")
         .script_src("'self'")
-        .img_src("'self'", "data:")
+        .img_src("'self'", "data:", "blob:")  # charts fetched with the bearer token, shown from a blob
         .connect_src("'self'")
         .object_src("'none'")
         .base_uri("'none'")

@@ -65,7 +65,7 @@ def world(live_db: Session, live_server: LiveServer) -> Iterator[dict[str, Any]]
     birthday = local.date() + timedelta(days=3 if local.hour < 10 else 4)
     members = []
     for i, name in enumerate(("Ayşe Kaya", "Mehmet Demir", "Zeynep Çelik")):
-        member = make_member(s, name, phone=f"+90532555{i:04d}", home_store_id=store.id)
+        member = make_member(s, name, phone=f"+90532888{i:04d}", home_store_id=store.id)  # only here
         make_purchase(s, member, "250.00", occurred_at=now - timedelta(days=3))
         s.add(
             Occasion(
@@ -172,16 +172,17 @@ def test_a_marketer_plans_tries_and_learns_in_the_page_alone(
     # 2. build a segment: the count follows the filters, then it is saved
     count = page.locator("#audience-count")
     page.get_by_label(tr("mk.f.store")).fill(str(world["store"]))
-    expect(count).to_contain_text("bugün 3 üye")
+    # of the three, two gave a detractor score last: held from promotions until staff review (issue 10)
+    expect(count).to_contain_text("bugün 1 üye")
     page.get_by_label(tr("mk.f.purchases")).fill("2")
     expect(count).to_contain_text("bugün 0 üye")
     page.get_by_label(tr("mk.f.purchases")).fill("")
     page.get_by_label(tr("mk.f.recency")).fill("30")
-    expect(count).to_contain_text("bugün 3 üye")
+    expect(count).to_contain_text("bugün 1 üye")
     page.get_by_label(tr("mk.segment.name")).fill("Son 30 günde gelenler")
     page.get_by_role("button", name=tr("mk.segment.save")).click()
     expect(page.locator("#seg-result")).to_contain_text(tr("mk.segment.saved", name="Son 30 günde gelenler"))
-    expect(page.locator("#seg-list li", has_text="Son 30 günde gelenler")).to_contain_text("3 üye")
+    expect(page.locator("#seg-list li", has_text="Son 30 günde gelenler")).to_contain_text("1 üye")
     expect(page.get_by_label(tr("mk.segment"), exact=True)).to_have_value(
         page.locator("#seg-list li", has_text="Son 30 günde gelenler").get_attribute("data-segment") or ""
     )
