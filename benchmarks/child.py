@@ -152,8 +152,7 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
 
     def deliver(part: list[int]) -> None:
-        for message_id in part:
-            status = product.deliver_one(message_id, engine=engine, settings=settings, adapter=adapter)
+        for status in product.deliver_many(part, engine=engine, settings=settings, adapter=adapter):
             outcomes[status] = outcomes.get(status, 0) + 1
 
     raw.send(addresses[:warm])

@@ -47,7 +47,7 @@ from loyalty.models.users import Role
 from loyalty.occasions.windows import upcoming_occasions
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
-from workers.delivery import deliver
+from workers.delivery import deliver, deliver_batch
 
 __all__ = ["CARDS_DIR", "Settings", "engine_for", "fold"]
 
@@ -197,6 +197,13 @@ def deliver_one(message_id: int, *, engine: Engine, settings: Settings, adapter:
     """The send path a worker runs per message: claim (commit) -> provider -> record (commit)."""
     outcome = deliver(message_id, engine=engine, settings=settings, channel_for=lambda _name: adapter)
     return str(outcome.status)
+
+
+def deliver_many(message_ids: list[int], *, engine: Engine, settings: Settings, adapter: Any) -> list[str]:
+    """The batched send path (workers.send_batch): claim all (commit) -> provider each -> record all
+    (commit)."""
+    outcomes = deliver_batch(message_ids, engine=engine, settings=settings, channel_for=lambda _n: adapter)
+    return [str(o.status) for o in outcomes.values()]
 
 
 def rate_limit_settings() -> list[str]:

@@ -206,7 +206,7 @@ class Bench:
                         n / r["raw_seconds"],
                         "msg/s",
                         0.5,
-                        f"claim → send → record per message, {n:,} messages{profiled}{note}",
+                        f"claim all → send each → record all, batches of 50, {n:,} messages{profiled}{note}",
                     )
                 )
         return figures

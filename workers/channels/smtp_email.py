@@ -15,6 +15,7 @@ import contextlib
 import logging
 import smtplib
 import ssl
+import time
 
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
@@ -22,6 +23,7 @@ from workers.channels.base import build_email
 
 log = logging.getLogger(__name__)
 AUTH_CODES = {530, 534, 535, 538}  # authentication (or TLS before it) required, refused or too weak
+IDLE_CHECK_SECONDS = 10.0  # a connection idle this long is checked (NOOP) before reuse; a busy one is not
 
 
 class SmtpEmailChannel:
@@ -31,6 +33,7 @@ class SmtpEmailChannel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self._used_at = 0.0
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -60,11 +63,13 @@ class SmtpEmailChannel:
     def send(self, out: Outgoing) -> str:
         email = build_email(out, self.settings)
         try:
-            if self._smtp is not None and not self._alive(self._smtp):
+            idle = time.monotonic() - self._used_at > IDLE_CHECK_SECONDS
+            if self._smtp is not None and idle and not self._alive(self._smtp):
                 self.close()  # a pooled connection the server dropped meanwhile: not a delivery failure
             if self._smtp is None:
                 self._smtp = self._connect()
             refused = self._smtp.send_message(email)
+            self._used_at = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code = min((c for c, _ in exc.recipients.values()), default=550)

@@ -1,0 +1,122 @@
+"""Batched delivery: one claim transaction, the provider calls, one record transaction; each message keeps
+its own policy, outcome and exactly-once record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from loyalty.core.db import unit_of_work
+from loyalty.core.settings import Settings
+from loyalty.messaging.claims import message_history
+from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.models.members import Member
+from loyalty.models.messages import Category, Message, MessageState
+from tests.builders import make_member
+from tests.workers.twilio_fake import FakeTwilioServer
+from workers.channels.twilio_sms import TwilioSmsChannel
+from workers.delivery import deliver_batch
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilioServer]:
+    with FakeTwilioServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sms_settings(settings: Settings, twilio: FakeTwilioServer) -> Settings:
+    return settings.model_copy(
+        update={
+            "sms_backend": "twilio",
+            "twilio_account_sid": "AC" + "0" * 32,
+            "twilio_auth_token": "test-token",
+            "twilio_from_number": "+15005550006",
+            "twilio_base_url": twilio.url,
+            "twilio_timeout": 0.5,
+            "quiet_hours_start": 0,  # these tests run at the real time of day: no quiet hours
+            "quiet_hours_end": 0,
+        }
+    )
+
+
+def _queue(engine: Engine, member_id: int, key: str, category: Category = Category.promotional) -> int:
+    with unit_of_work(engine) as session:
+        [message_id] = queue_messages(
+            session,
+            [
+                NewMessage(
+                    member_id=member_id,
+                    requested_channel="sms",
+                    dedupe_key=key,
+                    purpose="birthday_self",
+                    category=category,
+                    context={"occasion_on": "2026-12-01"},
+                )
+            ],
+        )
+        session.commit()
+    return message_id
+
+
+def _member(engine: Engine) -> tuple[int, str]:
+    with unit_of_work(engine) as session:
+        member = make_member(session)
+        session.commit()
+        return member.id or 0, member.phone
+
+
+def test_a_batch_sends_fails_and_retries_each_message_on_its_own(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    members = [_member(committing_engine) for _ in range(4)]
+    ids = [_queue(committing_engine, member_id, f"coupon:{member_id}") for member_id, _ in members]
+    twilio.fake.fail_numbers[members[1][1]] = 21211  # permanent: fails, the phone is marked invalid
+    twilio.fake.script.append(("error", 500, 20500))  # the first request: transient, retried later
+    channel = TwilioSmsChannel(sms_settings)
+
+    outcomes = deliver_batch(
+        [*ids, 999_999], engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
+    )
+
+    assert [outcomes[i].status for i in [*ids, 999_999]] == ["retry", "failed", "sent", "sent", "skipped"]
+    with unit_of_work(committing_engine) as session:
+        states = {m.id: m.state for m in session.exec(select(Message))}
+        assert states == {
+            ids[0]: MessageState.sending,  # its retry is the caller's to schedule (as for deliver)
+            ids[1]: MessageState.failed,
+            ids[2]: MessageState.sent,
+            ids[3]: MessageState.sent,
+        }
+        invalid = session.exec(select(Member).where(Member.id == members[1][0])).one()
+        assert invalid.phone_valid is False
+        sent = session.get(Message, ids[2])
+        assert sent is not None and sent.provider_id == outcomes[ids[2]].provider_id
+        history = [e.state for e in message_history(session, ids[2])]
+        assert history == ["queued", "sending", "sent"]
+    assert sorted(r["to"] for r in twilio.fake.accepted) == sorted([members[2][1], members[3][1]])
+
+    # the same batch handed out again (a duplicate broker job): nothing is sent twice
+    again = deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+    assert {o.status for o in again.values()} == {"skipped"}
+    assert len(twilio.fake.accepted) == 2
+
+
+def test_the_frequency_cap_counts_the_messages_claimed_earlier_in_the_same_batch(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    member_id, phone = _member(committing_engine)
+    ids = [_queue(committing_engine, member_id, f"promo:{n}") for n in range(3)]
+    channel = TwilioSmsChannel(sms_settings.model_copy(update={"frequency_cap": 2}))
+    capped = sms_settings.model_copy(update={"frequency_cap": 2})
+
+    outcomes = deliver_batch(ids, engine=committing_engine, settings=capped, channel_for=lambda _: channel)
+
+    assert [outcomes[i].status for i in ids] == ["sent", "sent", "skipped"]
+    assert len(twilio.fake.bodies_to(phone)) == 2
+    with unit_of_work(committing_engine) as session:
+        third = session.get(Message, ids[2])
+        assert third is not None and third.state == MessageState.queued and third.dispatched_at is None
