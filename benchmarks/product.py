@@ -14,10 +14,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.security import create_token
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,6 +39,7 @@ from loyalty.cards.pdf import (
 from loyalty.core.db import make_engine, unit_of_work
 from loyalty.core.settings import Settings
 from loyalty.core.text import search_key as fold
+from loyalty.core.tokens import access_token
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.messages import Category
@@ -226,7 +226,7 @@ def staff_token(engine: Engine, settings: Settings) -> str:
     with Session(engine) as session:
         user = create_user(session, "bench-staff", "bench-password", Role.staff)
         session.commit()
-        return create_token(settings, user)
+        return access_token(settings, user.id or 0, user.role, user.token_version, datetime.now(UTC))
 
 
 # ---- upcoming occasions --------------------------------------------------------------------------------
