@@ -18,7 +18,7 @@ from loyalty.campaigns.running import claim_due_runs
 from loyalty.core import jobs
 from loyalty.core.db import unit_of_work, utcnow
 from loyalty.core.settings import Settings
-from loyalty.delivery.claiming import prepare_send
+from loyalty.delivery.claiming import lock_batch, prepare_send
 from loyalty.delivery.outcomes import record_failure
 from loyalty.messaging.adapter import (
     ChannelAdapter,
@@ -27,7 +27,7 @@ from loyalty.messaging.adapter import (
     SendError,
     TransientSendError,
 )
-from loyalty.messaging.claims import claim_due_messages, record_retry, record_sent, recover_stuck
+from loyalty.messaging.claims import claim_due_messages, record_retry, record_sent_many, recover_stuck
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,14 @@ def deliver_batch(
     the adapters' reused connections; then one transaction records every sent and failed outcome. A
     crash between the two commits leaves the claimed rows in ``sending`` under their lease: reconciled
     as for ``deliver``. Transient errors come back as ``Outcome("retry")`` for the caller to schedule."""
+    message_ids = list(dict.fromkeys(message_ids))
     outcomes: dict[int, Outcome] = {}
     claimed: list[Outgoing] = []
     with unit_of_work(engine) as session:
         when = now or utcnow()
+        locked = lock_batch(session, message_ids)
         for message_id in message_ids:
-            out = prepare_send(session, message_id, when, settings)
+            out = prepare_send(session, message_id, when, settings, locked=locked)
             if out is None:
                 outcomes[message_id] = Outcome("skipped")
             else:
@@ -89,17 +91,14 @@ def deliver_batch(
         outcomes[out.message_id] = outcome
         if found:
             how[out.message_id] = "found at the provider after an interrupted attempt"
-    final = [(i, o) for i, o in outcomes.items() if o.status in ("sent", "failed")]
-    if final:
+    sent = {i: (o.provider_id or "", how.get(i, "")) for i, o in outcomes.items() if o.status == "sent"}
+    failed = [(i, o.error) for i, o in outcomes.items() if o.status == "failed" and o.error is not None]
+    if sent or failed:
         with unit_of_work(engine) as session:
             done = utcnow()
-            for message_id, outcome in final:
-                if outcome.status == "sent":
-                    detail = how.get(message_id, "")
-                    record_sent(session, message_id, outcome.provider_id or "", done, detail=detail)
-                else:
-                    assert outcome.error is not None
-                    record_failure(session, message_id, done, outcome.error)
+            record_sent_many(session, sent, done)
+            for message_id, error in failed:
+                record_failure(session, message_id, done, error)
             session.commit()
     return {message_id: outcomes[message_id] for message_id in message_ids}
 

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide
@@ -21,18 +21,49 @@ from loyalty.models.messages import MESSAGES, Message, MessageState
 log = logging.getLogger(__name__)
 
 
-def prepare_send(session: Session, message_id: int, now: datetime, settings: Settings) -> Outgoing | None:
+Locked = tuple[dict[int, Message], dict[int, Member]]
+
+
+def lock_batch(session: Session, message_ids: list[int]) -> Locked:
+    """The row locks ``prepare_send`` takes, for many messages in two statements: the still-queued
+    messages (skipping those another worker holds), then their members in id order (so two batches
+    never wait on each other in a cycle)."""
+    messages = {
+        m.id or 0: m
+        for m in session.exec(
+            select(Message)
+            .where(col(Message.id).in_(message_ids), Message.state == MessageState.queued)
+            .with_for_update(skip_locked=True)
+        )
+    }
+    member_ids = sorted({m.member_id for m in messages.values() if m.member_id is not None})
+    members = {
+        m.id or 0: m
+        for m in session.exec(
+            select(Member).where(col(Member.id).in_(member_ids)).order_by(col(Member.id)).with_for_update()
+        )
+    }
+    return messages, members
+
+
+def prepare_send(
+    session: Session, message_id: int, now: datetime, settings: Settings, *, locked: Locked | None = None
+) -> Outgoing | None:
     """Re-check a message and claim it for sending; None when there is nothing to send now.
 
     Locks the message (skipping it when another worker holds it) and, for a promotional one, the member
     (so two workers cannot both pass the frequency cap), applies the policy, renders the content and claims
     the row with ``UPDATE ... WHERE state='queued' RETURNING``. The caller commits before calling the
-    provider."""
-    message = session.exec(
-        select(Message)
-        .where(Message.id == message_id, Message.state == MessageState.queued)
-        .with_for_update(skip_locked=True)
-    ).first()
+    provider. ``locked``: the rows ``lock_batch`` already locked in this transaction."""
+    message = (
+        locked[0].get(message_id)
+        if locked is not None
+        else session.exec(
+            select(Message)
+            .where(Message.id == message_id, Message.state == MessageState.queued)
+            .with_for_update(skip_locked=True)
+        ).first()
+    )
     if message is None or message.not_before > now + timedelta(seconds=5):
         return None
     if message.member_id is None:  # a campaign's test send: no member, so no consent, pause or cap
@@ -40,9 +71,11 @@ def prepare_send(session: Session, message_id: int, now: datetime, settings: Set
             set_state(session, message, MessageState.cancelled, "expired before it could be sent", now)
             return None
         return _claim(session, message, render_test(message, settings), now, settings)
-    member = session.exec(
-        select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
-    ).one()
+    member = locked[1].get(message.member_id) if locked is not None else None
+    if member is None:
+        member = session.exec(
+            select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
+        ).one()
     decision = decide(session, message, member, now, settings)
     if decision.action == "cancel":
         set_state(

@@ -116,6 +116,40 @@ def record_sent(
         session.flush()
 
 
+def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
+    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT, the
+    UPDATEs and the events each sent in one batch."""
+    if not sent:
+        return
+    found = session.exec(
+        select(Message).where(sa.column("id").in_(sorted(sent))).execution_options(populate_existing=True)
+    )
+    events = []
+    for message in found:
+        provider_id, detail = sent[message.id or 0]
+        message.provider_id = message.provider_id or provider_id
+        message.needs_reconcile = False
+        message.lease_until = None
+        if RANK[message.state] < RANK[MessageState.sent]:
+            message.state = MessageState.sent
+            message.sent_at = now
+            message.updated_at = now
+            events.append(
+                {
+                    "message_id": message.id,
+                    "state": MessageState.sent.value,
+                    "detail": (detail or f"accepted as {provider_id}")[:500],
+                    "at": now,
+                }
+            )
+        else:
+            message.sent_at = message.sent_at or now
+        session.add(message)
+    session.flush()
+    if events:
+        session.execute(sa.insert(EVENTS), events)
+
+
 def record_retry(
     session: Session, message_id: int, now: datetime, error: TransientSendError, retry_at: datetime
 ) -> None:
