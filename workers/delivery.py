@@ -18,7 +18,7 @@ from loyalty.campaigns.running import claim_due_runs
 from loyalty.core import jobs
 from loyalty.core.db import unit_of_work, utcnow
 from loyalty.core.settings import Settings
-from loyalty.delivery.claiming import lock_batch, prepare_send
+from loyalty.delivery.claiming import claim_pending, lock_batch, prepare_send
 from loyalty.delivery.outcomes import record_failure
 from loyalty.messaging.adapter import (
     ChannelAdapter,
@@ -77,13 +77,14 @@ def deliver_batch(
     claimed: list[Outgoing] = []
     with unit_of_work(engine) as session:
         when = now or utcnow()
-        locked = lock_batch(session, message_ids)
+        batch = lock_batch(session, message_ids)
         for message_id in message_ids:
-            out = prepare_send(session, message_id, when, settings, locked=locked)
+            out = prepare_send(session, message_id, when, settings, batch=batch)
             if out is None:
                 outcomes[message_id] = Outcome("skipped")
             else:
                 claimed.append(out)
+        claim_pending(session, batch, when, settings)
         session.commit()
     how: dict[int, str] = {}
     for out in claimed:
