@@ -148,11 +148,11 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
 
     # the product: queue (not timed), then deliver each through the worker's send path
     ids = product.queue_coupon_messages(engine, channel, [r.id for r in rows], tag=f"{channel}-{args['tag']}")
-    adapter = product.channel_adapter(channel, settings)
+    adapters = product.Adapters(channel, settings)
     outcomes: dict[str, int] = {}
 
     def deliver(part: list[int]) -> None:
-        for status in product.deliver_many(part, engine=engine, settings=settings, adapter=adapter):
+        for status in product.deliver_many(part, engine=engine, settings=settings, adapters=adapters):
             outcomes[status] = outcomes.get(status, 0) + 1
 
     raw.send(addresses[:warm])
@@ -167,7 +167,7 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
         deliver(ids[start : start + chunk])
         product_seconds += time.perf_counter() - started
     raw.close()
-    product.close_adapter(adapter)
+    adapters.close()
     engine.dispose()
     return {
         "n": n,

@@ -10,6 +10,7 @@ finds nothing to time, the harness just omits the campaign's part figures.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,6 +161,28 @@ def channel_adapter(channel: str, settings: Settings) -> Any:
     return TwilioSmsChannel(settings) if channel == "sms" else SmtpEmailChannel(settings)
 
 
+class Adapters:
+    """The product's adapters, one per sending thread (as ``workers.tasks.channel_for`` keeps them)."""
+
+    def __init__(self, channel: str, settings: Settings) -> None:
+        self.channel, self.settings = channel, settings
+        self.local = threading.local()
+        self.made: list[Any] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, _name: str) -> Any:
+        adapter = getattr(self.local, "adapter", None)
+        if adapter is None:
+            adapter = self.local.adapter = channel_adapter(self.channel, self.settings)
+            with self.lock:
+                self.made.append(adapter)
+        return adapter
+
+    def close(self) -> None:
+        for adapter in self.made:
+            close_adapter(adapter)
+
+
 def close_adapter(adapter: Any) -> None:
     close = getattr(adapter, "close", None)
     if close is not None:
@@ -199,10 +222,12 @@ def deliver_one(message_id: int, *, engine: Engine, settings: Settings, adapter:
     return str(outcome.status)
 
 
-def deliver_many(message_ids: list[int], *, engine: Engine, settings: Settings, adapter: Any) -> list[str]:
-    """The batched send path (workers.send_batch): claim all (commit) -> provider each -> record all
-    (commit)."""
-    outcomes = deliver_batch(message_ids, engine=engine, settings=settings, channel_for=lambda _n: adapter)
+def deliver_many(
+    message_ids: list[int], *, engine: Engine, settings: Settings, adapters: Adapters
+) -> list[str]:
+    """The batched send path: claim all (commit) -> provider calls on ``settings.send_threads`` threads
+    -> record all (commit)."""
+    outcomes = deliver_batch(message_ids, engine=engine, settings=settings, channel_for=adapters)
     return [str(o.status) for o in outcomes.values()]
 
 

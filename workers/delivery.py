@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -87,8 +88,7 @@ def deliver_batch(
         claim_pending(session, batch, when, settings)
         session.commit()
     how: dict[int, str] = {}
-    for out in claimed:
-        outcome, found = _call_provider(channel_for(out.channel), out)
+    for out, (outcome, found) in zip(claimed, _call_all(claimed, channel_for, settings), strict=True):
         outcomes[out.message_id] = outcome
         if found:
             how[out.message_id] = "found at the provider after an interrupted attempt"
@@ -102,6 +102,21 @@ def deliver_batch(
                 record_failure(session, message_id, done, error)
             session.commit()
     return {message_id: outcomes[message_id] for message_id in message_ids}
+
+
+def _call_all(
+    claimed: list[Outgoing], channel_for: ChannelFor, settings: Settings
+) -> list[tuple[Outcome, bool]]:
+    """The provider calls of a batch, on ``settings.send_threads`` threads (``channel_for`` then gives
+    each thread its own adapter, as ``workers.tasks.channel_for`` does: connections are not shared)."""
+
+    def call(out: Outgoing) -> tuple[Outcome, bool]:
+        return _call_provider(channel_for(out.channel), out)
+
+    if settings.send_threads <= 1 or len(claimed) <= 1:
+        return [call(out) for out in claimed]
+    with ThreadPoolExecutor(min(settings.send_threads, len(claimed))) as pool:
+        return list(pool.map(call, claimed))
 
 
 def _call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
@@ -22,14 +23,16 @@ from workers.app import app
 from workers.channels import make_channel
 
 log = logging.getLogger(__name__)
-_channels: dict[str, ChannelAdapter] = {}
+_local = threading.local()
 
 
 def channel_for(name: str) -> ChannelAdapter:
-    """One adapter per channel per process (keeps the SMTP connection and Twilio's HTTP session)."""
-    if name not in _channels:
-        _channels[name] = make_channel(name, get_settings())
-    return _channels[name]
+    """One adapter per channel per thread (keeps the SMTP connection and Twilio's HTTP session; a batch's
+    sending threads each get their own)."""
+    channels: dict[str, ChannelAdapter] = _local.__dict__.setdefault("channels", {})
+    if name not in channels:
+        channels[name] = make_channel(name, get_settings())
+    return channels[name]
 
 
 def _engine() -> Engine:

@@ -3,6 +3,7 @@ its own policy, outcome and exactly-once record."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -39,6 +40,7 @@ def sms_settings(settings: Settings, twilio: FakeTwilioServer) -> Settings:
             "twilio_timeout": 0.5,
             "quiet_hours_start": 0,  # these tests run at the real time of day: no quiet hours
             "quiet_hours_end": 0,
+            "send_threads": 1,  # in order: the fake's scripted answers go to the first requests
         }
     )
 
@@ -120,3 +122,31 @@ def test_the_frequency_cap_counts_the_messages_claimed_earlier_in_the_same_batch
     with unit_of_work(committing_engine) as session:
         third = session.get(Message, ids[2])
         assert third is not None and third.state == MessageState.queued and third.dispatched_at is None
+
+
+def test_a_batch_sends_on_several_threads_each_with_its_own_adapter(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    members = [_member(committing_engine) for _ in range(12)]
+    ids = [
+        _queue(committing_engine, member_id, f"note:{member_id}", Category.transactional)
+        for member_id, _ in members
+    ]
+    threaded = sms_settings.model_copy(update={"send_threads": 4})
+    local = threading.local()
+    made: list[TwilioSmsChannel] = []
+
+    def channel_for(_name: str) -> TwilioSmsChannel:
+        if not hasattr(local, "channel"):
+            local.channel = TwilioSmsChannel(threaded)
+            made.append(local.channel)
+        return local.channel  # type: ignore[no-any-return]
+
+    outcomes = deliver_batch(ids, engine=committing_engine, settings=threaded, channel_for=channel_for)
+
+    assert {o.status for o in outcomes.values()} == {"sent"} and 1 < len(made) <= 4
+    assert sorted(r["to"] for r in twilio.fake.accepted) == sorted(phone for _, phone in members)
+    with unit_of_work(committing_engine) as session:
+        rows = list(session.exec(select(Message)))
+        assert {m.state for m in rows} == {MessageState.sent}
+        assert {m.id: m.provider_id for m in rows} == {i: outcomes[i].provider_id for i in ids}
