@@ -8,6 +8,7 @@ tasks in workers.tasks are thin wrappers around these, which keeps these testabl
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from loyalty.core.db import unit_of_work, utcnow
 from loyalty.core.settings import Settings
 from loyalty.delivery.claiming import claim_pending, lock_batch, prepare_send
 from loyalty.delivery.outcomes import record_failure
+from loyalty.delivery.pacing import reserve_slots
 from loyalty.messaging.adapter import (
     ChannelAdapter,
     Outgoing,
@@ -88,7 +90,8 @@ def deliver_batch(
         claim_pending(session, batch, when, settings)
         session.commit()
     how: dict[int, str] = {}
-    for out, (outcome, found) in zip(claimed, _call_all(claimed, channel_for, settings), strict=True):
+    at = _send_times(engine, claimed, settings) if claimed else {}
+    for out, (outcome, found) in zip(claimed, _call_all(claimed, channel_for, settings, at), strict=True):
         outcomes[out.message_id] = outcome
         if found:
             how[out.message_id] = "found at the provider after an interrupted attempt"
@@ -104,13 +107,37 @@ def deliver_batch(
     return {message_id: outcomes[message_id] for message_id in message_ids}
 
 
+def _send_times(engine: Engine, claimed: list[Outgoing], settings: Settings) -> dict[int, float]:
+    """``time.monotonic()`` instants each message may go at, from its channel's shared send rate
+    (``LOYALTY_SMS_RATE`` / ``LOYALTY_EMAIL_RATE``; a channel at 0 is not paced)."""
+    rates = {"sms": settings.sms_rate, "email": settings.email_rate}
+    at: dict[int, float] = {}
+    for channel in sorted({out.channel for out in claimed}):
+        rate = rates.get(channel, 0.0)
+        if rate <= 0:
+            continue
+        mine = [out for out in claimed if out.channel == channel]
+        with unit_of_work(engine) as session:
+            now = utcnow()
+            start = reserve_slots(session, channel, len(mine), rate, now)
+            session.commit()
+        base = time.monotonic() + (start - now).total_seconds()
+        for k, out in enumerate(mine):
+            at[out.message_id] = base + k / rate
+    return at
+
+
 def _call_all(
-    claimed: list[Outgoing], channel_for: ChannelFor, settings: Settings
+    claimed: list[Outgoing], channel_for: ChannelFor, settings: Settings, at: dict[int, float]
 ) -> list[tuple[Outcome, bool]]:
     """The provider calls of a batch, on ``settings.send_threads`` threads (``channel_for`` then gives
-    each thread its own adapter, as ``workers.tasks.channel_for`` does: connections are not shared)."""
+    each thread its own adapter, as ``workers.tasks.channel_for`` does: connections are not shared),
+    each one not before its send slot in ``at``."""
 
     def call(out: Outgoing) -> tuple[Outcome, bool]:
+        wait = at.get(out.message_id, 0.0) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         return _call_provider(channel_for(out.channel), out)
 
     if settings.send_threads <= 1 or len(claimed) <= 1:

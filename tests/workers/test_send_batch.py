@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from sqlmodel import select
 
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
+from loyalty.delivery.pacing import reserve_slots
 from loyalty.messaging.claims import message_history
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
@@ -150,3 +152,39 @@ def test_a_batch_sends_on_several_threads_each_with_its_own_adapter(
         rows = list(session.exec(select(Message)))
         assert {m.state for m in rows} == {MessageState.sent}
         assert {m.id: m.provider_id for m in rows} == {i: outcomes[i].provider_id for i in ids}
+
+
+def test_send_slots_are_shared_on_the_database_one_rate_apart(committing_engine: Engine) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with unit_of_work(committing_engine) as session:
+        first = reserve_slots(session, "sms", 10, 100.0, now)
+        session.commit()
+    with unit_of_work(committing_engine) as session:  # another worker, at the same instant
+        second = reserve_slots(session, "sms", 5, 100.0, now)
+        email = reserve_slots(session, "email", 5, 100.0, now)  # each channel has its own pace
+        session.commit()
+    with unit_of_work(committing_engine) as session:  # after an idle second: no burst saved up
+        later = reserve_slots(session, "sms", 1, 100.0, now + timedelta(seconds=1))
+        session.commit()
+    assert first == now and email == now
+    assert second == now + timedelta(seconds=0.1)  # after the first worker's ten slots
+    assert later == now + timedelta(seconds=1)
+
+
+def test_a_paced_batch_reserves_one_slot_per_claimed_message(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    members = [_member(committing_engine) for _ in range(3)]
+    ids = [
+        _queue(committing_engine, member_id, f"note:{member_id}", Category.transactional)
+        for member_id, _ in members
+    ]
+    paced = sms_settings.model_copy(update={"sms_rate": 1000.0})
+    channel = TwilioSmsChannel(paced)
+    before = datetime.now(UTC)
+    outcomes = deliver_batch(ids, engine=committing_engine, settings=paced, channel_for=lambda _: channel)
+    assert {o.status for o in outcomes.values()} == {"sent"} and len(twilio.fake.accepted) == 3
+    with unit_of_work(committing_engine) as session:
+        nxt = reserve_slots(session, "sms", 1, 1000.0, before)
+        session.commit()
+    assert nxt >= before + timedelta(seconds=0.003)  # the batch took three slots on the shared row

@@ -37,8 +37,10 @@ class SmtpEmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        # verifies the chain and the host name; smtp_ca_file adds a CA (e.g. a company's private one)
-        context = ssl.create_default_context(cafile=s.smtp_ca_file)
+        # verifies the chain and the host name; smtp_ca_file adds a CA (e.g. a company's private one);
+        # made only when TLS is used (loading the trust store costs ~50 ms per connection)
+        tls = s.smtp_security in ("ssl", "starttls")
+        context = ssl.create_default_context(cafile=s.smtp_ca_file) if tls else None
         smtp: smtplib.SMTP
         if s.smtp_security == "ssl":
             smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
