@@ -43,6 +43,7 @@ from loyalty.core.text import search_key as fold
 from loyalty.core.tokens import access_token
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.campaigns import CampaignRun
+from loyalty.models.members import Member
 from loyalty.models.messages import Category
 from loyalty.models.users import Role
 from loyalty.occasions.windows import upcoming_occasions
@@ -137,8 +138,9 @@ def run_campaign(engine: Engine, run_id: int, now: datetime) -> CampaignTimes:
 # ---- sending -----------------------------------------------------------------------------------------
 
 
-def send_settings(url: str, *, twilio_url: str, smtp_port: int) -> Settings:
-    """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour)."""
+def send_settings(url: str, *, twilio_url: str, smtp_port: int, rate: float = 0.0) -> Settings:
+    """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour);
+    ``rate``: LOYALTY_SMS_RATE and LOYALTY_EMAIL_RATE."""
     return Settings(
         env="test",
         secret_key="benchmark-secret-0123456789abcdef",
@@ -153,6 +155,8 @@ def send_settings(url: str, *, twilio_url: str, smtp_port: int) -> Settings:
         smtp_port=smtp_port,
         quiet_hours_start=0,
         quiet_hours_end=0,
+        sms_rate=rate,
+        email_rate=rate,
     )
 
 
@@ -164,16 +168,26 @@ def channel_adapter(channel: str, settings: Settings) -> Any:
 class Adapters:
     """The product's adapters, one per sending thread (as ``workers.tasks.channel_for`` keeps them)."""
 
-    def __init__(self, channel: str, settings: Settings) -> None:
-        self.channel, self.settings = channel, settings
+    def __init__(self, channel: str, settings: Settings, *, record: bool = False) -> None:
+        self.channel, self.settings, self.record = channel, settings, record
         self.local = threading.local()
         self.made: list[Any] = []
         self.lock = threading.Lock()
+        self.times: list[float] = []  # with ``record``: when each send returned (time.time())
 
     def __call__(self, _name: str) -> Any:
         adapter = getattr(self.local, "adapter", None)
         if adapter is None:
             adapter = self.local.adapter = channel_adapter(self.channel, self.settings)
+            if self.record:
+                send = adapter.send
+
+                def timed(out: Any) -> str:
+                    result = str(send(out))
+                    self.times.append(time.time())
+                    return result
+
+                adapter.send = timed
             with self.lock:
                 self.made.append(adapter)
         return adapter
@@ -187,6 +201,20 @@ def close_adapter(adapter: Any) -> None:
     close = getattr(adapter, "close", None)
     if close is not None:
         close()
+
+
+def sms_members(engine: Engine, count: int) -> list[int]:
+    """The ids of the last ``count`` members reachable by SMS (the send figures take the first ones)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Member.id)
+            .where(col(Member.sms_opt_in), col(Member.phone_valid), ~col(Member.paused))
+            .order_by(col(Member.id).desc())
+            .limit(count)
+        ).all()
+    if len(rows) < count:
+        raise SystemExit(f"only {len(rows)} members reachable by SMS")
+    return sorted(int(r or 0) for r in rows)
 
 
 def queue_coupon_messages(engine: Engine, channel: str, member_ids: list[int], tag: str) -> list[int]:
