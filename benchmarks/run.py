@@ -207,7 +207,7 @@ class Bench:
                         n / r["raw_seconds"],
                         "msg/s",
                         0.5,
-                        f"claim all → send (LOYALTY_SEND_THREADS=4) → record all, batches of 50, {n:,} messages{profiled}{note}",
+                        f"claim all, send on 4 threads, record all; batches of 50, {n:,} msgs{profiled}{note}",
                     )
                 )
         return figures
