@@ -207,7 +207,8 @@ class Bench:
                         n / r["raw_seconds"],
                         "msg/s",
                         0.5,
-                        f"claim all, send on 4 threads, record all; batches of 50, {n:,} msgs{profiled}{note}",
+                        f"claim all, send on 4 threads, record all; batches of 50, {n:,} msgs"
+                        f"{profiled}{note}",
                     )
                 )
         return figures
