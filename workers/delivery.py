@@ -213,7 +213,13 @@ def dispatch_due(engine: Engine, settings: Settings, now: datetime | None = None
     redispatch = timedelta(seconds=settings.dispatch_redispatch_seconds)
     while report.dispatched < settings.dispatch_max_per_tick:
         with unit_of_work(engine) as session:
-            ids = claim_due_messages(session, now, limit=settings.dispatch_chunk, redispatch_after=redispatch)
+            ids = claim_due_messages(
+                session,
+                now,
+                limit=settings.dispatch_chunk,
+                redispatch_after=redispatch,
+                batch=settings.send_batch,
+            )
             session.commit()
         report.dispatched += len(ids)
         if len(ids) < settings.dispatch_chunk:

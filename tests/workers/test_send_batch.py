@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from loyalty.core.db import unit_of_work
+from loyalty.core.jobs import set_publisher
 from loyalty.core.settings import Settings
 from loyalty.delivery.pacing import reserve_slots
 from loyalty.messaging.claims import message_history
@@ -21,7 +23,7 @@ from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.channels.twilio_sms import TwilioSmsChannel
-from workers.delivery import deliver_batch
+from workers.delivery import deliver_batch, dispatch_due
 
 
 @pytest.fixture
@@ -188,3 +190,27 @@ def test_a_paced_batch_reserves_one_slot_per_claimed_message(
         nxt = reserve_slots(session, "sms", 1, 1000.0, before)
         session.commit()
     assert nxt >= before + timedelta(seconds=0.003)  # the batch took three slots on the shared row
+
+
+def test_the_dispatcher_hands_out_due_messages_in_send_batch_jobs_after_its_commit(
+    committing_engine: Engine, settings: Settings
+) -> None:
+    members = [_member(committing_engine) for _ in range(5)]
+    ids = sorted(
+        _queue(committing_engine, member_id, f"note:{member_id}", Category.transactional)
+        for member_id, _ in members
+    )
+    published: list[tuple[str, tuple[Any, ...]]] = []
+    set_publisher(lambda name, args: published.append((name, args)))
+    try:
+        report = dispatch_due(
+            committing_engine, settings.model_copy(update={"send_batch": 2}), datetime.now(UTC)
+        )
+    finally:
+        set_publisher(None)
+    assert report.dispatched == 5
+    assert published == [
+        ("workers.send_batch", (ids[0:2],)),
+        ("workers.send_batch", (ids[2:4],)),
+        ("workers.send_batch", (ids[4:5],)),
+    ]
