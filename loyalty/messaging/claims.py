@@ -128,37 +128,48 @@ def record_sent(
 
 
 def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
-    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT, the
-    UPDATEs and the events each sent in one batch."""
+    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT of their
+    states, then each kind of UPDATE and the events as one executemany (forward only, as one by one)."""
     if not sent:
         return
-    found = session.exec(
-        select(Message).where(sa.column("id").in_(sorted(sent))).execution_options(populate_existing=True)
-    )
-    events = []
-    for message in found:
-        provider_id, detail = sent[message.id or 0]
-        message.provider_id = message.provider_id or provider_id
-        message.needs_reconcile = False
-        message.lease_until = None
-        if RANK[message.state] < RANK[MessageState.sent]:
-            message.state = MessageState.sent
-            message.sent_at = now
-            message.updated_at = now
-            events.append(
+    states = dict(session.execute(sa.select(M.id, M.state).where(M.id.in_(sorted(sent)))).all())
+    moving = [i for i, state in states.items() if RANK[state] < RANK[MessageState.sent]]
+    staying = [i for i in states if i not in set(moving)]
+    common = {
+        "provider_id": sa.func.coalesce(M.provider_id, sa.bindparam("m_provider")),
+        "needs_reconcile": False,
+        "lease_until": None,
+    }
+    by_id = M.id == sa.bindparam("m_id")
+    if moving:
+        session.execute(
+            sa.update(MESSAGES)
+            .where(by_id)
+            .values(**common, state=MessageState.sent.value, sent_at=now, updated_at=now),
+            [{"m_id": i, "m_provider": sent[i][0]} for i in moving],
+        )
+        session.execute(
+            sa.insert(EVENTS),
+            [
                 {
-                    "message_id": message.id,
+                    "message_id": i,
                     "state": MessageState.sent.value,
-                    "detail": (detail or f"accepted as {provider_id}")[:500],
+                    "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
                     "at": now,
                 }
-            )
-        else:
-            message.sent_at = message.sent_at or now
-        session.add(message)
-    session.flush()
-    if events:
-        session.execute(sa.insert(EVENTS), events)
+                for i in moving
+            ],
+        )
+    if staying:
+        session.execute(
+            sa.update(MESSAGES)
+            .where(by_id)
+            .values(
+                **common,
+                sent_at=sa.func.coalesce(M.sent_at, sa.bindparam("m_now", now, type_=M.sent_at.type)),
+            ),
+            [{"m_id": i, "m_provider": sent[i][0]} for i in staying],
+        )
 
 
 def record_retry(

@@ -15,7 +15,9 @@ from sqlmodel import select
 from loyalty.core.db import unit_of_work
 from loyalty.core.jobs import set_publisher
 from loyalty.core.settings import Settings
+from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.delivery.pacing import reserve_slots
+from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import message_history
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.members import Member
@@ -214,3 +216,37 @@ def test_the_dispatcher_hands_out_due_messages_in_send_batch_jobs_after_its_comm
         ("workers.send_batch", (ids[2:4],)),
         ("workers.send_batch", (ids[4:5],)),
     ]
+
+
+def test_a_delivery_report_that_came_first_is_not_moved_back_by_the_batch_record(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    member_id, _ = _member(committing_engine)
+    message_id = _queue(committing_engine, member_id, "note:early", Category.transactional)
+    channel = TwilioSmsChannel(sms_settings)
+    original = channel.send
+
+    def send_then_report(out: Outgoing) -> str:
+        sid = original(out)
+        with unit_of_work(committing_engine) as session:  # the callback wins the race to the database
+            assert apply_provider_status(
+                session,
+                provider_id=sid,
+                message_id=out.message_id,  # carried in the callback URL
+                state=MessageState.delivered,
+                provider_status="delivered",
+            )
+            session.commit()
+        return sid
+
+    channel.send = send_then_report  # type: ignore[method-assign]
+    outcomes = deliver_batch(
+        [message_id], engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
+    )
+    assert outcomes[message_id].status == "sent"
+    with unit_of_work(committing_engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None and message.state == MessageState.delivered
+        assert message.sent_at is not None and message.lease_until is None
+        assert message.provider_id == outcomes[message_id].provider_id
+        assert [e.state for e in message_history(session, message_id)] == ["queued", "sending", "delivered"]
