@@ -8,6 +8,7 @@ tasks in workers.tasks are thin wrappers around these, which keeps these testabl
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -142,8 +143,20 @@ def _call_all(
 
     if settings.send_threads <= 1 or len(claimed) <= 1:
         return [call(out) for out in claimed]
-    with ThreadPoolExecutor(min(settings.send_threads, len(claimed))) as pool:
-        return list(pool.map(call, claimed))
+    return list(_pool(settings.send_threads).map(call, claimed))
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """One sending pool per process, made on first use (after a prefork worker's fork): its threads
+    live on, so their adapters keep their connections from batch to batch."""
+    with _pools_lock:
+        if threads not in _pools:
+            _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="send")
+        return _pools[threads]
 
 
 def _call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, bool]:
