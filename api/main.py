@@ -15,6 +15,7 @@ from api.routes import (
     cards,
     coupons,
     data_rights,
+    email_confirm,
     holidays,
     members,
     occasions,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
+    app.include_router(email_confirm.router)  # /e/{token}: a new e-mail address confirmed by its link
 
     app.include_router(outbox.router, prefix=API_PREFIX)  # GET /api/v1/outbox: the dev outbox listing
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page

@@ -37,6 +37,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "outbox": ("marketing", "admin"),
     "member": (),
     "unsubscribe": (),
+    "email_confirm": (),
     "admin": ("admin",),
 }
 MARKETING_RELATIONS = ("self", "daughter", "son", "spouse", "mother", "father", "friend")

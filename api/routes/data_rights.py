@@ -19,7 +19,7 @@ from loyalty.members.erasure import close_request, erase_member, list_requests, 
 from loyalty.members.export import member_export
 from loyalty.members.importing import import_members
 from loyalty.members.iys import iys_csv, iys_records
-from loyalty.members.registration import get_member
+from loyalty.members.links import page_link_member
 from loyalty.members.schemas import (
     DataRequest,
     DataRequestPublic,
@@ -97,7 +97,7 @@ def erase(member_id: IdPath, session: SessionDep, user: AdminUser) -> dict[str, 
 @router.post("/self/{token}/requests", status_code=status.HTTP_201_CREATED, response_model=DataRequestPublic)
 def ask(token: str, data: DataRequest, session: SessionDep, settings: SettingsDep) -> DataRequestPublic:
     """The member asks, from their page, for a copy of their data or for erasing it; an admin handles it."""
-    member = get_member(session, read_member_page_token(settings.secret_key, token))
+    member = page_link_member(session, read_member_page_token(settings.secret_key, token))
     assert member.id is not None
     view = data_request_public(open_request(session, member.id, data.kind))
     session.commit()

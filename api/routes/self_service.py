@@ -21,8 +21,16 @@ from loyalty.core.errors import NotFound
 from loyalty.core.tokens import member_page_url, read_member_page_token
 from loyalty.members import pause
 from loyalty.members.consent import record_consent
+from loyalty.members.email_change import request_email_change
+from loyalty.members.links import page_link_member, revoke_page_links
 from loyalty.members.registration import get_member
-from loyalty.members.schemas import ConsentRequest, MemberLink, PauseRequest
+from loyalty.members.schemas import (
+    ConsentRequest,
+    EmailChangeRequest,
+    EmailChangeSent,
+    MemberLink,
+    PauseRequest,
+)
 from loyalty.models.members import Member
 from loyalty.occasions import registry
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
@@ -43,7 +51,7 @@ def member_page(session: SessionDep, member: Member, settings: SettingsDep) -> S
 
 
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> Member:
-    return get_member(session, read_member_page_token(settings.secret_key, token))
+    return page_link_member(session, read_member_page_token(settings.secret_key, token))
 
 
 @router.get("/self/{token}", response_model=SelfPage)
@@ -121,9 +129,36 @@ def card_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response
     )
 
 
+@router.post("/self/{token}/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeSent)
+def change_email(
+    token: str, data: EmailChangeRequest, session: SessionDep, settings: SettingsDep
+) -> EmailChangeSent:
+    """Add or change the member's e-mail: a confirmation goes to the new address; the address (and consent
+    for offers there, if asked) applies only once its link is opened."""
+    member = _member(session, settings, token)
+    sent_to = request_email_change(
+        session, member, data.email, consent=data.consent, settings=settings, now=utcnow()
+    )
+    session.commit()
+    return EmailChangeSent(sent_to=sent_to)
+
+
 @router.get("/members/{member_id}/self-link", response_model=MemberLink)
 def self_link(member_id: IdPath, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> MemberLink:
     """The member's personal page link, for staff to hand over (printed, or sent by the member's wish)."""
     member = get_member(session, member_id)
     assert member.id is not None
-    return MemberLink(url=member_page_url(settings, member.id))
+    return MemberLink(url=member_page_url(settings, member.id, member.link_version))
+
+
+@router.post("/members/{member_id}/self-link/revoke", response_model=MemberLink)
+def revoke_self_link(
+    member_id: IdPath, session: SessionDep, settings: SettingsDep, _user: StaffUser
+) -> MemberLink:
+    """Every page link the member was given stops working at once (a lost phone, a forwarded message); the
+    answer is their new link."""
+    member = revoke_page_links(session, member_id)
+    assert member.id is not None
+    view = MemberLink(url=member_page_url(settings, member.id, member.link_version))
+    session.commit()
+    return view

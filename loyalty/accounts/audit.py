@@ -141,6 +141,16 @@ def _record_flush(session: OrmSession, _context: UOWTransaction) -> None:
         session.connection().execute(sa.insert(AUDIT), rows)
 
 
+def inserted_row(session: Session, obj: Any) -> dict[str, Any] | None:
+    """The audit row the flush listener would write for inserting ``obj`` (None without an actor), for a
+    service that inserts with its own statement (``INSERT ... RETURNING``); ``target_id`` is ``obj.id``."""
+    actor = session.info.get(ACTOR_KEY)
+    table = getattr(type(obj), "__table__", None)
+    if not actor or not isinstance(table, sa.Table):
+        return None
+    return _row(actor, "insert", table, obj, _changes(obj, table, "insert"))
+
+
 def record(
     session: Session, action: str, target_type: str, target_id: int | None, changes: dict[str, Any]
 ) -> None:

@@ -8,23 +8,26 @@ marketing previews is what members receive.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from loyalty.core.db import is_postgres, utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.zones import end_of_day, local_date
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.offers import Offer
 from loyalty.holidays.calendar import holidays_for
-from loyalty.messaging.outbox import NewMessage, chunks, queue_messages
-from loyalty.messaging.reach import reachable
+from loyalty.messaging.outbox import chunks, insert_message_rows
+from loyalty.messaging.reach import PREFERRED, reachable, reachable_on
 from loyalty.models.campaigns import Campaign, CampaignChannel, CampaignRun, TriggerType
-from loyalty.models.coupons import Coupon
+from loyalty.models.coupons import COUPONS
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import MESSAGES, Category
 from loyalty.models.occasions import Occasion, OccasionStatus
@@ -32,6 +35,7 @@ from loyalty.occasions.recurrence import next_occurrence
 from loyalty.occasions.reminders import occasion_purpose, occasion_values
 
 DEFAULT_TEMPLATE = "holiday_coupon"
+C = COUPONS.c
 
 
 def offer_of(campaign: Campaign, currency: str) -> Offer:
@@ -152,64 +156,166 @@ def tied_day(holiday: dict[str, Any], occasion: Occasion | None, day: date) -> d
     return None
 
 
+MESSAGE_BATCH = 10_000  # coupons read, and their messages written, per round: memory stays flat
+
+
+def _channel_columns(channel: str) -> list[sa.ColumnElement[Any]]:
+    """The SQL that tells a coupon's message channels (``message_channels`` and ``queue_messages``' own
+    resolution of ``preferred``, set-based): for ``both`` whether the member is reachable on SMS and on
+    e-mail; for ``preferred`` the preferred channel if reachable there, else the other reachable one, else
+    the preferred one (the send-time policy decides then)."""
+    sms, email = reachable_on(Channel.sms), reachable_on(Channel.email)
+    if channel == CampaignChannel.both:
+        return [sms.label("sms_ok"), email.label("email_ok")]
+    if channel == PREFERRED:
+        prefers_sms = col(Member.preferred_channel) == Channel.sms.value
+        resolved = sa.case(
+            (sa.and_(prefers_sms, sms), Channel.sms.value),
+            (sa.and_(sa.not_(prefers_sms), email), Channel.email.value),
+            (sms, Channel.sms.value),
+            (email, Channel.email.value),
+            else_=col(Member.preferred_channel),
+        )
+        return [resolved.label("resolved")]
+    return []
+
+
 def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | None = None) -> int:
     """One message per coupon of the run and channel (``both``: SMS and e-mail with the same code), due at
     the coupon's ``valid_from`` (the member's own local send time), stale at its expiry, and never sent
     after the holiday or occasion it is about. An occasion's coupon is ``personal`` (it goes before generic
-    promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel)."""
+    promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel).
+
+    Streams: the run's coupons (with the member columns the message needs, as plain rows) are read in
+    batches of ``MESSAGE_BATCH``, and each batch's messages are written before the next is read, so
+    nothing proportional to the audience is held."""
     run = session.get(CampaignRun, run_id)
     if run is None:
         raise NotFound(f"campaign run {run_id} not found")
     campaign = session.get(Campaign, run.campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {run.campaign_id} not found")
-    # a coupon that already has its message (on whichever channel: "preferred" may resolve differently
-    # after a consent change) gets no second one; a retried run loads only what is still missing
-    wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
-    done = [
-        sa.exists().where(MESSAGES.c.coupon_id == Coupon.id, *([MESSAGES.c.channel == ch] if ch else []))
-        for ch in wanted
-    ]
-    rows = session.exec(
-        select(Coupon, Member)
-        .join(Member, Member.id == Coupon.member_id)  # type: ignore[arg-type]
-        .where(Coupon.run_id == run_id, ~sa.and_(*done))
-        .order_by(Coupon.id)  # type: ignore[arg-type]
-    ).all()
-    occasions = run_occasions(session, campaign, run, [m.id or 0 for _, m in rows])
-    holiday = holiday_values(session, campaign, run)
-    day = occasion_day(campaign, run)
-    new: list[NewMessage] = []
-    for coupon, member in rows:
+    now = now or utcnow()
+    # PostgreSQL hands back aware datetimes already: skip UTCDateTime's per-value conversion there
+    stamp = partial(sa.type_coerce, type_=sa.DateTime(timezone=True)) if is_postgres(session) else None
+    query = (
+        sa.select(
+            C.id,
+            C.code,
+            C.offer_kind,
+            C.offer_value,
+            C.min_purchase,
+            stamp(C.valid_from) if stamp else C.valid_from,
+            stamp(C.expires_at) if stamp else C.expires_at,
+            col(Member.id),
+            col(Member.timezone),
+            col(Member.locale),
+            *_channel_columns(str(campaign.channel)),
+        )
+        .join(Member, col(Member.id) == C.member_id)
+        .where(C.run_id == run_id)
+    )
+    if session.execute(sa.select(sa.exists().where(MESSAGES.c.run_id == run_id))).scalar():
+        # a retried run: a coupon that already has its message (on whichever channel: "preferred" may
+        # resolve differently after a consent change) gets no second one
+        wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
+        done = [
+            sa.exists().where(MESSAGES.c.coupon_id == C.id, *([MESSAGES.c.channel == ch] if ch else []))
+            for ch in wanted
+        ]
+        query = query.where(~sa.and_(*done))
+    build = _MessageBuilder(campaign, run, holiday_values(session, campaign, run))
+    queued = 0
+    # a server-side cursor on PostgreSQL; its snapshot is taken before the first insert (and a message
+    # inserted meanwhile only concerns a coupon already read)
+    result = session.connection().execute(query.execution_options(yield_per=MESSAGE_BATCH))
+    for rows in result.partitions():
+        occasions = run_occasions(session, campaign, run, [row[7] for row in rows])
+        messages = [message for row in rows for message in build(row, occasions.get(row[7]))]
+        queued += insert_message_rows(session, messages, now=now)
+    return queued
+
+
+class _MessageBuilder:
+    """A run's message rows (``outbox.ROW_COLUMNS``) from plain coupon rows; what repeats across members
+    (the context but the code, the last day and the ``send_by`` per zone) is computed once."""
+
+    def __init__(self, campaign: Campaign, run: CampaignRun, holiday: dict[str, Any]) -> None:
+        self.campaign, self.run_id, self.holiday = campaign, run.id, holiday
+        self.day = occasion_day(campaign, run)
+        self.channel = str(campaign.channel)
+        self._last_days: dict[tuple[datetime, str], date] = {}
+        self._ends: dict[tuple[date, str], datetime] = {}
+        self._contexts: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+
+    def _last_day(self, expires_at: datetime, zone: str) -> date:
+        key = (expires_at, zone)
+        if (found := self._last_days.get(key)) is None:
+            found = self._last_days[key] = last_day(expires_at, zone)
+        return found
+
+    def _send_by(self, tied: date | None, zone: str) -> datetime | None:
+        if tied is None:
+            return None
+        key = (tied, zone)
+        if (found := self._ends.get(key)) is None:
+            found = self._ends[key] = end_of_day(tied, zone)
+        return found
+
+    def __call__(self, row: Sequence[Any], occasion: Occasion | None) -> list[tuple[Any, ...]]:
+        coupon_id, code, kind, value, min_purchase, valid_from, expires_at, member_id, zone, locale = row[:10]
         facts = CouponFacts(
-            code=format_code(coupon.code),
-            offer_kind=coupon.offer_kind,
-            offer_value=coupon.offer_value,
-            min_purchase=coupon.min_purchase,
-            expires_on=last_day(coupon.expires_at, member.timezone),
+            code=format_code(code),
+            offer_kind=kind,
+            offer_value=value,
+            min_purchase=min_purchase,
+            expires_on=self._last_day(expires_at, zone),
         )
-        occasion = occasions.get(member.id or 0)
-        template, context = message_context(
-            campaign, facts, locale=member.locale, holiday=holiday, occasion=occasion, occasion_on=day
-        )
-        tied = tied_day(holiday, occasion, day)
-        for channel in message_channels(campaign, member):
-            new.append(
-                NewMessage(
-                    member_id=member.id or 0,
-                    requested_channel=channel,
-                    dedupe_key=f"coupon:{coupon.id}",
-                    purpose=template,
-                    category=Category.personal if occasion is not None else Category.promotional,
-                    locale=member.locale,
-                    context=context,
-                    not_before=coupon.valid_from,
-                    expires_at=coupon.expires_at,
-                    send_by=None if tied is None else end_of_day(tied, member.timezone),
-                    campaign_id=campaign.id,
-                    run_id=run_id,
-                    coupon_id=coupon.id,
-                    occasion_id=occasion.id if occasion is not None else None,
-                )
+        day = self.day
+        if occasion is not None:
+            template, context = message_context(
+                self.campaign,
+                facts,
+                locale=locale,
+                holiday=self.holiday,
+                occasion=occasion,
+                occasion_on=self.day,
             )
-    return len(queue_messages(session, new, now=now))
+        else:  # the same for every coupon of one offer, last day and language: built once, the code put in
+            key = (kind, value, min_purchase, facts.expires_on, locale)
+            if (shared := self._contexts.get(key)) is None:
+                shared = self._contexts[key] = message_context(
+                    self.campaign, facts, locale=locale, holiday=self.holiday
+                )
+            template, context = shared[0], {**shared[1], "coupon_code": facts.code}
+        send_by = self._send_by(tied_day(self.holiday, occasion, day), zone)
+        if self.channel == CampaignChannel.both:
+            channels = [
+                (ch.value, ch.value) for ch, ok in ((Channel.sms, row[10]), (Channel.email, row[11])) if ok
+            ]
+        elif self.channel == PREFERRED:
+            channels = [(row[10], PREFERRED)]
+        else:
+            channels = [(self.channel, self.channel)]
+        category = (Category.personal if occasion is not None else Category.promotional).value
+        return [
+            (
+                member_id,
+                channel,
+                requested,
+                f"coupon:{coupon_id}",
+                template,
+                category,
+                locale,
+                context,
+                self.campaign.id,
+                self.run_id,
+                coupon_id,
+                occasion.id if occasion is not None else None,
+                None,
+                valid_from,
+                expires_at,
+                send_by,
+            )
+            for channel, requested in channels
+        ]

@@ -114,7 +114,9 @@ def preview_occasion(
         return view()
 
     def links(channel: str) -> tuple[str, str]:
-        return member_page_url(settings, member.id or 0), unsubscribe_url(settings, member.id or 0, channel)
+        return member_page_url(settings, member.id or 0, member.link_version), unsubscribe_url(
+            settings, member.id or 0, channel
+        )
 
     reminder = next_reminder(occasion, today)
     channel = choose_channel(member, PREFERRED)

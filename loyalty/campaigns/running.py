@@ -4,6 +4,7 @@ and queues only what is missing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,8 @@ from loyalty.core.zones import end_of_day, local_date, zone_of
 from loyalty.coupons.issuing import issue_coupons
 from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus, TriggerType
 from loyalty.models.coupons import COUPONS
+
+AUDIENCE_BATCH = 10_000  # members fetched per round trip; coupons are issued per issuing.ISSUE_CHUNK
 
 
 def claim_due_runs(session: Session, now: datetime, limit: int = 10) -> list[int]:
@@ -154,19 +157,25 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
         return RunResult(run_id, "not_due")
 
     instants: dict[str, tuple[datetime, datetime]] = {}
-    members: list[tuple[int, datetime, datetime]] = []
-    for member_id, zone_name, _locale, _channel in session.execute(
-        run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
-    ):
-        if zone_name not in instants:
-            instants[zone_name] = coupon_window(campaign, run, zone_name, settings.timezone)
-        start, expires = instants[zone_name]
-        members.append((member_id, start, expires))
+    targeted = 0
+
+    def audience() -> Iterator[tuple[int, datetime, datetime]]:
+        """The audience streamed (a server-side cursor on PostgreSQL), its coupon window per zone."""
+        nonlocal targeted
+        query = run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
+        rows = session.connection().execute(query.execution_options(yield_per=AUDIENCE_BATCH))
+        for member_id, zone_name, _locale, _channel in rows:
+            if zone_name not in instants:
+                instants[zone_name] = coupon_window(campaign, run, zone_name, settings.timezone)
+            start, expires = instants[zone_name]
+            targeted += 1
+            yield member_id, start, expires
+
     issue_coupons(
         session,
         campaign_id=campaign.id or 0,
         run_id=run.id or 0,
-        members=members,
+        members=audience(),
         offer=offer_of(campaign, settings.currency),
     )
     queued = queue_campaign_messages(session, run.id or 0)
@@ -175,7 +184,7 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
         sa.select(sa.func.count()).select_from(COUPONS).where(COUPONS.c.run_id == run.id)
     ).scalar_one()
     run.targeted, run.coupons_issued, run.messages_queued = (
-        len(members),
+        targeted,
         int(coupons),
         run.messages_queued + queued,
     )

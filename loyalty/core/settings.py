@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     send_threads: int = Field(4, ge=1, le=32)  # provider calls of one batch in parallel, one connection each
     sms_rate: float = Field(0, ge=0)  # messages per second across all workers; 0: unlimited
     email_rate: float = Field(0, ge=0)
+    # ---- issue 11: member-page links expire and can be revoked for one member (members.link_version)
+    member_link_days: int = Field(180, ge=1, le=3650)
 
     @field_validator("timezone")
     @classmethod

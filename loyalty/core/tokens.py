@@ -1,15 +1,16 @@
 """Every signed token the product hands out: API access tokens, member-page links and unsubscribe links.
 
 All are JWTs (HS256) signed with the secret key, each with its own purpose claim ``p`` so that no kind of
-token can stand in for another. Access tokens expire (``exp`` is required). The unsubscribe link has no
-expiry on purpose: a link in an old e-mail must keep working (RFC 8058). A forged, damaged, expired or
+token can stand in for another. Access tokens expire (``exp`` is required); so do member-page links
+(``LOYALTY_MEMBER_LINK_DAYS``, revocable per member). The unsubscribe link has no expiry on purpose: a
+link in an old e-mail must keep working (RFC 8058) until the member is erased. A forged, damaged, expired or
 foreign token reads as ``NotFound`` (links) or ``None`` (access), never with a hint which.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -18,7 +19,8 @@ from loyalty.core.settings import Settings
 
 ALGORITHM = "HS256"
 ACCESS = "access"
-MEMBER_PAGE = "member_page"
+MEMBER_PAGE = "m"  # short: the member's page link goes into SMS
+MEMBER_LINK_DAYS = 180
 UNSUBSCRIBE = "unsubscribe"
 _INVALID_LINK = "this link is not valid / bu bağlantı geçerli değil"
 
@@ -69,20 +71,82 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims | None:
 # ---- the member's page link /m/{token} -----------------------------------------------------------------
 
 
-def member_page_token(secret: str, member_id: int) -> str:
-    return _encode(secret, {"sub": str(member_id), "p": MEMBER_PAGE})
+@dataclass(frozen=True)
+class PageLink:
+    member_id: int
+    version: int  # the member's link_version when it was made: raised to revoke every older link
 
 
-def read_member_page_token(secret: str, token: str) -> int:
-    """The member id; NotFound for a forged, damaged or foreign token."""
+def member_page_token(
+    secret: str,
+    member_id: int,
+    version: int = 0,
+    *,
+    days: int = MEMBER_LINK_DAYS,
+    now: datetime | None = None,
+) -> str:
+    """A link that expires after ``days`` (it lives in messages: long enough for a year's occasions, not
+    forever) and that the member's ``link_version`` can revoke. Kept short: it goes into SMS."""
+    expires = (now or datetime.now(UTC)) + timedelta(days=days)
+    return _encode(
+        secret, {"sub": str(member_id), "v": version, "exp": int(expires.timestamp()), "p": MEMBER_PAGE}
+    )
+
+
+def read_member_page_token(secret: str, token: str) -> PageLink:
+    """The member and link version; NotFound for a forged, damaged, expired or foreign token (the caller
+    checks the version against the member's)."""
     try:
-        return int(str(_decode(secret, token, MEMBER_PAGE, [])["sub"]))
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        claims = _decode(secret, token, MEMBER_PAGE, ["exp", "v"])
+        return PageLink(member_id=int(str(claims["sub"])), version=int(str(claims["v"])))
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise NotFound(_INVALID_LINK) from exc
 
 
-def member_page_url(settings: Settings, member_id: int) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/m/{member_page_token(settings.secret_key, member_id)}"
+def member_page_url(
+    settings: Settings, member_id: int, version: int = 0, *, issued: datetime | None = None
+) -> str:
+    """``issued``: when the link is made (a message's creation time: the text of a message, link included,
+    must be the same at every attempt, or a resend could not be recognised as the same message)."""
+    token = member_page_token(
+        settings.secret_key, member_id, version, days=settings.member_link_days, now=issued
+    )
+    return f"{settings.public_base_url.rstrip('/')}/m/{token}"
+
+
+# ---- the confirmation of a new e-mail address /e/{token} ---------------------------------------------
+
+EMAIL_CONFIRM = "e"
+EMAIL_CONFIRM_DAYS = 2
+
+
+@dataclass(frozen=True)
+class EmailConfirmation:
+    member_id: int
+    email: str
+    consent: bool  # the member asked for offers at that address too
+
+
+def email_confirm_token(
+    secret: str, member_id: int, email: str, consent: bool, *, now: datetime | None = None
+) -> str:
+    expires = (now or datetime.now(UTC)) + timedelta(days=EMAIL_CONFIRM_DAYS)
+    claims = {"sub": str(member_id), "em": email, "c": int(consent), "exp": int(expires.timestamp())}
+    return _encode(secret, claims | {"p": EMAIL_CONFIRM})
+
+
+def read_email_confirm_token(secret: str, token: str) -> EmailConfirmation:
+    """NotFound for a forged, damaged, expired or foreign token."""
+    try:
+        claims = _decode(secret, token, EMAIL_CONFIRM, ["exp", "em", "c"])
+        return EmailConfirmation(int(str(claims["sub"])), str(claims["em"]), bool(claims["c"]))
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise NotFound(_INVALID_LINK) from exc
+
+
+def email_confirm_url(settings: Settings, member_id: int, email: str, consent: bool) -> str:
+    token = email_confirm_token(settings.secret_key, member_id, email, consent)
+    return f"{settings.public_base_url.rstrip('/')}/e/{token}"
 
 
 # ---- the one-click unsubscribe link /u/{token} (per member and channel) --------------------------------

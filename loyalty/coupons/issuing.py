@@ -11,6 +11,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
@@ -153,13 +154,24 @@ def _issue_postgres(
 
     done = having_coupons(rows)  # a retry after a crash: most members are done, stage only the rest
     pending = [r for r in rows if r[0] not in done]
+    drawn: Iterator[str] = iter(())
+    if not done and pending:
+        codes = [code_source() for _ in pending]
+        if _copy_new(connection, offer_values, pending, codes):
+            connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
+            return len(pending)
+        drawn = iter(codes)  # staged with the same codes first: only the colliding ones are redrawn
+
+    def draw() -> str:
+        return next(drawn, None) or code_source()
+
     issued = 0
     for attempt in range(MAX_CODE_ATTEMPTS):
         if not pending:
             break
         if attempt:
             connection.exec_driver_sql(f"TRUNCATE {_STAGE}")
-        _copy_stage(connection, pending, code_source)
+        _copy_stage(connection, pending, draw)
         inserted = set(connection.execute(insert, offer_values).scalars())
         issued += len(inserted)
         rest = [r for r in pending if r[0] not in inserted]
@@ -174,6 +186,55 @@ def _issue_postgres(
     # (on an error the transaction is rolled back, and the temporary table with it)
     connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
     return issued
+
+
+_COLUMNS = (
+    "member_id",
+    "code",
+    "valid_from",
+    "expires_at",
+    "campaign_id",
+    "run_id",
+    "offer_kind",
+    "offer_value",
+    "min_purchase",
+    "currency",
+    "status",
+    "created_at",
+)
+
+
+def _copy_new(
+    connection: sa.Connection,
+    offer_values: dict[str, Any],
+    rows: Sequence[tuple[int, datetime, datetime]],
+    codes: Sequence[str],
+) -> bool:
+    """The common case (a run's first pass, no member of the batch has its coupon yet): binary COPY straight
+    into ``coupons`` inside a savepoint. False when a row collided (a code already taken, or a coupon a
+    second worker issued meanwhile): the savepoint is rolled back and the caller stages the rows."""
+    types: dict[str, int] = dict(
+        connection.execute(
+            sa.text(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST('coupons' AS regclass) "
+                "AND attnum > 0 AND NOT attisdropped"
+            )
+        ).all()
+    )
+    fixed = tuple(offer_values[name] for name in _COLUMNS[4:])
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT coupon_rows")
+        try:
+            with cursor.copy(f"COPY coupons ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([int(types[name]) for name in _COLUMNS])
+                for (member_id, valid_from, expires_at), code in zip(rows, codes, strict=True):
+                    copy.write_row((member_id, code, valid_from, expires_at, *fixed))
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT coupon_rows")
+            return False
+        cursor.execute("RELEASE SAVEPOINT coupon_rows")
+    return True
 
 
 def _copy_stage(

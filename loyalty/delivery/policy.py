@@ -26,7 +26,13 @@ from sqlmodel import Session, select
 
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
-from loyalty.messaging.reach import REPLY_PURPOSES, choose_channel, is_paused, reply_reachable
+from loyalty.messaging.reach import (
+    EMAIL_CONFIRMATION,
+    REPLY_PURPOSES,
+    choose_channel,
+    is_paused,
+    reply_reachable,
+)
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import COMMERCIAL, Category, Message, MessageState
 from loyalty.models.occasions import Occasion, OccasionStatus
@@ -107,6 +113,8 @@ def decide(session: Session, message: Message, member: Member, now: datetime, se
         if reply_reachable(member):  # an answer to the member's own SMS: now, whatever the consent
             return Decision("send", Channel.sms)
         return Decision("cancel", reason="no usable phone number for the reply")
+    if message.purpose == EMAIL_CONFIRMATION and message.category == Category.transactional:
+        return Decision("send", Channel.email)  # to the address it confirms (render.py), on request
     commercial = message.category in COMMERCIAL
     if commercial and is_paused(member, now):
         return Decision("cancel", reason="member paused promotions")

@@ -16,6 +16,7 @@ from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import member_page_url, unsubscribe_url
 from loyalty.messaging.adapter import Attachment, Outgoing
+from loyalty.messaging.reach import EMAIL_CONFIRMATION
 from loyalty.messaging.templates import render_message, shop_values
 from loyalty.models.cards import Card
 from loyalty.models.members import Channel, Member
@@ -45,7 +46,9 @@ def render_outgoing(
             "member_name": member.full_name,
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
             "unsubscribe_url": unsubscribe,
-            "member_page_url": member_page_url(settings, member.id or 0),
+            "member_page_url": member_page_url(
+                settings, member.id or 0, member.link_version, issued=message.created_at
+            ),
         }
         | shop_values(settings, message.locale)
     )
@@ -56,6 +59,8 @@ def render_outgoing(
     if channel == Channel.email and message.card_id is not None:
         attachments = (card_attachment(session, message.card_id, settings),)
     to = member.phone if channel == Channel.sms else (member.email or "")
+    if message.purpose == EMAIL_CONFIRMATION:
+        to = str(message.context["confirm_address"])  # the new address: confirmed by this very e-mail
     return Outgoing(
         message_id=message.id or 0,
         channel=channel.value,

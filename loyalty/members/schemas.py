@@ -167,3 +167,14 @@ class ImportResult(BaseModel):
     errors: int
     error_rows: list[dict[str, Any]]  # the first errors: line, phone, field, error
     errors_csv: str  # every error, as the CSV report
+
+
+class EmailChangeRequest(BaseModel):
+    """From the member's page: the address to add or change to, and whether offers may go there."""
+
+    email: str
+    consent: bool = False
+
+
+class EmailChangeSent(BaseModel):
+    sent_to: str  # the confirmation went there; nothing changes until its link is opened

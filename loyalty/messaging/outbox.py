@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,6 +85,142 @@ def _copy_insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     new_ids = [int(i) for i in ids]
     connection.exec_driver_sql("DROP TABLE message_stage")
     return new_ids
+
+
+# the columns of a message row as producers hand it over in bulk (``insert_message_rows``); the state,
+# attempts and timestamps are the same for every new message and added here
+ROW_COLUMNS = (
+    "member_id",
+    "channel",
+    "requested_channel",
+    "dedupe_key",
+    "purpose",
+    "category",
+    "locale",
+    "context",
+    "campaign_id",
+    "run_id",
+    "coupon_id",
+    "occasion_id",
+    "card_id",
+    "not_before",
+    "expires_at",
+    "send_by",
+)
+_ROW_STAGE = "message_row_stage"
+
+
+def insert_message_rows(session: Session, rows: Sequence[tuple[Any, ...]], *, now: datetime) -> int:
+    """Queue plain rows (``ROW_COLUMNS`` order, the channel already resolved) with their ``queued`` events;
+    idempotent on (channel, dedupe_key). Returns how many were new.
+
+    For producers that queue many messages at once (a campaign run, in batches): no objects per row. On
+    PostgreSQL binary COPY straight into the tables when every row is new; else one binary COPY into a
+    temporary table and one statement that inserts the new messages in (channel, dedupe_key) order (two
+    workers on the same rows cannot deadlock) and their events from its ``RETURNING``. On SQLite an
+    executemany ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``."""
+    if not rows:
+        return 0
+    if not is_postgres(session):
+        fixed = {
+            "state": MessageState.queued.value,
+            "attempts": 0,
+            "needs_reconcile": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        ids = []
+        for chunk in chunks(list(rows), 1000):
+            ids += _insert(session, [dict(zip(ROW_COLUMNS, row, strict=True)) | fixed for row in chunk])
+        record_events(session, ids, MessageState.queued, at=now)
+        return len(ids)
+    connection = session.connection()
+    if (direct := _copy_new_rows(connection, rows, now)) is not None:
+        return direct
+    columns = ", ".join(ROW_COLUMNS)
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_ROW_STAGE} ON COMMIT DROP AS SELECT {columns} FROM messages WITH NO DATA"
+    )
+    types = connection.exec_driver_sql(
+        f"SELECT atttypid FROM pg_attribute WHERE attrelid = '{_ROW_STAGE}'::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum"
+    ).scalars()
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {_ROW_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types([int(oid) for oid in types])
+        for row in rows:
+            copy.write_row(row)
+    queued = connection.execute(
+        sa.text(
+            f"""
+            WITH new AS (
+                INSERT INTO messages ({columns}, state, attempts, needs_reconcile, created_at, updated_at)
+                SELECT {columns}, :state, 0, false, :now, :now FROM {_ROW_STAGE}
+                ORDER BY channel, dedupe_key
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            )
+            INSERT INTO message_events (message_id, state, detail, at) SELECT id, :state, '', :now FROM new
+            """
+        ).bindparams(sa.bindparam("now", type_=UTCDateTime())),
+        {"state": MessageState.queued.value, "now": now},
+    ).rowcount
+    connection.exec_driver_sql(f"DROP TABLE {_ROW_STAGE}")
+    return int(queued)
+
+
+_FIXED_COLUMNS = ("state", "attempts", "needs_reconcile", "created_at", "updated_at")
+_EVENT_COLUMNS = ("message_id", "state", "detail", "at")
+
+
+def _column_types(connection: sa.Connection, table: str, names: Sequence[str]) -> list[int]:
+    found: dict[str, int] = dict(
+        connection.execute(
+            sa.text(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
+                "AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"table": table},
+        ).all()
+    )
+    return [int(found[name]) for name in names]
+
+
+def _copy_new_rows(connection: sa.Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> int | None:
+    """The common case, all rows new (a campaign's first run): binary COPY straight into ``messages``
+    (ids drawn from its sequence first) and ``message_events``, inside a savepoint. None when a row
+    already existed (a unique violation): the savepoint is rolled back and the caller stages the rows."""
+    ordered = sorted(rows, key=lambda row: (row[1], row[3]))  # (channel, dedupe_key): the staged order
+    drawn = connection.execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"),
+        {"n": len(ordered)},
+    ).scalars()
+    ids = [int(i) for i in drawn]
+    names = ("id", *ROW_COLUMNS, *_FIXED_COLUMNS)
+    types = _column_types(connection, "messages", names)
+    event_types = _column_types(connection, "message_events", _EVENT_COLUMNS)
+    fixed = (MessageState.queued.value, 0, False, now, now)
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
+    with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT message_rows")
+        try:
+            with cursor.copy(f"COPY messages ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for message_id, row in zip(ids, ordered, strict=True):
+                    copy.write_row((message_id, *row, *fixed))
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT message_rows")
+            return None
+        cursor.execute("RELEASE SAVEPOINT message_rows")
+        events = f"COPY message_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        with cursor.copy(events) as copy:
+            copy.set_types(event_types)
+            for message_id in ids:
+                copy.write_row((message_id, MessageState.queued.value, "", now))
+    return len(ids)
 
 
 def record_events(

@@ -25,6 +25,9 @@ PREFERRED = "preferred"
 # at once, whatever its consent (it was just withdrawn) and whatever the hour.
 OPT_OUT_REPLY = "sms_opt_out_confirmation"
 REPLY_PURPOSES = frozenset({OPT_OUT_REPLY})
+# The confirmation of a new e-mail address goes to that address (not yet the member's, no consent yet):
+# the member asked for it on their own page; nothing else is ever sent to an unconfirmed address.
+EMAIL_CONFIRMATION = "email_confirmation"
 
 
 def reply_reachable(member: Member) -> bool:

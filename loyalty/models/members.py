@@ -59,6 +59,8 @@ class Member(MemberBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # KVKK erase: personal data gone, links and lookups refuse the member (loyalty.members.erasure)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # carried in the member's page links; raised to revoke every link handed out before (loyalty.core.tokens)
+    link_version: int = 0
 
 
 class ConsentEvent(SQLModel, table=True):

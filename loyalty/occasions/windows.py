@@ -4,17 +4,20 @@ with (month, day) ranges on an index, split at the year end, Feb 29 on Feb 28 in
 from __future__ import annotations
 
 import calendar
+import functools
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Session, col
 
 from loyalty.core.db import utcnow
 from loyalty.core.errors import Invalid
-from loyalty.core.zones import is_known_zone, local_date
+from loyalty.core.zones import local_date
 from loyalty.messaging.reach import paused_now
 from loyalty.models.members import Member
 from loyalty.models.occasions import Occasion, OccasionStatus, Recurrence
@@ -131,8 +134,15 @@ def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
 Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]]
 
 
+def _in_zones(zones: list[str], postgres: bool) -> sa.ColumnElement[bool]:
+    """``members.timezone`` among ``zones``; on PostgreSQL one array parameter rather than hundreds."""
+    if postgres:
+        return col(Member.timezone) == sa.any_(sa.bindparam(None, zones, type_=ARRAY(sa.String)))
+    return col(Member.timezone).in_(zones)
+
+
 def _window_filter(
-    match: Match, today_of_zone: dict[str, date]
+    match: Match, today_of_zone: dict[str, date], *, postgres: bool = False
 ) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
     """The WHERE clause and the ordinal of the celebrated day, grouped by each distinct local today."""
     zones_by_today: dict[date, list[str]] = defaultdict(list)
@@ -144,7 +154,7 @@ def _window_filter(
     whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]] = []
     for today, zones in sorted(zones_by_today.items()):
         condition, ordinal = match(today)
-        in_zone = sa.and_(col(Member.timezone).in_(sorted(zones)), condition)
+        in_zone = sa.and_(_in_zones(sorted(zones), postgres), condition)
         conditions.append(in_zone)
         whens.append((in_zone, ordinal))
     return sa.or_(*conditions), sa.case(*whens, else_=0)
@@ -163,10 +173,11 @@ def upcoming_occasions(
     """Active occasions celebrated within ``days`` local days of each member's own today.
 
     The window is ``[today + offset_days, today + offset_days + days - 1]`` in each member's time zone
-    (``days=1, offset_days=3``: exactly three days from now). Two indexed queries however many members:
-    the distinct time zones among candidates, then one query with a (month, day) range per distinct local
-    today (at most three at any instant), split at the year end, with Feb 28 in common years also matching
-    Feb 29 occasions. Sorted by the celebrated day.
+    (``days=1, offset_days=3``: exactly three days from now). One indexed query however many members: a
+    single (month, day) range covering every local today (UTC's date -1 to +1) on the index, and on the
+    joined row the window of the member's own today (zones grouped by their today, at most three at any
+    instant), split at the year end, with Feb 28 in common years also matching Feb 29 occasions. Sorted
+    by the celebrated day.
     """
     if not 1 <= days <= 366:
         raise Invalid("days", "days must be 1-366")
@@ -181,7 +192,11 @@ def upcoming_occasions(
         first = today + timedelta(days=offset)
         return _dates_filter(first, first + timedelta(days=days - 1))
 
-    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=limit)
+    # every local today at this instant is UTC's date -1, 0 or +1: one range covers all their windows
+    utc_day = now.astimezone(UTC).date()
+    first_wide = utc_day - timedelta(days=1) + timedelta(days=offset)
+    wide = celebrated_between(first_wide, utc_day + timedelta(days=1 + offset + days - 1))
+    return _select(session, match, wide, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=limit)
 
 
 def due_reminders(
@@ -236,23 +251,37 @@ def due_reminders(
             ordinal = sa.case((yearly, ordinal), else_=_ordinal(today))
         return sa.or_(*conditions), ordinal
 
-    return _select(session, match, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=None)
+    utc_day = now.astimezone(UTC).date()
+    wide = sa.or_(*(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1)))
+    return _select(session, match, wide, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=None)
 
 
 def _ordinal(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
+@functools.cache
+def _known_zones() -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
+    """Every zone this machine knows (what member validation accepts), loaded once."""
+    return tuple((name, zoneinfo.ZoneInfo(name)) for name in sorted(zoneinfo.available_timezones() | {"UTC"}))
+
+
+def _todays(now: datetime) -> dict[str, date]:
+    """Each known zone's local today at ``now``: no query needed to learn which zones members use."""
+    return {name: local_date(now, zone) for name, zone in _known_zones()}
+
+
 def _select(
     session: Session,
     match: Match,
+    wide: sa.ColumnElement[bool],
     *,
     now: datetime,
     kinds: Sequence[str] | None,
     exclude_paused: bool,
     limit: int | None,
 ) -> list[UpcomingOccasion]:
-    """Two indexed queries: the distinct zones among candidates, then ``match`` per distinct local today."""
+    """One indexed query: ``wide`` on the (month, day) index, then ``match`` per distinct local today."""
     base = (
         sa.select(
             col(Occasion.id),
@@ -274,26 +303,18 @@ def _select(
     if exclude_paused:
         base = base.where(sa.not_(paused_now(now)))
 
-    # 1) distinct zones among candidates: any local today at this instant is UTC's date -1, 0 or +1
-    utc_day = now.astimezone(UTC).date()
-    wide = sa.or_(*(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1)))
-    zone_query = (
-        select(Member.timezone)
-        .join(Occasion, col(Member.id) == col(Occasion.member_id))
-        .where(col(Occasion.status) == OccasionStatus.active, wide)
-        .distinct()
-    )
-    if kinds:
-        zone_query = zone_query.where(col(Occasion.kind).in_(list(kinds)))
-    zones = session.exec(zone_query).all()
-    today_of_zone = {zone: local_date(now, zone) for zone in zones if is_known_zone(zone)}
-
-    # 2) the exact query, one window per distinct local today
-    window = _window_filter(match, today_of_zone)
+    # one statement: ``wide`` is a single (month, day) index range covering every local today's window;
+    # the exact window of each member's own today is checked on the joined row
+    today_of_zone = _todays(now)
+    window = _window_filter(match, today_of_zone, postgres=session.get_bind().dialect.name == "postgresql")
     if window is None:
         return []
     condition, ordinal = window
-    query = base.add_columns(ordinal.label("celebrated")).where(condition).order_by(ordinal, col(Occasion.id))
+    query = (
+        base.add_columns(ordinal.label("celebrated"))
+        .where(wide, condition)
+        .order_by(ordinal, col(Occasion.id))
+    )
     if limit is not None:
         query = query.limit(limit)
 

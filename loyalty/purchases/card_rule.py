@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from loyalty.cards.issuing import current_card, issue_card
+from loyalty.cards.issuing import issue_card
 from loyalty.core.settings import Settings
 from loyalty.core.zones import local_date
-from loyalty.models.cards import Card
+from loyalty.models.cards import CURRENT_STATUSES, Card
 from loyalty.models.members import Member
-from loyalty.models.purchases import Purchase
-from loyalty.purchases.feedback import is_detractor, latest_feedback
+from loyalty.models.purchases import Feedback, Purchase
+from loyalty.purchases.feedback import is_detractor
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,48 @@ def card_progress(session: Session, member: Member, rule: CardRule, now: datetim
     return CardProgress(visits=visits, needed=rule.visits_needed, window_days=rule.window_days)
 
 
+def _rule_reads(
+    session: Session, member_id: int, purchase: Purchase, margin: timedelta
+) -> tuple[Card | None, list[datetime], int | None]:
+    """The card rule's reads in one query: the member's current card, the times of their purchases within
+    ``margin`` of ``purchase`` (only ``purchase`` itself once a card is held) and the latest feedback score.
+
+    ``purchase`` is already written, so there is always a row to carry the card and the score."""
+    latest_score = (
+        select(Feedback.score)
+        .where(Feedback.member_id == member_id)
+        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(Purchase.occurred_at, Card, latest_score)
+        .outerjoin(
+            Card,
+            sa.and_(col(Card.member_id) == col(Purchase.member_id), col(Card.status).in_(CURRENT_STATUSES)),
+        )
+        .where(
+            Purchase.member_id == member_id,
+            col(Purchase.occurred_at) >= purchase.occurred_at - margin,
+            col(Purchase.occurred_at) <= purchase.occurred_at + margin,
+            sa.or_(col(Card.id).is_(None), col(Purchase.id) == purchase.id),
+        )
+    ).all()
+    card = rows[0][1] if rows else None
+    score = rows[0][2] if rows else None
+    return card, [row[0] for row in rows], score
+
+
 def apply_card_rule(
     session: Session, member: Member, purchase: Purchase, rule: CardRule, now: datetime
 ) -> tuple[Card | None, bool]:
     assert member.id is not None
-    card = current_card(session, member.id)
+    margin = timedelta(days=rule.window_days + 1)  # +1: local days may straddle UTC midnight
+    card, times, score = _rule_reads(session, member.id, purchase, margin)
     if card is not None:
         return card, False
-    margin = timedelta(days=rule.window_days + 1)  # +1: local days may straddle UTC midnight
-    days = _visit_days(session, member, purchase.occurred_at - margin, purchase.occurred_at + margin)
+    days = sorted({local_date(t, member.timezone) for t in times})
     if not qualifies_for_card(days, local_date(purchase.occurred_at, member.timezone), rule):
         return None, False
-    feedback = latest_feedback(session, member.id)
-    held = feedback is not None and is_detractor(feedback.score)
+    held = score is not None and is_detractor(score)
     return issue_card(session, member.id, member.full_name, pending_review=held, now=now)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from loyalty.models.audit import AuditEntry
 from loyalty.models.purchases import Purchase
 from tests.builders import make_member
 
@@ -160,3 +161,22 @@ def test_roles(client: TestClient, session: Session, marketing: dict[str, str]) 
         == 403
     )
     assert session.exec(select(Purchase).where(Purchase.member_id == member.id)).all() == []
+
+
+def test_a_purchase_is_in_the_audit_log_once(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    """The purchase is written by its own INSERT ... RETURNING, not the flush: its audit row still is."""
+    member = make_member(session)
+    first = _post(client, staff, member.id, amount="12.50", receipt_id="AU-1")
+    again = _post(client, staff, member.id, amount="12.50", receipt_id="AU-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    purchase_id = first.json()["purchase"]["id"]
+    session.expire_all()
+    rows = session.exec(
+        select(AuditEntry).where(AuditEntry.target_type == "purchase", AuditEntry.target_id == purchase_id)
+    ).all()
+    assert len(rows) == 1  # the repeated receipt wrote nothing
+    entry = rows[0]
+    assert entry.action == "insert" and entry.member_id == member.id and entry.actor.startswith("user:")
+    assert entry.changes["amount"] == [None, "12.50"] and entry.changes["receipt_id"] == [None, "AU-1"]

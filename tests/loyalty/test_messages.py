@@ -26,11 +26,18 @@ from loyalty.delivery.claiming import prepare_send
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.messaging.adapter import PermanentSendError, TransientSendError
 from loyalty.messaging.claims import claim_due_messages, message_history, recover_stuck
-from loyalty.messaging.outbox import COPY_FROM, NewMessage, cancel_pending, queue_messages
+from loyalty.messaging.outbox import (
+    COPY_FROM,
+    ROW_COLUMNS,
+    NewMessage,
+    cancel_pending,
+    insert_message_rows,
+    queue_messages,
+)
 from loyalty.messaging.templates import render_message
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.cards import Card, CardStatus
-from loyalty.models.members import Member
+from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Category, Message, MessageEvent, MessageState
 from loyalty.models.occasions import Occasion
 from loyalty.occasions.reminders import queue_occasion_reminders
@@ -107,6 +114,51 @@ def test_a_large_batch_is_queued_once_with_its_history(session: Session) -> None
     assert by_key["coupon:big-7"].not_before == DAY and by_key["coupon:big-7"].state == MessageState.queued
     events = session.exec(select(MessageEvent).where(MessageEvent.message_id.in_(ids + again))).all()  # type: ignore[attr-defined]
     assert len(events) == len(batch) and {(e.state, e.at) for e in events} == {("queued", DAY)}
+
+
+def test_plain_rows_are_queued_once_with_their_history(session: Session) -> None:
+    """The bulk path (campaign runs): all new rows go straight in; a batch with known keys is staged and
+    only its new rows are inserted (on PostgreSQL after the direct COPY's savepoint is rolled back)."""
+
+    member = make_member(session)
+
+    def row(n: int, channel: str = "sms") -> tuple[Any, ...]:
+        values = {
+            "member_id": member.id,
+            "channel": channel,
+            "requested_channel": "preferred",
+            "dedupe_key": f"coupon:row-{n}",
+            "purpose": "holiday_coupon",
+            "category": "promotional",
+            "locale": "tr",
+            "context": {"n": n, "ad": "Ayşe"},
+            "campaign_id": 7,
+            "run_id": 8,
+            "coupon_id": n,
+            "occasion_id": None,
+            "card_id": None,
+            "not_before": DAY,
+            "expires_at": DAY + timedelta(days=3),
+            "send_by": None,
+        }
+        return tuple(values[name] for name in ROW_COLUMNS)
+
+    first = [row(n) for n in range(300)]
+    assert insert_message_rows(session, first, now=DAY) == 300
+    more = [row(n) for n in range(250, 400)] + [row(5, "email")]  # 50 known keys, 101 new ones
+    assert insert_message_rows(session, more, now=DAY) == 101
+    assert insert_message_rows(session, more, now=DAY) == 0
+    rows = session.exec(select(Message).where(Message.run_id == 8)).all()
+    assert len(rows) == 401 == len({(m.channel, m.dedupe_key) for m in rows})
+    by_key = {(m.channel, m.dedupe_key): m for m in rows}
+    assert by_key[("sms", "coupon:row-7")].context == {"n": 7, "ad": "Ayşe"}
+    assert by_key[("email", "coupon:row-5")].state == MessageState.queued
+    assert by_key[("sms", "coupon:row-399")].expires_at == DAY + timedelta(days=3)
+    events = session.exec(
+        select(MessageEvent).where(MessageEvent.message_id.in_([m.id for m in rows]))  # type: ignore[attr-defined]
+    ).all()
+    assert sorted(e.message_id for e in events) == sorted(m.id for m in rows)
+    assert {(e.state, e.at) for e in events} == {("queued", DAY)}
 
 
 def test_card_welcome_job_reaches_the_broker_only_after_commit(
@@ -449,6 +501,36 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         | {"member_page_url": "m"},
     )
     assert "new job" in english.subject and "first day at the bank" in english.text and "15%" in english.text
+
+
+def test_campaign_messages_resolve_preferred_and_a_retry_after_a_consent_change_adds_none(
+    session: Session,
+) -> None:
+    campaign, run = _campaign_run(session, trigger_type="date", occasion_kinds=None)
+    by_sms = make_member(session, email="s@example.com", email_opt_in=True)
+    by_email = make_member(session, email="e@example.com", email_opt_in=True, preferred_channel="email")
+    email_refused = make_member(session, email="r@example.com", preferred_channel="email")
+    valid_from = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    members = [by_sms, by_email, email_refused]
+    issue_coupons(
+        session,
+        campaign_id=campaign.id,
+        run_id=run.id,
+        members=[(m.id, valid_from, valid_from + timedelta(days=7)) for m in members],
+        offer=Offer(kind="percent", value=Decimal("15"), valid_days=7, currency="TRY"),
+    )
+    assert queue_campaign_messages(session, run.id) == 3
+    sent = session.exec(select(Message).where(Message.run_id == run.id)).all()
+    assert {(m.member_id, m.channel, m.requested_channel) for m in sent} == {
+        (by_sms.id, "sms", "preferred"),
+        (by_email.id, "email", "preferred"),
+        (email_refused.id, "sms", "preferred"),  # preferred e-mail without consent: the other channel
+    }
+    by_sms.preferred_channel = Channel.email  # now "preferred" resolves to e-mail: still no second message
+    session.add(by_sms)
+    session.flush()
+    assert queue_campaign_messages(session, run.id) == 0
+    assert len(session.exec(select(Message).where(Message.run_id == run.id)).all()) == 3
 
 
 def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(session: Session) -> None:

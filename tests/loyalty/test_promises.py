@@ -126,6 +126,8 @@ def _values(locale: str) -> dict[str, Any]:
         "card_number": "4000000000000002",
         "holder_name": "Ayşe Yılmaz",
         "holiday_name": "Yılbaşı",
+        "confirm_address": "yeni@example.com",
+        "confirm_url": "http://x/e/CONFIRM",
     }
 
 
@@ -423,7 +425,8 @@ def test_an_opt_out_gets_one_confirmation_sent_whatever_the_consent(session: Ses
     late = NOON.replace(hour=20)  # 23:00 in Istanbul: a reply goes at once, quiet hours or not
     assert decide(session, reply, member, late, settings).action == "send"
     out = render_outgoing(session, reply, member, Channel.sms, settings)
-    assert "SMS listemizden çıktınız" in out.text and member_page_url(settings, member.id or 0) in out.text
+    assert "SMS listemizden çıktınız" in out.text
+    assert member_page_url(settings, member.id or 0, issued=reply.created_at) in out.text
     # a promotion queued before is still not sent on SMS
     promo = _queue(session, member, "coupon:after", Category.promotional)
     assert decide(session, promo, member, NOON, settings).action == "cancel"
@@ -446,7 +449,7 @@ def test_the_card_welcome_carries_the_members_page(
     queue_card_welcome(session, card.id or 0, now=NOON)
     message = session.exec(select(Message).where(Message.card_id == card.id)).one()
     out = render_outgoing(session, message, member, channel, settings)
-    page = member_page_url(settings, member.id or 0)
+    page = member_page_url(settings, member.id or 0, issued=message.created_at)
     assert page in out.text and "RET" not in out.text  # transactional: the page, not an opt-out line
     if channel == Channel.email:
         assert f'href="{page}"' in out.html

@@ -16,6 +16,7 @@ from loyalty.core.tokens import member_page_token
 from loyalty.coupons.codes import format_code
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.members import Member
+from loyalty.models.messages import Message
 from loyalty.models.occasions import Occasion
 from tests.builders import make_coupon, make_member, make_purchase
 from tests.pages.conftest import LiveServer, tr
@@ -114,3 +115,30 @@ def test_the_members_own_page(page: Page, live_server: LiveServer, live_db: Sess
     live_db.rollback()
     paused = live_db.get(Member, member.id)
     assert paused is not None and paused.paused_until == datetime(2027, 1, 15, 21, 0, tzinfo=UTC)
+
+    # add an e-mail address: nothing changes until the link sent there is opened
+    page.get_by_label(tr("self.email.label")).fill("yanlis-adres")
+    page.get_by_role("button", name=tr("self.email.submit")).click()
+    expect(page.get_by_label(tr("self.email.label"))).to_have_attribute("aria-invalid", "true")
+    new_address = f"uye{member.id}.{viewport}@example.com"
+    page.get_by_label(tr("self.email.label")).fill(new_address)
+    page.get_by_label(tr("self.email.consent")).check()
+    page.get_by_role("button", name=tr("self.email.submit")).click()
+    expect(page.locator("#email-result")).to_contain_text(new_address)
+    page.locator("#email-result").scroll_into_view_if_needed()
+    shot(page, viewport, "36-email-confirmation-sent")
+    _no_serious_violations(page)
+    live_db.rollback()
+    unchanged = live_db.get(Member, member.id)
+    assert unchanged is not None and unchanged.email != new_address
+    sent = live_db.exec(
+        select(Message).where(Message.member_id == member.id, Message.purpose == "email_confirmation")
+    ).all()
+    assert [m.context["confirm_address"] for m in sent] == [new_address]
+    page.goto(str(sent[0].context["confirm_url"]).removeprefix(live_server.settings.public_base_url))
+    page.get_by_role("button", name=tr("emailconfirm.button")).click()
+    expect(page.get_by_role("status")).to_contain_text(new_address)
+    shot(page, viewport, "37-email-confirmed")
+    live_db.rollback()
+    confirmed = live_db.get(Member, member.id)
+    assert confirmed is not None and confirmed.email == new_address and confirmed.email_opt_in is True

@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from loyalty.core.db import utcnow
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import member_page_token, member_page_url, read_member_page_token, unsubscribe_token
+from loyalty.core.tokens import (
+    PageLink,
+    member_page_token,
+    member_page_url,
+    read_member_page_token,
+    unsubscribe_token,
+)
 from tests.builders import make_member
 
 
 def test_the_token_names_its_member_and_nothing_else(settings: Settings) -> None:
-    token = member_page_token(settings.secret_key, 42)
-    assert read_member_page_token(settings.secret_key, token) == 42
-    assert member_page_url(settings, 42) == f"http://testserver/m/{token}"
+    token = member_page_token(settings.secret_key, 42, 3)
+    assert read_member_page_token(settings.secret_key, token) == PageLink(member_id=42, version=3)
+    url = member_page_url(settings, 42, 3)
+    assert url.startswith("http://testserver/m/")
+    assert read_member_page_token(settings.secret_key, url.rsplit("/", 1)[1]) == PageLink(42, 3)
+
+
+def test_a_page_link_expires_after_the_configured_days(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    member = make_member(session)
+    assert member.id is not None
+    issued = utcnow() - timedelta(days=settings.member_link_days)
+    old = member_page_token(settings.secret_key, member.id, days=settings.member_link_days, now=issued)
+    fresh = member_page_token(
+        settings.secret_key, member.id, days=settings.member_link_days, now=issued + timedelta(minutes=5)
+    )
+    assert client.get(f"/api/v1/self/{old}").status_code == 404  # past its days
+    assert client.get(f"/api/v1/self/{fresh}").status_code == 200  # five minutes left
+    url = member_page_url(settings.model_copy(update={"member_link_days": 1}), member.id)
+    assert client.get(f"/api/v1/self/{url.rsplit('/', 1)[1]}").status_code == 200
+
+
+def test_staff_revoke_every_link_of_one_member(
+    client: TestClient, session: Session, settings: Settings, staff: dict[str, str]
+) -> None:
+    member, other = make_member(session, "Ayşe"), make_member(session, "Mehmet")
+    assert member.id is not None and other.id is not None
+    given = client.get(f"/api/v1/members/{member.id}/self-link", headers=staff).json()["url"]
+    others = member_page_token(settings.secret_key, other.id)
+    revoked = client.post(f"/api/v1/members/{member.id}/self-link/revoke", headers=staff)
+    assert revoked.status_code == 200
+    new = revoked.json()["url"]
+    assert client.get(f"/api/v1/self/{given.rsplit('/', 1)[1]}").status_code == 404  # revoked
+    assert client.get(f"/api/v1/self/{new.rsplit('/', 1)[1]}").status_code == 200  # the new one works
+    assert client.get(f"/api/v1/self/{others}").status_code == 200  # nobody else's link changed
+    assert client.post(f"/api/v1/members/{member.id}/self-link/revoke").status_code == 401
 
 
 def test_forged_foreign_and_unsubscribe_tokens_are_refused(

@@ -20,6 +20,7 @@
     $("self-email").checked = m.consent.email;
     $("self-email").disabled = !m.has_email && !m.consent.email;
     $("self-no-email").hidden = m.has_email;
+    $("email-current").textContent = m.email ? t("self.email.current", { address: m.email }) : t("self.email.none");
     $("pause-state").textContent = !m.paused ? t("self.pause.active")
       : m.paused_through ? `${t("self.pause.paused")} ${t("self.pause.through", { day: formatDay(m.paused_through) })}` : t("self.pause.paused");
     renderCard(page);
@@ -148,6 +149,22 @@
         }
         show(box, "ok", t("self.consent.saved"));
       } catch (err) { showError(box, err); }
+    });
+  });
+
+  $("email-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("email-result");
+    clearFieldErrors(form);
+    await busy(event.submitter, async () => {
+      try {
+        const { data } = await api.post(`${base}/email`, { email: $("email-new").value.trim(), consent: $("email-consent").checked });
+        show(box, "ok", t("self.email.sent", { address: data.sent_to }));
+        form.reset();
+      } catch (err) {
+        if (showFieldErrors(form, err)) box.replaceChildren(); else showError(box, err);
+      }
     });
   });
 
