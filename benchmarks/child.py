@@ -148,12 +148,11 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
 
     # the product: queue (not timed), then deliver each through the worker's send path
     ids = product.queue_coupon_messages(engine, channel, [r.id for r in rows], tag=f"{channel}-{args['tag']}")
-    adapter = product.channel_adapter(channel, settings)
+    adapters = product.Adapters(channel, settings)
     outcomes: dict[str, int] = {}
 
     def deliver(part: list[int]) -> None:
-        for message_id in part:
-            status = product.deliver_one(message_id, engine=engine, settings=settings, adapter=adapter)
+        for status in product.deliver_many(part, engine=engine, settings=settings, adapters=adapters):
             outcomes[status] = outcomes.get(status, 0) + 1
 
     raw.send(addresses[:warm])
@@ -168,7 +167,7 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
         deliver(ids[start : start + chunk])
         product_seconds += time.perf_counter() - started
     raw.close()
-    product.close_adapter(adapter)
+    adapters.close()
     engine.dispose()
     return {
         "n": n,
@@ -287,7 +286,29 @@ def cards(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def rate_worker(args: dict[str, Any]) -> dict[str, Any]:
+    """One of two workers sending its own queued messages through the batched send path with the channel's
+    rate configured; the instants (wall clock) at which the provider answered each call."""
+    settings = product.send_settings(
+        args["url"], twilio_url=args["twilio_url"], smtp_port=args["smtp_port"], rate=args["rate"]
+    )
+    engine = product.engine_for(args["url"])
+    adapters = product.Adapters(args["channel"], settings, record=True)
+    ids: list[int] = args["ids"]
+    time.sleep(max(0.0, args["start_at"] - time.time()))  # both workers start together
+    outcomes: dict[str, int] = {}
+    for start in range(0, len(ids), 50):
+        for status in product.deliver_many(
+            ids[start : start + 50], engine=engine, settings=settings, adapters=adapters
+        ):
+            outcomes[status] = outcomes.get(status, 0) + 1
+    adapters.close()
+    engine.dispose()
+    return {"times": sorted(adapters.times), "outcomes": outcomes}
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "rate": rate_worker,
     "campaign": campaign,
     "send": send,
     "upcoming": upcoming,

@@ -10,6 +10,7 @@ finds nothing to time, the harness just omits the campaign's part figures.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,12 +43,13 @@ from loyalty.core.text import search_key as fold
 from loyalty.core.tokens import access_token
 from loyalty.messaging.outbox import NewMessage, queue_messages
 from loyalty.models.campaigns import CampaignRun
+from loyalty.models.members import Member
 from loyalty.models.messages import Category
 from loyalty.models.users import Role
 from loyalty.occasions.windows import upcoming_occasions
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
-from workers.delivery import deliver
+from workers.delivery import deliver, deliver_batch
 
 __all__ = ["CARDS_DIR", "Settings", "engine_for", "fold"]
 
@@ -143,8 +145,9 @@ def run_campaign(engine: Engine, run_id: int, now: datetime) -> CampaignTimes:
 # ---- sending -----------------------------------------------------------------------------------------
 
 
-def send_settings(url: str, *, twilio_url: str, smtp_port: int) -> Settings:
-    """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour)."""
+def send_settings(url: str, *, twilio_url: str, smtp_port: int, rate: float = 0.0) -> Settings:
+    """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour);
+    ``rate``: LOYALTY_SMS_RATE and LOYALTY_EMAIL_RATE."""
     return Settings(
         env="test",
         secret_key="benchmark-secret-0123456789abcdef",
@@ -159,6 +162,8 @@ def send_settings(url: str, *, twilio_url: str, smtp_port: int) -> Settings:
         smtp_port=smtp_port,
         quiet_hours_start=0,
         quiet_hours_end=0,
+        sms_rate=rate,
+        email_rate=rate,
     )
 
 
@@ -167,10 +172,56 @@ def channel_adapter(channel: str, settings: Settings) -> Any:
     return TwilioSmsChannel(settings) if channel == "sms" else SmtpEmailChannel(settings)
 
 
+class Adapters:
+    """The product's adapters, one per sending thread (as ``workers.tasks.channel_for`` keeps them)."""
+
+    def __init__(self, channel: str, settings: Settings, *, record: bool = False) -> None:
+        self.channel, self.settings, self.record = channel, settings, record
+        self.local = threading.local()
+        self.made: list[Any] = []
+        self.lock = threading.Lock()
+        self.times: list[float] = []  # with ``record``: when each send returned (time.time())
+
+    def __call__(self, _name: str) -> Any:
+        adapter = getattr(self.local, "adapter", None)
+        if adapter is None:
+            adapter = self.local.adapter = channel_adapter(self.channel, self.settings)
+            if self.record:
+                send = adapter.send
+
+                def timed(out: Any) -> str:
+                    result = str(send(out))
+                    self.times.append(time.time())
+                    return result
+
+                adapter.send = timed
+            with self.lock:
+                self.made.append(adapter)
+        return adapter
+
+    def close(self) -> None:
+        for adapter in self.made:
+            close_adapter(adapter)
+
+
 def close_adapter(adapter: Any) -> None:
     close = getattr(adapter, "close", None)
     if close is not None:
         close()
+
+
+def sms_members(engine: Engine, count: int) -> list[int]:
+    """The ids of the last ``count`` members reachable by SMS (the send figures take the first ones)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Member.id)
+            .where(col(Member.sms_opt_in), col(Member.phone_valid), ~col(Member.paused))
+            .order_by(col(Member.id).desc())
+            .limit(count)
+        ).all()
+    if len(rows) < count:
+        raise SystemExit(f"only {len(rows)} members reachable by SMS")
+    return sorted(int(r or 0) for r in rows)
 
 
 def queue_coupon_messages(engine: Engine, channel: str, member_ids: list[int], tag: str) -> list[int]:
@@ -204,6 +255,15 @@ def deliver_one(message_id: int, *, engine: Engine, settings: Settings, adapter:
     """The send path a worker runs per message: claim (commit) -> provider -> record (commit)."""
     outcome = deliver(message_id, engine=engine, settings=settings, channel_for=lambda _name: adapter)
     return str(outcome.status)
+
+
+def deliver_many(
+    message_ids: list[int], *, engine: Engine, settings: Settings, adapters: Adapters
+) -> list[str]:
+    """The batched send path: claim all (commit) -> provider calls on ``settings.send_threads`` threads
+    -> record all (commit)."""
+    outcomes = deliver_batch(message_ids, engine=engine, settings=settings, channel_for=adapters)
+    return [str(o.status) for o in outcomes.values()]
 
 
 def rate_limit_settings() -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 
 from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
@@ -22,14 +24,16 @@ from workers.app import app
 from workers.channels import make_channel
 
 log = logging.getLogger(__name__)
-_channels: dict[str, ChannelAdapter] = {}
+_local = threading.local()
 
 
 def channel_for(name: str) -> ChannelAdapter:
-    """One adapter per channel per process (keeps the SMTP connection and Twilio's HTTP session)."""
-    if name not in _channels:
-        _channels[name] = make_channel(name, get_settings())
-    return _channels[name]
+    """One adapter per channel per thread (keeps the SMTP connection and Twilio's HTTP session; a batch's
+    sending threads each get their own)."""
+    channels: dict[str, ChannelAdapter] = _local.__dict__.setdefault("channels", {})
+    if name not in channels:
+        channels[name] = make_channel(name, get_settings())
+    return channels[name]
 
 
 def _engine() -> Engine:
@@ -69,15 +73,38 @@ def send_message(self: Task, message_id: int) -> str:
     if retries >= settings.send_max_retries:
         delivery.give_up(engine, message_id, error)
         return "failed"
-    countdown = max(
-        1.0,
-        get_exponential_backoff_interval(
-            factor=2, retries=retries, maximum=settings.send_retry_backoff_max, full_jitter=True
-        ),
-        error.retry_after or 0.0,
-    )
+    countdown = _backoff(retries, error)
     delivery.schedule_retry(engine, message_id, error, countdown)
     raise self.retry(countdown=countdown, exc=error, max_retries=settings.send_max_retries)
+
+
+@app.task(
+    name="workers.send_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def send_batch(message_ids: list[int]) -> dict[str, int]:
+    """Many messages in two commits (workers.delivery.deliver_batch); a message that meets a transient
+    error goes on alone, as a ``send_message`` task with its own retries and backoff."""
+    settings = get_settings()
+    engine = _engine()
+    outcomes = delivery.deliver_batch(message_ids, engine=engine, settings=settings, channel_for=channel_for)
+    for message_id, outcome in outcomes.items():
+        if outcome.status == "retry":
+            assert isinstance(outcome.error, TransientSendError)
+            countdown = _backoff(0, outcome.error)
+            delivery.schedule_retry(engine, message_id, outcome.error, countdown)
+            send_message.apply_async((message_id,), countdown=countdown)
+    return dict(Counter(outcome.status for outcome in outcomes.values()))
+
+
+def _backoff(retries: int, error: TransientSendError) -> float:
+    """Exponential backoff with full jitter, at least a second and at least the provider's Retry-After."""
+    wait = get_exponential_backoff_interval(
+        factor=2, retries=retries, maximum=get_settings().send_retry_backoff_max, full_jitter=True
+    )
+    return max(1.0, wait, error.retry_after or 0.0)
 
 
 @app.task(name="workers.run_campaign", ignore_result=True)

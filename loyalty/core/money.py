@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
@@ -15,10 +16,21 @@ def babel_locale(locale: str) -> str:
     return "tr_TR" if locale == "tr" else "en_US"
 
 
+@lru_cache(maxsize=16)
+def parsed_locale(locale: str) -> Locale:
+    """Babel's Locale for our language code, parsed once per process (``Locale.parse`` is costly)."""
+    return Locale.parse(babel_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def _money_pattern(locale: str, currency: str) -> str:
+    pattern = parsed_locale(locale).currency_formats["standard"].pattern
+    home = {"TRY": "tr_TR"}.get(currency, babel_locale(locale))
+    return str(pattern.replace("¤", get_currency_symbol(currency, home)))
+
+
 def format_money(value: Decimal | int | float | str, locale: str, currency: str) -> str:
     """₺150,00 (tr) / ₺150.00 (en): the currency's home symbol, not the code English CLDR has ("TRY")."""
-    loc = Locale.parse(babel_locale(locale))
-    pattern = loc.currency_formats["standard"].pattern
-    home = {"TRY": "tr_TR"}.get(currency, babel_locale(locale))
-    symbol = get_currency_symbol(currency, home)
-    return format_currency(Decimal(str(value)), currency, locale=loc, format=pattern.replace("¤", symbol))
+    return format_currency(
+        Decimal(str(value)), currency, locale=parsed_locale(locale), format=_money_pattern(locale, currency)
+    )

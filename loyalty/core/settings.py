@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     sms_opt_out_tr: str = Field("SMS almamak için RET yazıp yanıtlayın.", min_length=1, max_length=80)
     sms_opt_out_en: str = Field("Reply STOP to opt out.", min_length=1, max_length=80)
     lapsed_days: int = Field(180, ge=1, le=3650)  # a default audience leaves out members lapsed this long
+    # ---- issue 15: sending at the provider's pace (docs/benchmarks.md)
+    send_batch: int = Field(0, ge=0, le=1000)  # due messages per send_batch task (0: one send_message each)
+    send_threads: int = Field(4, ge=1, le=32)  # provider calls of one batch in parallel, one connection each
+    sms_rate: float = Field(0, ge=0)  # messages per second across all workers; 0: unlimited
+    email_rate: float = Field(0, ge=0)
     # ---- issue 11: member-page links expire and can be revoked for one member (members.link_version)
     member_link_days: int = Field(180, ge=1, le=3650)
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide
@@ -16,33 +17,122 @@ from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import M, set_state
 from loyalty.messaging.outbox import record_events
 from loyalty.models.members import Member
-from loyalty.models.messages import MESSAGES, Message, MessageState
+from loyalty.models.messages import EVENTS, MESSAGES, Category, Message, MessageState
 
 log = logging.getLogger(__name__)
 
 
-def prepare_send(session: Session, message_id: int, now: datetime, settings: Settings) -> Outgoing | None:
+@dataclass
+class Batch:
+    """A batch's locked rows and its claims not yet written (``claim_pending`` writes them)."""
+
+    messages: dict[int, Message]
+    members: dict[int, Member]
+    pending: list[tuple[Message, Outgoing]] = field(default_factory=list)
+
+
+def lock_batch(session: Session, message_ids: list[int]) -> Batch:
+    """The row locks ``prepare_send`` takes, for many messages in two statements: the still-queued
+    messages (skipping those another worker holds), then their members in id order (so two batches
+    never wait on each other in a cycle)."""
+    messages = {
+        m.id or 0: m
+        for m in session.exec(
+            select(Message)
+            .where(col(Message.id).in_(message_ids), Message.state == MessageState.queued)
+            .with_for_update(skip_locked=True)
+        )
+    }
+    member_ids = sorted({m.member_id for m in messages.values() if m.member_id is not None})
+    members = {
+        m.id or 0: m
+        for m in session.exec(
+            select(Member).where(col(Member.id).in_(member_ids)).order_by(col(Member.id)).with_for_update()
+        )
+    }
+    return Batch(messages, members)
+
+
+def claim_pending(session: Session, batch: Batch, now: datetime, settings: Settings) -> list[Outgoing]:
+    """Write a batch's claims: one executemany UPDATE (the rows are locked by this transaction, on
+    SQLite by its write lock, so each ``WHERE state='queued'`` holds) and one of events."""
+    pending, batch.pending = batch.pending, []
+    if not pending:
+        return []
+    lease_until = now + timedelta(seconds=settings.message_lease_seconds)
+    rows = [
+        {
+            "m_id": message.id,
+            "m_first": out.first_claimed_at,
+            "m_to": out.to,
+        }
+        for message, out in pending
+    ]
+    result = session.connection().execute(
+        sa.update(MESSAGES)
+        .where(M.id == sa.bindparam("m_id"), M.state == MessageState.queued.value)
+        .values(
+            state=MessageState.sending.value,
+            attempts=M.attempts + 1,
+            claimed_at=now,
+            first_claimed_at=sa.bindparam("m_first", type_=M.first_claimed_at.type),
+            lease_until=lease_until,
+            to_address=sa.bindparam("m_to"),
+            updated_at=now,
+        ),
+        rows,
+    )
+    if result.rowcount != len(rows):  # cannot happen under the locks: refuse the batch rather than guess
+        raise RuntimeError(f"claimed {result.rowcount} of {len(rows)} locked messages")
+    events = [
+        {
+            "message_id": m.id,
+            "state": MessageState.sending.value,
+            "detail": f"attempt to {o.to}"[:500],
+            "at": now,
+        }
+        for m, o in pending
+    ]
+    session.execute(sa.insert(EVENTS), events)
+    for message, _ in pending:
+        session.expire(message)
+    return [out for _, out in pending]
+
+
+def prepare_send(
+    session: Session, message_id: int, now: datetime, settings: Settings, *, batch: Batch | None = None
+) -> Outgoing | None:
     """Re-check a message and claim it for sending; None when there is nothing to send now.
 
     Locks the message (skipping it when another worker holds it) and, for a promotional one, the member
     (so two workers cannot both pass the frequency cap), applies the policy, renders the content and claims
     the row with ``UPDATE ... WHERE state='queued' RETURNING``. The caller commits before calling the
-    provider."""
-    message = session.exec(
-        select(Message)
-        .where(Message.id == message_id, Message.state == MessageState.queued)
-        .with_for_update(skip_locked=True)
-    ).first()
+    provider. ``batch``: the rows ``lock_batch`` locked in this transaction; the claim then joins the
+    batch's pending claims (written by ``claim_pending``, which the caller runs before its commit) and
+    the Outgoing is returned for it."""
+    message = (
+        batch.messages.get(message_id)
+        if batch is not None
+        else session.exec(
+            select(Message)
+            .where(Message.id == message_id, Message.state == MessageState.queued)
+            .with_for_update(skip_locked=True)
+        ).first()
+    )
     if message is None or message.not_before > now + timedelta(seconds=5):
         return None
     if message.member_id is None:  # a campaign's test send: no member, so no consent, pause or cap
         if message.expires_at is not None and now >= message.expires_at:
             set_state(session, message, MessageState.cancelled, "expired before it could be sent", now)
             return None
-        return _claim(session, message, render_test(message, settings), now, settings)
-    member = session.exec(
-        select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
-    ).one()
+        return _claim(session, message, render_test(message, settings), now, settings, batch)
+    member = batch.members.get(message.member_id) if batch is not None else None
+    if member is None:
+        member = session.exec(
+            select(Member).where(Member.id == message.member_id).with_for_update(of=Member)
+        ).one()
+    if batch is not None and message.category == Category.promotional:
+        claim_pending(session, batch, now, settings)  # the frequency cap counts this batch's claims
     decision = decide(session, message, member, now, settings)
     if decision.action == "cancel":
         set_state(
@@ -79,15 +169,24 @@ def prepare_send(session: Session, message_id: int, now: datetime, settings: Set
         log.exception("rendering message %s failed", message_id)
         set_state(session, message, MessageState.failed, f"render: {exc}", now, error_message=str(exc)[:500])
         return None
-    return _claim(session, message, outgoing, now, settings)
+    return _claim(session, message, outgoing, now, settings, batch)
 
 
 def _claim(
-    session: Session, message: Message, outgoing: Outgoing, now: datetime, settings: Settings
+    session: Session,
+    message: Message,
+    outgoing: Outgoing,
+    now: datetime,
+    settings: Settings,
+    batch: Batch | None = None,
 ) -> Outgoing | None:
     """``UPDATE ... WHERE state='queued' RETURNING``: the one claim before the provider is called."""
     message_id = message.id or 0
     first = message.first_claimed_at or now
+    if batch is not None:
+        claimed_out = Outgoing(**{**outgoing.__dict__, "first_claimed_at": first})
+        batch.pending.append((message, claimed_out))
+        return claimed_out
     claimed = session.execute(
         sa.update(MESSAGES)
         .where(M.id == message_id, M.state == MessageState.queued.value)

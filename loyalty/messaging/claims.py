@@ -16,6 +16,7 @@ from loyalty.messaging.outbox import SEND_TASK, record_events
 from loyalty.models.messages import EVENTS, MESSAGES, Message, MessageEvent, MessageState
 
 M = MESSAGES.c
+SEND_BATCH_TASK = "workers.send_batch"  # many message ids: claimed, sent and recorded together
 
 
 # forward-only order for provider callbacks; the three terminal states share the top rank
@@ -23,14 +24,20 @@ RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "canc
 
 
 def claim_due_messages(
-    session: Session, now: datetime, *, limit: int = 500, redispatch_after: timedelta = timedelta(minutes=10)
+    session: Session,
+    now: datetime,
+    *,
+    limit: int = 500,
+    redispatch_after: timedelta = timedelta(minutes=10),
+    batch: int = 0,
 ) -> list[int]:
     """Mark up to ``limit`` due queued messages dispatched and return their ids (jobs follow the commit).
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers never hand out the same rows. SQLite has no
     row locks: the UPDATE runs under its single writer lock (one worker; documented in the README). A row
     dispatched long ago but still queued (a lost broker job) is handed out again; the claim in
-    ``prepare_send`` makes that harmless."""
+    ``prepare_send`` makes that harmless. ``batch``: ids per send job (``workers.send_batch``); 0, one
+    ``workers.send_message`` job per message."""
     due = (
         sa.select(M.id)
         .where(
@@ -46,6 +53,10 @@ def claim_due_messages(
         sa.update(MESSAGES).where(M.id.in_(due.scalar_subquery())).values(dispatched_at=now).returning(M.id)
     )
     ids = sorted(row[0] for row in session.execute(stmt))
+    if batch > 0:
+        for start in range(0, len(ids), batch):
+            jobs.defer(session, SEND_BATCH_TASK, ids[start : start + batch])
+        return ids
     for message_id in ids:
         jobs.defer(session, SEND_TASK, message_id)
     return ids
@@ -114,6 +125,51 @@ def record_sent(
         message.sent_at = message.sent_at or now
         session.add(message)
         session.flush()
+
+
+def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
+    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT of their
+    states, then each kind of UPDATE and the events as one executemany (forward only, as one by one)."""
+    if not sent:
+        return
+    states = dict(session.execute(sa.select(M.id, M.state).where(M.id.in_(sorted(sent)))).all())
+    moving = [i for i, state in states.items() if RANK[state] < RANK[MessageState.sent]]
+    staying = [i for i in states if i not in set(moving)]
+    common = {
+        "provider_id": sa.func.coalesce(M.provider_id, sa.bindparam("m_provider")),
+        "needs_reconcile": False,
+        "lease_until": None,
+    }
+    by_id = M.id == sa.bindparam("m_id")
+    if moving:
+        session.execute(
+            sa.update(MESSAGES)
+            .where(by_id)
+            .values(**common, state=MessageState.sent.value, sent_at=now, updated_at=now),
+            [{"m_id": i, "m_provider": sent[i][0]} for i in moving],
+        )
+        session.execute(
+            sa.insert(EVENTS),
+            [
+                {
+                    "message_id": i,
+                    "state": MessageState.sent.value,
+                    "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
+                    "at": now,
+                }
+                for i in moving
+            ],
+        )
+    if staying:
+        session.execute(
+            sa.update(MESSAGES)
+            .where(by_id)
+            .values(
+                **common,
+                sent_at=sa.func.coalesce(M.sent_at, sa.bindparam("m_now", now, type_=M.sent_at.type)),
+            ),
+            [{"m_id": i, "m_provider": sent[i][0]} for i in staying],
+        )
 
 
 def record_retry(

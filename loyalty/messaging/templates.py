@@ -15,12 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_percent
 
 from loyalty.core.errors import Invalid
-from loyalty.core.money import babel_locale, format_money
+from loyalty.core.money import format_money, parsed_locale
 from loyalty.core.settings import TEMPLATES_DIR, Settings
 from loyalty.messaging.sms_encoding import fold_to_gsm7
 
@@ -45,12 +44,12 @@ def format_day(value: date | datetime | str, locale: str) -> str:
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format="long", locale=babel_locale(locale))
+    return format_date(value, format="long", locale=parsed_locale(locale))
 
 
 def format_percentage(value: Decimal | int | float | str, locale: str) -> str:
     """``15`` -> "%15" (tr) / "15%" (en), ``12.5`` -> "%12,5": the value is in percent, not a fraction."""
-    loc = Locale.parse(babel_locale(locale))
+    loc = parsed_locale(locale)
     pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##")
     return format_percent(Decimal(str(value)) / 100, locale=loc, format=pattern)
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import smtplib
 import ssl
+import time
 
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
@@ -22,6 +23,7 @@ from workers.channels.base import build_email
 
 log = logging.getLogger(__name__)
 AUTH_CODES = {530, 534, 535, 538}  # authentication (or TLS before it) required, refused or too weak
+IDLE_CHECK_SECONDS = 10.0  # a connection idle this long is checked (NOOP) before reuse; a busy one is not
 
 
 class SmtpEmailChannel:
@@ -31,11 +33,14 @@ class SmtpEmailChannel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self._used_at = 0.0
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        # verifies the chain and the host name; smtp_ca_file adds a CA (e.g. a company's private one)
-        context = ssl.create_default_context(cafile=s.smtp_ca_file)
+        # verifies the chain and the host name; smtp_ca_file adds a CA (e.g. a company's private one);
+        # made only when TLS is used (loading the trust store costs ~50 ms per connection)
+        tls = s.smtp_security in ("ssl", "starttls")
+        context = ssl.create_default_context(cafile=s.smtp_ca_file) if tls else None
         smtp: smtplib.SMTP
         if s.smtp_security == "ssl":
             smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
@@ -60,11 +65,13 @@ class SmtpEmailChannel:
     def send(self, out: Outgoing) -> str:
         email = build_email(out, self.settings)
         try:
-            if self._smtp is not None and not self._alive(self._smtp):
+            idle = time.monotonic() - self._used_at > IDLE_CHECK_SECONDS
+            if self._smtp is not None and idle and not self._alive(self._smtp):
                 self.close()  # a pooled connection the server dropped meanwhile: not a delivery failure
             if self._smtp is None:
                 self._smtp = self._connect()
             refused = self._smtp.send_message(email)
+            self._used_at = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code = min((c for c, _ in exc.recipients.values()), default=550)
