@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +42,7 @@ class AudienceFilter(BaseModel):
     min_spend: Decimal | None = Field(default=None, gt=0)  # at least this much spent in the window
     window_days: int = Field(default=365, ge=1, le=3650)  # the window for min_purchases / min_spend
     lapsed_days: int | None = Field(default=None, ge=1, le=3650)  # bought before, not in the last N days
+    locales: list[Literal["tr", "en"]] | None = Field(default=None, min_length=1)  # the members' languages
 
 
 def _bought(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
@@ -50,6 +51,8 @@ def _bought(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
 
 def filter_conditions(f: AudienceFilter, now: datetime) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
+    if f.locales:
+        conditions.append(col(Member.locale).in_(list(f.locales)))
     if f.card_holders_only:
         conditions.append(
             sa.exists().where(

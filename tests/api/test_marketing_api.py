@@ -280,3 +280,24 @@ def test_year_over_year_compares_the_same_holidays_runs(
     assert chart.status_code == 200 and "2025" in chart.text
     assert_self_contained(chart.text)
     assert session.exec(select(CampaignRun).where(CampaignRun.campaign_id == new["id"])).first() is not None
+
+
+def test_the_audience_can_be_narrowed_to_the_members_languages(
+    client: TestClient, session: Session, marketing: dict[str, str]
+) -> None:
+    make_member(session, "Ayşe Tr", sms=True, locale="tr")
+    make_member(session, "Emma En", sms=True, locale="en")
+    make_member(session, "John En", sms=True, locale="en")
+
+    def count(filt: dict[str, Any]) -> int:
+        answer = client.post(
+            "/api/v1/segments/count", json={"filter": filt, "channel": "sms"}, headers=marketing
+        )
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["total"])
+
+    everyone = count({})
+    assert count({"locales": ["en"]}) == 2 and count({"locales": ["tr"]}) == everyone - 2
+    assert count({"locales": ["tr", "en"]}) == everyone
+    bad = client.post("/api/v1/segments/count", json={"filter": {"locales": ["de"]}}, headers=marketing)
+    assert bad.status_code == 422 and "locales" in bad.json()["detail"][0]["loc"]

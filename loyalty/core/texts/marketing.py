@@ -171,4 +171,5 @@ TEXT: dict[str, tuple[str, str]] = {
     "mk.fu.all": ("Tümü", "All"),
     "outbox.test": ("DENEME", "TEST"),
     "camp.channel.both": ("SMS ve e-posta (aynı kupon)", "SMS and e-mail (one coupon)"),
+    "mk.f.locales": ("Üyelerin dili (boş: hepsi)", "The members' language (none ticked: all)"),
 }

@@ -116,6 +116,8 @@
     for (const name of numberFields) if (form[name].value !== "") f[name] = Number(form[name].value);
     if (form.min_spend.value !== "") f.min_spend = form.min_spend.value;
     if (form.lapsed_on.checked && form.lapsed_days.value !== "") f.lapsed_days = Number(form.lapsed_days.value);
+    const locales = ["tr", "en"].filter((code) => form["locale_" + code].checked);
+    if (locales.length) f.locales = locales;
     if (f.window_days === 365 || (f.min_purchases == null && f.min_spend == null)) delete f.window_days;
     return f;
   }
@@ -126,6 +128,7 @@
     form.lapsed_on.checked = f.lapsed_days != null;
     form.lapsed_days.disabled = !form.lapsed_on.checked;
     if (f.lapsed_days != null) form.lapsed_days.value = f.lapsed_days;
+    for (const code of ["tr", "en"]) form["locale_" + code].checked = (f.locales || []).includes(code);
   }
   form.lapsed_on.addEventListener("change", () => { form.lapsed_days.disabled = !form.lapsed_on.checked; });
 
