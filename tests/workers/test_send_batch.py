@@ -4,7 +4,6 @@ its own policy, outcome and exactly-once record."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,12 +25,6 @@ from tests.builders import make_member
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.delivery import deliver_batch, dispatch_due
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilioServer]:
-    with FakeTwilioServer() as server:
-        yield server
 
 
 @pytest.fixture

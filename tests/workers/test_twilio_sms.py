@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,12 +20,6 @@ from workers.channels.twilio_sms import TwilioSmsChannel, retry_after_seconds
 from workers.delivery import deliver, schedule_retry
 
 DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilioServer]:
-    with FakeTwilioServer() as server:
-        yield server
 
 
 @pytest.fixture
