@@ -4,32 +4,48 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (each builds its own SQLite and PostgreSQL databases; three on two cores:
+# much of the suite waits on subprocesses, browsers and servers); 0 runs in-process
+TEST_WORKERS ?= 3
 
-.PHONY: install run test lint check clean bench
+.PHONY: install run test lint check clean bench doc-shots
 
+# uv (from PyPI, into the venv) installs the same versions pip would, in seconds instead of a minute
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
 
+# the pages' JavaScript linter: eslint pinned in package.json / package-lock.json, installed by npm ci (Debian's
+# nodejs + npm; .ci/run installs them) into node_modules, never globally
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install
 	$(BIN)/loyalty run --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	node_modules/.bin/eslint --max-warnings=0 templates/pages/static
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # `make bench`: each hot path beside its limit on a scratch PostgreSQL database (BENCH_DATABASE_URL, dropped
 # and created again); BENCH_SCALE=small is the quick form. Writes var/bench.json. See benchmarks/run.py.
 bench: install
 	$(BIN)/python -m benchmarks
 
+# `make doc-shots`: run the page flows the guides show and copy their chosen screenshots into docs/img/
+# (small PNGs, committed); see tests/pages/doc_shots.py
+doc-shots: install
+	$(BIN)/python -m tests.pages.doc_shots
+
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache node_modules

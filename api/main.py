@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from api import docs, health, pages
+from anyio import to_thread
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.types import ASGIApp
+
+from api import docs, errors, health, outage, pages
+from api.body_limit import BodyLimit
 from api.routes import (
     admin,
     audit,
@@ -16,6 +21,8 @@ from api.routes import (
     coupons,
     data_rights,
     email_confirm,
+    first_admin,
+    forecast,
     holidays,
     members,
     occasions,
@@ -27,39 +34,64 @@ from api.routes import (
     stores,
     unsubscribe,
     users,
+    wallet,
     webhooks,
 )
 from api.security_headers import SecurityHeaders
 from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
-from loyalty.core.db import get_engine
-from loyalty.core.errors import DomainError
+from loyalty.core.db import API_THREADS, get_engine
 from loyalty.core.settings import Settings, merge_shop_settings, stored_shop_settings
+from workers import checks
 from workers.app import install_publisher
 
 API_PREFIX = "/api/v1"
 
 
+class LoyaltyApp(FastAPI):
+    """The security headers wrap the whole stack, Starlette's error middleware too: a 500 carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        https = str(self.state.settings.public_base_url).startswith("https://")
+        return SecurityHeaders(super().build_middleware_stack(), https=https)
+
+
+@asynccontextmanager
+async def starting(app: FastAPI) -> AsyncIterator[None]:
+    """At start-up: the thread pool that runs sync routes and dependencies sized as the engine's pool is,
+    and the broker's transport loaded before the first /readyz times its check."""
+    to_thread.current_default_thread_limiter().total_tokens = API_THREADS
+    checks.load_broker_transport(app.state.settings.broker_url)
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     base = settings or Settings()
+    base.start_clock()  # LOYALTY_NOW (development and test): the API starts at that instant
     settings = merge_shop_settings(base, stored_shop_settings(base.database_url))  # the setup page's values
     # /docs and /redoc from packaged assets (api.docs), not FastAPI's CDN-loading pages
-    app = FastAPI(title=f"{settings.shop_name} — loyalty", version="1.0", docs_url=None, redoc_url=None)
+    app = LoyaltyApp(
+        title=f"{settings.shop_name} — loyalty",
+        version="1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=starting,
+    )
     app.state.base_settings = base
     app.state.settings = settings
-    app.state.engine = get_engine(settings.database_url)
+    app.state.engine = get_engine(settings.database_url, statement_timeout_s=settings.api_statement_timeout)
 
     app.add_exception_handler(RequestValidationError, validation_error)  # never a 500 on NaN / Infinity
+    outage.install(app)  # a lost database: JSON 503 with Retry-After
 
-    @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+    errors.install(app)  # domain errors in the request's language, with their key
 
     for module in (auth, members, purchases, cards, occasions, holidays, campaigns, coupons, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
 
     for module in (segments, reports):  # issue 13: saved segments, NPS and detractor follow-up
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(forecast.router, prefix=API_PREFIX)  # issue 19: GET /api/v1/forecast
 
     app.include_router(unsubscribe.router)  # /u/{token}: the signed link in messages, at the root
     app.include_router(email_confirm.router)  # /e/{token}: a new e-mail address confirmed by its link
@@ -68,12 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(self_service.router, prefix=API_PREFIX)  # /api/v1/self/{token}: the member's page
     for module in (data_rights, stores, users, audit, admin):  # issue 14: data rights and shop operations
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(first_admin.router, prefix=API_PREFIX)  # issue 22: the first admin, once
+    app.include_router(wallet.pages)  # issue 23: /m/{key}/card.pkpass, beside the member page
+    app.include_router(wallet.service, prefix=API_PREFIX)  # Apple's pass web service: /api/v1/wallet/v1/...
     pages.install(app)  # web pages at the root (/, /counter, /marketing, /outbox, /m/{token}), /static/pages
     docs.install(app)
     app.include_router(health.router)  # /healthz, /readyz
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)  # writers queue on the event loop, not in the thread pool
-    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
+    app.add_middleware(BodyLimit)  # 413 before the gate, authentication or parsing read a large body
     return app
 
 

@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.i18n import COOKIE, SUPPORTED, catalog, choose_language, gettext, normalize
+from loyalty.core.languages import LANGUAGES
 from loyalty.core.settings import TEMPLATES_DIR, Settings
 from loyalty.core.zones import local_date
 from loyalty.occasions.vocabulary import KIND_NAMES, RELATIONS
@@ -71,7 +72,7 @@ def render(request: Request, page: str, status_code: int = 200, **context: Any) 
             "t": t,
             "strings": catalog(lang),
             "roles": PAGE_ROLES[page],
-            "nav": NAV,
+            "nav": [(key, href, PAGE_ROLES[key]) for key, href in NAV],
             "shop_name": settings.shop_name,
             "timezone": settings.timezone,
             "currency": settings.currency,
@@ -97,7 +98,17 @@ def counter(request: Request) -> HTMLResponse:
     # the feedback question is asked in the member's language, whatever the page's
     questions = {code: gettext("feedback.question", code) for code in SUPPORTED}
     settings: Settings = request.app.state.settings
-    return render(request, "counter", feedback_questions=questions, large_amount=str(settings.large_amount))
+    index = 1 if request_language(request) == "en" else 0  # occasions told at the counter: the same lists
+    kinds = {key: names[index] for key, names in KIND_NAMES.items()}
+    relations = {key: names[index] for key, names in RELATIONS.items()}
+    return render(
+        request,
+        "counter",
+        feedback_questions=questions,
+        large_amount=str(settings.large_amount),
+        kinds=kinds,
+        relations=relations,
+    )
 
 
 @router.get("/marketing", response_class=HTMLResponse)
@@ -130,10 +141,19 @@ def admin(request: Request) -> HTMLResponse:
 def member_page(request: Request, token: str) -> HTMLResponse:
     """The member's own page (the signed link is the credential); its script calls /api/v1/self/{token}."""
     lang = request_language(request)
-    index = 1 if lang == "en" else 0
+    index = LANGUAGES.index(lang)  # the vocabulary's names are (Turkish, English)
     kinds = {key: names[index] for key, names in KIND_NAMES.items()}
     relations = {key: names[index] for key, names in RELATIONS.items()}
-    response = render(request, "member", token=token, kinds=kinds, relations=relations)
+    settings: Settings = request.app.state.settings
+    response = render(
+        request,
+        "member",
+        token=token,
+        kinds=kinds,
+        relations=relations,
+        apple_wallet=settings.apple_pass_configured,  # the card's "Add to Apple Wallet" link
+        google_wallet=settings.google_wallet_configured,  # and its "Save to Google Wallet" link
+    )
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never pass it on
     response.headers["Cache-Control"] = "no-store"
     return response

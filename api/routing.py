@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
+from api.errors import KeyedHTTPException
+from loyalty.core.errors import Invalid
+
 Loc = tuple[str | int, ...]
-MESSAGE = "text holds a NUL or half of a UTF-16 surrogate pair, which is not a character / geçersiz karakter"
 
 
 def _bad(text: str) -> bool:
@@ -47,10 +49,7 @@ def _first_bad(where: str, items: Iterable[tuple[str, Any]]) -> Loc | None:
 
 
 def _refuse(loc: Loc) -> HTTPException:
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"type": "string_unicode", "loc": list(loc), "msg": MESSAGE}],
-    )
+    return KeyedHTTPException(Invalid(loc, "common.unstorable_text", extra={"type": "string_unicode"}))
 
 
 class _CheckedRequest(Request):

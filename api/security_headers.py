@@ -1,4 +1,4 @@
-"""Security headers on every response, built with the ``secure`` package (its ASGI middleware).
+"""Security headers on every response, built with the ``secure`` package (its policies, encoded once).
 
 Pages get a Content-Security-Policy without inline script or style (the pages load their scripts and styles
 as files; data blocks like ``<script type="application/json">`` are not scripts), framing forbidden
@@ -18,8 +18,8 @@ from secure import (
     XContentTypeOptions,
     XFrameOptions,
 )
-from secure.middleware import SecureASGIMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from secure.secure import MULTI_OK
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.docs import DOCS_PATHS
 
@@ -56,13 +56,39 @@ def policy(*, https: bool, docs: bool = False) -> Secure:
     )
 
 
+Header = tuple[bytes, bytes]
+
+
+def raw_headers(secure: Secure) -> tuple[frozenset[bytes], tuple[Header, ...]]:
+    """A policy's headers encoded once (names lower-case), and the names a response's own value of gives
+    way to (all but those ``secure`` lets repeat, like Content-Security-Policy)."""
+    headers = tuple(
+        (name.lower().encode("ascii"), value.encode("latin-1")) for name, value in secure.headers.items()
+    )
+    return frozenset(name for name, _ in headers if name.decode() not in MULTI_OK), headers
+
+
 class SecurityHeaders:
-    """An ASGI middleware: the pages' policy everywhere, the docs' policy on /docs and /redoc."""
+    """An ASGI middleware: the pages' policy everywhere, the docs' policy on /docs and /redoc.
+
+    The same headers ``secure``'s own ASGI middleware adds, encoded once rather than on every response (it
+    re-encodes and re-normalises each header per response: ~0.2 ms of a purchase's ~3 ms)."""
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
-        self.pages = SecureASGIMiddleware(app, secure=policy(https=https))
-        self.docs = SecureASGIMiddleware(app, secure=policy(https=https, docs=True))
+        self.app = app
+        self.pages = raw_headers(policy(https=https))
+        self.docs = raw_headers(policy(https=https, docs=True))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = self.docs if scope["type"] == "http" and scope["path"] in DOCS_PATHS else self.pages
-        await target(scope, receive, send)  # type: ignore[arg-type]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced, added = self.docs if scope["path"] in DOCS_PATHS else self.pages
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = [header for header in message.get("headers", ()) if header[0].lower() not in replaced]
+                message["headers"] = [*own, *added]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -106,6 +106,25 @@ class RawTwilio:
         pass
 
 
+class RawNetgsm:
+    """The limit: NetGSM's REST v2 called directly (one keep-alive session), one request per chunk of
+    numbers, as the product groups them."""
+
+    def __init__(self, base_url: str) -> None:
+        from workers.channels.netgsm_sms import NetgsmClient
+
+        self.client = NetgsmClient(
+            base_url, product.NETGSM["netgsm_usercode"], product.NETGSM["netgsm_password"]
+        )
+
+    def send(self, numbers: list[str]) -> None:
+        if numbers:
+            self.client.send("KOSEKAHVE", [(n, SMS_TEXT) for n in numbers], iysfilter="11", encoding="TR")
+
+    def close(self) -> None:
+        self.client.http.close()
+
+
 class RawSmtp:
     """The limit: smtplib on one reused connection, a text + HTML message built per recipient."""
 
@@ -131,10 +150,12 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
     """Interleaved in chunks (raw, product, raw, product...), so both sides see the same machine."""
     channel, n, warm, chunk = args["channel"], args["n"], args["warmup"], args.get("chunk", 50)
     url = args["url"]
-    settings = product.send_settings(url, twilio_url=args["twilio_url"], smtp_port=args["smtp_port"])
+    settings = product.send_settings(
+        url, twilio_url=args["twilio_url"], smtp_port=args["smtp_port"], netgsm_url=args.get("netgsm_url", "")
+    )
     engine = product.engine_for(url)
     reachable = (
-        "sms_opt_in AND phone_valid AND NOT paused" if channel == "sms" else "email_opt_in AND NOT paused"
+        "email_opt_in AND NOT paused" if channel == "email" else "sms_opt_in AND phone_valid AND NOT paused"
     )
     with engine.connect() as conn:
         rows = conn.execute(
@@ -143,11 +164,18 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
         ).all()
     if len(rows) < n + warm:
         raise SystemExit(f"only {len(rows)} members reachable by {channel}")
-    addresses = [r.phone if channel == "sms" else r.email for r in rows]
-    raw = RawTwilio(args["twilio_url"]) if channel == "sms" else RawSmtp(args["smtp_port"])
+    addresses = [r.email if channel == "email" else r.phone for r in rows]
+    raw: RawTwilio | RawSmtp | RawNetgsm
+    if channel == "gateway":
+        raw = RawNetgsm(args["netgsm_url"])
+    else:
+        raw = RawTwilio(args["twilio_url"]) if channel == "sms" else RawSmtp(args["smtp_port"])
 
     # the product: queue (not timed), then deliver each through the worker's send path
-    ids = product.queue_coupon_messages(engine, channel, [r.id for r in rows], tag=f"{channel}-{args['tag']}")
+    queue_on = "email" if channel == "email" else "sms"
+    ids = product.queue_coupon_messages(
+        engine, queue_on, [r.id for r in rows], tag=f"{channel}-{args['tag']}"
+    )
     adapters = product.Adapters(channel, settings)
     outcomes: dict[str, int] = {}
 
@@ -176,6 +204,72 @@ def send(args: dict[str, Any]) -> dict[str, Any]:
         "outcomes": outcomes,
         "queued": len(ids),
     }
+
+
+# ---- send jobs: per-message against batch jobs, the task bodies a worker runs, beside the raw loop -------
+
+
+def jobs(args: dict[str, Any]) -> dict[str, Any]:
+    """The same number of due SMS sent by ``workers.send_message`` jobs (one per message) and by
+    ``workers.send_batch`` jobs of each size in ``sizes``, each side its own queued messages, in one
+    process against the same Twilio fake, beside the raw twilio loop. Interleaved by rounds of the
+    largest size (raw, per message, each batch size), so every side sees the same machine."""
+    url, warm, sizes = args["url"], args["warmup"], args["sizes"]
+    chunk = max(sizes)
+    n = -(-args["n"] // chunk) * chunk  # whole rounds: every batch side sends full jobs
+    settings = product.send_settings(url, twilio_url=args["twilio_url"], smtp_port=args["smtp_port"])
+    per_message, per_batch = product.worker_send_jobs(settings)
+    engine = product.engine_for(url)
+    sides = ["message", *(f"batch-{size}" for size in sizes)]
+    each = n + warm
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT id, phone FROM members WHERE sms_opt_in AND phone_valid AND NOT paused "
+                "ORDER BY id LIMIT :n"
+            ),
+            {"n": each * len(sides)},
+        ).all()
+    if len(rows) < each * len(sides):
+        raise SystemExit(f"only {len(rows)} members reachable by SMS")
+    ids = {
+        side: product.queue_coupon_messages(
+            engine, "sms", [r.id for r in rows[k * each : (k + 1) * each]], tag=f"jobs-{side}-{args['tag']}"
+        )
+        for k, side in enumerate(sides)
+    }
+    numbers = [r.phone for r in rows[:each]]
+    raw = RawTwilio(args["twilio_url"])
+    outcomes: dict[str, dict[str, int]] = {side: {} for side in sides}
+    seconds: dict[str, float] = dict.fromkeys(["raw", *sides], 0.0)
+
+    def send(side: str, part: list[int]) -> None:
+        counts = outcomes[side]
+        if side == "message":
+            for message_id in part:
+                status = str(per_message(message_id))
+                counts[status] = counts.get(status, 0) + 1
+            return
+        size = int(side.removeprefix("batch-"))
+        for start in range(0, len(part), size):
+            for status, count in per_batch(part[start : start + size]).items():
+                counts[status] = counts.get(status, 0) + count
+
+    raw.send(numbers[:warm])
+    for side in sides:
+        send(side, ids[side][:warm])
+        outcomes[side].clear()
+    for start in range(warm, each, chunk):
+        began = time.perf_counter()
+        raw.send(numbers[start : start + chunk])
+        seconds["raw"] += time.perf_counter() - began
+        for side in sides:
+            began = time.perf_counter()
+            send(side, ids[side][start : start + chunk])
+            seconds[side] += time.perf_counter() - began
+    raw.close()
+    engine.dispose()
+    return {"n": n, "seconds": seconds, "outcomes": outcomes, "threads": settings.send_threads}
 
 
 # ---- upcoming occasions: the product's service against one hand-written indexed query ----------------------
@@ -307,12 +401,77 @@ def rate_worker(args: dict[str, Any]) -> dict[str, Any]:
     return {"times": sorted(adapters.times), "outcomes": outcomes}
 
 
+# ---- forecast: a year played by the real code against one SQL statement per day planning its reminders ----
+
+LIMIT_DAY = """
+SELECT o.id, o.member_id, m.timezone, m.locale, o.kind, o.purpose
+FROM occasions o JOIN members m ON m.id = o.member_id
+WHERE o.status = 'active'
+  AND NOT (m.paused AND (m.paused_until IS NULL OR m.paused_until > CAST(:day AS date)))
+  AND to_char(CAST(:day AS date) + o.remind_days_before, 'MMDD')
+      = lpad(CAST(o.month AS text), 2, '0') || lpad(CAST(o.day AS text), 2, '0')
+"""
+
+
+def forecast(args: dict[str, Any]) -> dict[str, Any]:
+    """``play`` over ``days`` from ``now`` (rolled back), then the limit: for each of those days one
+    statement selecting the reminders due that day (no zones, no Feb 29 rule, no policy or content)."""
+    from sqlmodel import Session
+
+    from loyalty.core.settings import get_settings
+    from loyalty.delivery.forecast import play
+
+    engine = product.engine_for(args["url"])
+    start, days = datetime.fromisoformat(args["now"]), args["days"]
+    began = time.perf_counter()
+    with Session(engine) as session:
+        found = play(session, get_settings(), start=start, days=days)
+        session.rollback()
+    seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    limit_rows = 0
+    with engine.connect() as conn:
+        for n in range(days):
+            day = (start + timedelta(days=n)).date()
+            limit_rows += len(conn.execute(sa.text(LIMIT_DAY), {"day": day}).all())
+    limit_seconds = time.perf_counter() - began
+    engine.dispose()
+    fates: dict[str, int] = {}
+    for m in found.messages:
+        fates[m.fate] = fates.get(m.fate, 0) + 1
+    return {
+        "seconds": seconds,
+        "messages": len(found.messages),
+        "fates": fates,
+        "limit_seconds": limit_seconds,
+        "limit_rows": limit_rows,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+# ---- member import: a CSV through the CLI's entry (the harness times the COPY limit afterwards) ---------
+
+
+def import_members(args: dict[str, Any]) -> dict[str, Any]:
+    from pathlib import Path
+
+    engine = product.engine_for(args["url"])
+    started = time.perf_counter()
+    summary = product.import_csv(engine, Path(args["csv"]), product.Settings())
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": seconds, "summary": summary, "peak_rss_mb": _peak_rss_mb()}
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "forecast": forecast,
     "rate": rate_worker,
     "campaign": campaign,
     "send": send,
+    "jobs": jobs,
     "upcoming": upcoming,
     "cards": cards,
+    "import": import_members,
 }
 
 

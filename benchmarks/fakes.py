@@ -1,7 +1,8 @@
 """The local provider servers the send paths talk to, each in a process of its own (not sharing the
-sender's interpreter lock): the test suite's Twilio Messages API fake and its aiosmtpd server.
+sender's interpreter lock): the test suite's Twilio Messages API fake, its NetGSM REST v2 fake and its
+aiosmtpd server.
 
-    python -m benchmarks.fakes twilio|smtp     prints "READY <address>", runs until stdin closes
+    python -m benchmarks.fakes twilio|netgsm|smtp     prints "READY <address>", runs until stdin closes
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.workers.netgsm_fake import FakeNetgsmServer
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.twilio_fake import FakeTwilioServer
 
@@ -22,6 +24,11 @@ def serve(kind: str) -> None:
         with FakeTwilioServer() as twilio:
             print("READY", twilio.url, flush=True)
             sys.stdin.read()  # until the harness closes our stdin
+        return
+    if kind == "netgsm":
+        with FakeNetgsmServer() as netgsm:
+            print("READY", netgsm.url, flush=True)
+            sys.stdin.read()
         return
     smtp = SmtpServer()
     smtp.start()

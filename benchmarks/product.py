@@ -10,18 +10,22 @@ finds nothing to time, the harness just omits the campaign's part figures.
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.main import create_app
+from loyalty.accounts.audit import record, set_actor
 from loyalty.accounts.users import create_user
 from loyalty.campaigns import running as _running
 from loyalty.campaigns.lifecycle import create_campaign
@@ -38,20 +42,24 @@ from loyalty.cards.pdf import (
     render_sheet_pdf,
 )
 from loyalty.core.db import make_engine, unit_of_work
-from loyalty.core.settings import Settings
+from loyalty.core.migrate import upgrade as migrate
+from loyalty.core.settings import Settings, get_settings
 from loyalty.core.text import search_key as fold
 from loyalty.core.tokens import access_token
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.members.importing import file_encoding, import_members
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
-from loyalty.models.users import Role
+from loyalty.models.users import Role, User
 from loyalty.occasions.windows import upcoming_occasions
+from workers.channels import make_channel
+from workers.channels.netgsm_sms import NetgsmClient
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.delivery import deliver, deliver_batch
 
-__all__ = ["CARDS_DIR", "Settings", "engine_for", "fold"]
+__all__ = ["CARDS_DIR", "Settings", "engine_for", "fold", "migrate"]
 
 
 def engine_for(url: str) -> Engine:
@@ -107,7 +115,8 @@ class CampaignTimes:
 
 @contextmanager
 def _timed_queue(spent: list[float]) -> Iterator[None]:
-    """Time ``queue_campaign_messages`` inside ``run_campaign`` (looked up on its module at call time)."""
+    """Time ``queue_campaign_messages`` inside ``run_campaign`` (looked up on its module at call time; called
+    once per batch of the audience, the times add up)."""
     real = getattr(_running, "queue_campaign_messages", None)
     if real is None:
         yield
@@ -138,17 +147,28 @@ def run_campaign(engine: Engine, run_id: int, now: datetime) -> CampaignTimes:
     if result.status != "done":
         raise RuntimeError(f"campaign run {run_id} did not run: {result.status}")
     return CampaignTimes(
-        result.targeted, result.coupons_issued, result.messages_queued, seconds, spent[0] if spent else None
+        result.targeted, result.coupons_issued, result.messages_queued, seconds, sum(spent) if spent else None
     )
 
 
 # ---- sending -----------------------------------------------------------------------------------------
 
 
-def send_settings(url: str, *, twilio_url: str, smtp_port: int, rate: float = 0.0) -> Settings:
+NETGSM = {"netgsm_usercode": "8500000000", "netgsm_password": "secret", "netgsm_header": "KOSEKAHVE"}
+
+
+def send_settings(
+    url: str, *, twilio_url: str, smtp_port: int, rate: float = 0.0, netgsm_url: str = ""
+) -> Settings:
     """Twilio and SMTP pointed at local servers; no quiet hours (the benchmark runs at any hour);
-    ``rate``: LOYALTY_SMS_RATE and LOYALTY_EMAIL_RATE."""
+    ``rate``: LOYALTY_SMS_RATE and LOYALTY_EMAIL_RATE; ``netgsm_url``: +90 routed to the NetGSM fake."""
+    gateway: dict[str, Any] = (
+        {"sms_routes": "+90=netgsm,*=twilio", "netgsm_url": netgsm_url, "iys_brand_code": "654321", **NETGSM}
+        if netgsm_url
+        else {}
+    )
     return Settings(
+        **gateway,
         env="test",
         secret_key="benchmark-secret-0123456789abcdef",
         database_url=url,
@@ -167,8 +187,16 @@ def send_settings(url: str, *, twilio_url: str, smtp_port: int, rate: float = 0.
     )
 
 
+def netgsm_client(url: str) -> NetgsmClient:
+    """The raw NetGSM client (the limit the gateway route is measured against)."""
+    return NetgsmClient(url, NETGSM["netgsm_usercode"], NETGSM["netgsm_password"])
+
+
 def channel_adapter(channel: str, settings: Settings) -> Any:
-    """The product's own adapter: the real twilio client, or smtplib with one reused connection."""
+    """The product's own adapter: the real twilio client, SMS routed by destination (``gateway``: +90 to
+    NetGSM), or smtplib with one reused connection."""
+    if channel == "gateway":
+        return make_channel("sms", settings)
     return TwilioSmsChannel(settings) if channel == "sms" else SmtpEmailChannel(settings)
 
 
@@ -227,10 +255,10 @@ def sms_members(engine: Engine, count: int) -> list[int]:
 def queue_coupon_messages(engine: Engine, channel: str, member_ids: list[int], tag: str) -> list[int]:
     """One queued coupon message per member on ``channel`` (transactional: no frequency cap), committed."""
     with unit_of_work(engine) as session:
-        ids = queue_messages(
+        ids = queue(
             session,
             [
-                NewMessage(
+                MessageRow(
                     member_id=member_id,
                     requested_channel=channel,
                     dedupe_key=f"bench:{tag}:{member_id}",
@@ -266,6 +294,42 @@ def deliver_many(
     return [str(o.status) for o in outcomes.values()]
 
 
+# the settings a worker takes from its environment that the send-job figure sets (the provider, any hour)
+WORKER_FIELDS = (
+    "env",
+    "secret_key",
+    "database_url",
+    "sms_backend",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from_number",
+    "twilio_base_url",
+    "quiet_hours_start",
+    "quiet_hours_end",
+)
+
+
+def default_send_batch() -> int:
+    """``LOYALTY_SEND_BATCH``'s default: the ids the dispatcher puts in one send job (0: one per message)."""
+    return int(Settings.model_fields["send_batch"].default)
+
+
+def worker_send_jobs(
+    settings: Settings,
+) -> tuple[Callable[[int], object], Callable[[list[int]], dict[str, int]]]:
+    """The bodies of the worker's two send tasks (``workers.send_message``, ``workers.send_batch``) as a
+    worker process runs them (Celery's tracer calls a task's ``run``): the settings read from this
+    process's environment (``settings``' WORKER_FIELDS are put there) with the shop's stored values again
+    per job, the engine and one adapter per thread kept by ``workers.tasks``. Imported here, not at the
+    top: importing the tasks installs the Celery publisher, which the purchase API's server must not have."""
+    for name in WORKER_FIELDS:
+        os.environ[f"LOYALTY_{name.upper()}"] = str(getattr(settings, name))
+    get_settings.cache_clear()
+    from workers import tasks
+
+    return tasks.send_message.run, tasks.send_batch.run
+
+
 def rate_limit_settings() -> list[str]:
     """Which per-channel send-rate settings the product has (LOYALTY_SMS_RATE, LOYALTY_EMAIL_RATE)."""
     fields = getattr(Settings, "model_fields", {})
@@ -282,10 +346,12 @@ def purchase_app() -> Any:
 
 
 def staff_token(engine: Engine, settings: Settings) -> str:
-    """A staff user (committed) and a bearer token for it."""
+    """A staff user (committed; the one a previous run left under ``BENCH_REUSE``) and a bearer token."""
     with Session(engine) as session:
-        user = create_user(session, "bench-staff", "bench-password", Role.staff)
-        session.commit()
+        user = session.exec(select(User).where(User.username == "bench-staff")).first()
+        if user is None:
+            user = create_user(session, "bench-staff", "bench-password", Role.staff)
+            session.commit()
         return access_token(settings, user.id or 0, str(user.role), user.token_version, datetime.now(UTC))
 
 
@@ -296,6 +362,32 @@ def upcoming(engine: Engine, *, days: int, now: datetime, limit: int | None = No
     """``upcoming_occasions`` in a read-only session; the number of rows it returned."""
     with Session(engine) as session:
         return len(upcoming_occasions(session, days=days, now=now, limit=limit))
+
+
+# ---- member import ------------------------------------------------------------------------------------
+
+
+def import_csv(engine: Engine, path: Path, settings: Settings) -> dict[str, int]:
+    """A CSV file imported as ``loyalty members import FILE`` does it, without the progress bar: the
+    encoding checked (one read), ``import_members`` with a commit after each chunk, the audit row and its
+    commit. The report's counts."""
+    with path.open("rb") as raw:
+        encoding = file_encoding(iter(lambda: raw.read(1 << 20), b""))
+    with unit_of_work(engine) as session, path.open(encoding=encoding, newline="") as handle:
+        set_actor(session, "bench")
+        report = import_members(
+            session,
+            handle,
+            actor="bench",
+            region=settings.country,
+            default_locale=settings.locale,
+            timezone=settings.timezone,
+            chunk_done=session.commit,
+        )
+        summary: dict[str, int] = report.summary()
+        record(session, "import", "members", None, {"file": path.name, **summary})
+        session.commit()
+    return summary
 
 
 # ---- cards --------------------------------------------------------------------------------------------
@@ -318,8 +410,12 @@ def sheet_pdf(views: list[Any]) -> bytes:
 
 
 def card_html(view: Any) -> str:
-    """The HTML the product hands WeasyPrint for one card (same template, same values)."""
-    return str(_env().get_template("card.html").render(cards=[view], title=_title([view])))
+    """The HTML the product hands WeasyPrint for one card (same template, same values), its QR image as a
+    ``data:`` URI of the same SVG: raw WeasyPrint fetches that itself, where the product's fetcher serves
+    ``qr:NUMBER``."""
+    html = str(_env().get_template("card.html").render(cards=[view], title=_title([view])))
+    svg = base64.b64encode(view.qr_svg.encode()).decode()
+    return html.replace(f'src="qr:{view.number}"', f'src="data:image/svg+xml;base64,{svg}"')
 
 
 def card_stylesheets() -> list[str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import typer
 from pydantic import ValidationError
 
-from cli import campaigns, cards, db, demo, members, serve, users, worker
+from cli import campaigns, cards, db, demo, forecast, members, serve, users, worker
+from loyalty.core import clock
 from loyalty.core.settings import get_settings, settings_error_line
 
 app = typer.Typer(help="Loyalty program and occasion-based promotions.", no_args_is_help=True)
@@ -19,6 +23,11 @@ def _settings_first() -> None:
     except ValidationError as exc:
         typer.echo(settings_error_line(exc), err=True)
         raise typer.Exit(2) from None
+    if settings.now is not None and settings.now_since is None:
+        # the children of `loyalty run` (API, worker, beat) read LOYALTY_NOW at the same real instant
+        os.environ["LOYALTY_NOW_SINCE"] = clock.real_utcnow().isoformat()
+        settings.now_since = datetime.fromisoformat(os.environ["LOYALTY_NOW_SINCE"])
+    settings.start_clock()
     from workers.checks import database_url_problem
 
     problem = database_url_problem(settings.database_url)
@@ -36,3 +45,4 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("run")(serve.run)
 app.command("worker")(worker.worker)
+app.command("forecast")(forecast.forecast)

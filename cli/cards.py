@@ -49,9 +49,9 @@ def print_(
     """Active cards (all, issued since a date, or the given numbers) on A4 sheets with crop marks."""
     settings = get_settings()
     if since is not None and numbers:
-        raise _fail("give either --since or --number, not both / --since ya da --number, ikisi birden değil")
+        raise _fail("give either --since or --number, not both")
     if not out.parent.is_dir():
-        raise _fail(f"folder {out.parent} does not exist / klasör yok")
+        raise _fail(f"folder {out.parent} does not exist")
     started = time.perf_counter()
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
@@ -64,10 +64,7 @@ def print_(
         except DomainError as exc:
             raise _fail(exc.message) from exc
         if not selected:
-            console.print(
-                "Nothing to print: no active cards match. No file written. / "
-                "Basılacak aktif kart yok; dosya yazılmadı."
-            )
+            console.print("Nothing to print: no active cards match. No file written.")
             return
         from loyalty.cards.pdf import card_view
 
@@ -80,14 +77,12 @@ def print_(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     ) as progress:  # fmt: skip
-        task = progress.add_task("sheets / sayfa", total=sheets)
+        task = progress.add_task("sheets", total=sheets)
         pdf = render_sheets_pdf(views, on_sheet=lambda: progress.advance(task))
     write_atomically(out, pdf)
     seconds = time.perf_counter() - started
     count = f"{_plural(len(views), 'card', 'cards')} on {_plural(sheets, 'sheet', 'sheets')}"
-    console.print(
-        f"[green]{count} -> {escape(str(out))} in {seconds:.1f} s / {len(views)} kart, {sheets} sayfa[/green]"
-    )
+    console.print(f"[green]{count} -> {escape(str(out))} in {seconds:.1f} s[/green]")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

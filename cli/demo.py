@@ -79,8 +79,7 @@ def demo(
     settings = get_settings()
     if settings.env == "production":
         console.print(
-            "[red]refused: demo users have published passwords (LOYALTY_ENV=production) / "
-            "reddedildi: demo kullanıcılarının parolaları herkesçe bilinir[/red]"
+            "[red]refused: demo users have published passwords (LOYALTY_ENV=production)[/red]"
         )
         raise typer.Exit(code=2)
     with unit_of_work(get_engine(get_settings().database_url)) as session:

@@ -33,6 +33,19 @@ def _rows_in(path: Path) -> int:
         return max(0, sum(1 for _ in handle) - 1)
 
 
+def _encoding(path: Path) -> str:
+    """UTF-8 or Windows Turkish (1254), read once in chunks; a file that is neither says how to save it."""
+    from loyalty.core.errors import Invalid
+    from loyalty.members.importing import file_encoding
+
+    try:
+        with path.open("rb") as raw:
+            return file_encoding(iter(lambda: raw.read(1 << 20), b""))
+    except Invalid as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+
+
 @app.command("import")
 def import_(
     file: Path = typer.Argument(
@@ -49,7 +62,7 @@ def import_(
     report_path = errors or file.with_name(f"{file.name}.errors.csv")
     with (
         unit_of_work(get_engine(settings.database_url)) as session,
-        file.open(encoding="utf-8-sig", newline="") as handle,
+        file.open(encoding=_encoding(file), newline="") as handle,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -70,6 +83,7 @@ def import_(
                 timezone=settings.timezone,
                 progress=lambda done: progress.update(task, completed=done),
                 dry_run=dry_run,
+                chunk_done=session.commit,  # the counter keeps working while a large file goes in
             )
         except DomainError as exc:
             console.print(f"[red]{escape(exc.message)}[/red]")
@@ -84,11 +98,11 @@ def import_(
         f"{summary['rows']} rows: {verb} {summary['created']}, existing {summary['existing']}, "
         f"consent rows {summary['consent_recorded']}, kept opt-outs {summary['consent_kept']}, "
         f"errors {summary['errors']}"
-        + (" (dry run: nothing kept / deneme: hiçbir şey kaydedilmedi)" if dry_run else "")
+        + (" (dry run: nothing kept)" if dry_run else "")
     )
     if report.errors:
         report_path.write_text(report.errors_csv(), encoding="utf-8")
-        console.print(f"[yellow]bad rows written to {escape(str(report_path))} / hatalı satırlar[/yellow]")
+        console.print(f"[yellow]bad rows written to {escape(str(report_path))}[/yellow]")
         raise typer.Exit(1)
 
 

@@ -16,16 +16,21 @@ def require(*problems: str | None) -> None:
 
 
 def for_serve() -> None:
+    from loyalty.messaging.routes import routes_problem
     from workers import checks
 
-    require(checks.database_problem(get_settings().database_url))
+    settings = get_settings()
+    require(routes_problem(settings), checks.database_problem(settings.database_url))
 
 
 def for_worker(beat: bool) -> None:
+    from loyalty.messaging.routes import routes_problem
     from workers import checks
 
     settings = get_settings()
     require(
+        routes_problem(settings),
+        checks.lease_problem(settings),
         checks.database_problem(settings.database_url),
         checks.broker_problem(settings.broker_url),
         checks.beat_state_problem(settings.beat_schedule_path) if beat else None,

@@ -18,6 +18,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
     from cli.preflight import for_serve
 
     for_serve()  # the database reachable and migrated: or one line and exit 1
+    own_address(host, port)
     uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, reload=reload)
 
 
@@ -33,6 +34,7 @@ def run(
     from cli.preflight import for_worker
     from loyalty.core.settings import get_settings
 
+    own_address(host, port)  # before the children start: the worker's links point where the API answers
     db.upgrade("head")
     if get_settings().env != "production":
         demo.demo(if_empty=True)
@@ -42,6 +44,38 @@ def run(
     if worker:
         commands.append(_loyalty("worker", "--beat"))
     raise typer.Exit(supervise(commands))
+
+
+ANY_HOST = ("0.0.0.0", "::", "")
+
+
+def own_address(host: str, port: int) -> str:
+    """Where links in messages point. In development, unless LOYALTY_PUBLIC_BASE_URL is set, the address
+    this server answers at (put into the environment, so the worker `run` starts uses it too). Says so on
+    standard error when the configured address is not where this server answers (fine behind a proxy, a
+    mistake otherwise). Returns the address in effect."""
+    from loyalty.core.settings import get_settings
+
+    served = f"http://{'127.0.0.1' if host in ANY_HOST else host}:{port}"
+    settings = get_settings()
+    if settings.env == "development" and "public_base_url" not in settings.model_fields_set:
+        os.environ["LOYALTY_PUBLIC_BASE_URL"] = served
+        get_settings.cache_clear()
+        if host in ANY_HOST:
+            typer.echo(
+                f"warning: links in messages point to {served}, which only this machine reaches; set "
+                "LOYALTY_PUBLIC_BASE_URL to the address members' phones reach",
+                err=True,
+            )
+        return served
+    configured = settings.public_base_url.rstrip("/")
+    if configured != served:
+        typer.echo(
+            f"warning: links in messages point to {configured} (LOYALTY_PUBLIC_BASE_URL) but this server "
+            f"answers at {served}: right behind a proxy that forwards there, otherwise members' links fail",
+            err=True,
+        )
+    return configured
 
 
 def _loyalty(*args: str) -> list[str]:
@@ -97,4 +131,4 @@ def _signal_group(group: int, signum: int) -> None:
         os.killpg(group, signum)
 
 
-__all__ = ["run", "serve", "supervise", "typer"]
+__all__ = ["own_address", "run", "serve", "supervise", "typer"]

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loyalty.accounts.throttle import clear_account
 from loyalty.accounts.users import create_user, list_users, set_password, update_user, user_by_username
 from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
@@ -23,7 +24,7 @@ def ask_password() -> str:
     (``printf '%s\\n' "$PW" | loyalty users set-password NAME``). Never an argument: the command line of
     a process is visible to every user of the machine and lands in shell history."""
     if sys.stdin.isatty():
-        password: str = typer.prompt("Password / Parola", hide_input=True, confirmation_prompt=True)
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         return password
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -93,6 +94,19 @@ def enable(name: str) -> None:
     """Let a disabled user sign in again (with their password)."""
     user = _set_active(name, True)
     console.print(f"[green]enabled {user.username!r}[/green]")
+
+
+@app.command()
+def unlock(name: str) -> None:
+    """Lift the sign-in throttle on a user from every address (an admin slowed down by a guesser)."""
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
+        try:
+            user = user_by_username(session, name)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        cleared = clear_account(session, user.username)
+        session.commit()
+    console.print(f"[green]unlocked {user.username!r} ({cleared} failed sign-ins forgotten)[/green]")
 
 
 @app.command("set-password")

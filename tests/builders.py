@@ -11,14 +11,21 @@ from typing import Any
 from sqlmodel import Session, select
 
 from loyalty.accounts.users import _hasher
-from loyalty.core.db import utcnow
+from loyalty.campaigns.content import RunMessages, queue_campaign_messages
+from loyalty.campaigns.lifecycle import campaign_runs, create_campaign
+from loyalty.campaigns.running import AUDIENCE_BATCH, member_batches, run_audience
+from loyalty.campaigns.schemas import CampaignCreate
+from loyalty.campaigns.triggers.registry import trigger_of
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.text import search_key
+from loyalty.core.tokens import access_token
 from loyalty.coupons.issuing import issue_coupons
 from loyalty.coupons.offers import Offer
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.coupons import Coupon
 from loyalty.models.members import Member
+from loyalty.models.occasions import Occasion
 from loyalty.models.purchases import Purchase
 from loyalty.models.stores import Store
 from loyalty.models.users import Role, User
@@ -48,6 +55,14 @@ def make_user(
     session.add(user)
     session.flush()
     return user
+
+
+def bearer(settings: Settings, user: User) -> dict[str, str]:
+    """Authorization headers of ``user``, the token minted as signing in would: each sign-in costs an Argon2
+    verification (a large part of the API tests' time); signing in itself is tested in test_accounts.py."""
+    assert user.id is not None
+    token = access_token(settings, user.id, str(user.role), user.token_version, utcnow())
+    return {"Authorization": f"Bearer {token}"}
 
 
 def make_store(session: Session, code: str | None = None, name: str = "Kadıköy") -> Store:
@@ -124,7 +139,7 @@ def make_campaign_run(session: Session, run_key: str | None = None, **campaign_f
     now = utcnow()
     run = CampaignRun(
         campaign_id=campaign.id,
-        run_key=run_key or f"run-{next(_seq)}",
+        run_key=run_key or str(now.year),  # a holiday trigger's runs are keyed by their year
         send_date=now.date(),
         send_time="10:00",
         issue_at=now,
@@ -159,3 +174,53 @@ def make_coupon(
         offer=offer,
     )
     return session.exec(select(Coupon).where(Coupon.run_id == run.id, Coupon.member_id == member.id)).one()
+
+
+def make_occasion(session: Session, member: Member, **fields: object) -> Occasion:
+    """An occasion the member stated: their own yearly birthday on 4 March unless ``fields`` say otherwise."""
+    values: dict[str, object] = {
+        "member_id": member.id or 0,
+        "kind": "birthday",
+        "for_whom": "self",
+        "purpose": "doğum günüm",
+        "month": 3,
+        "day": 4,
+        "recurrence": "yearly",
+        "stated_by": "member",
+        **fields,
+    }
+    occasion = Occasion(**values)  # type: ignore[arg-type]
+    session.add(occasion)
+    session.flush()
+    return occasion
+
+
+def make_birthday_campaign_run(session: Session, *, now: datetime) -> CampaignRun:
+    """A birthday occasion campaign (15 % for 7 days, SMS, 3 days before at 10:00) and its first run."""
+    data = CampaignCreate.model_validate(
+        {
+            "name": "Doğum günü %15",
+            "trigger": {"type": "occasion", "kinds": ["birthday"], "days_before": 3, "send_time": "10:00"},
+            "audience": {},
+            "offer": {"kind": "percent", "value": "15", "valid_days": 7},
+            "channel": "sms",
+        }
+    )
+    campaign = create_campaign(session, data, actor="user:mk", now=now, settings=SHOP)
+    return campaign_runs(session, campaign.id or 0)[0]
+
+
+def queue_run_messages(session: Session, run_id: int, now: datetime, lapsed_days: int | None = None) -> int:
+    """What a run does after issuing, again: its audience (channel included) read in member batches and
+    each batch's messages queued on the channel the audience computed. Returns how many were new."""
+    run = session.get(CampaignRun, run_id)
+    assert run is not None
+    campaign = session.get(Campaign, run.campaign_id)
+    assert campaign is not None
+    per_occasion = trigger_of(campaign).per_occasion
+    query = run_audience(campaign, run, now, lapsed_days=lapsed_days, per_occasion=per_occasion)
+    content = RunMessages(session, campaign, run)
+    return sum(
+        queue_campaign_messages(session, content, batch, now=now)
+        for batch in member_batches(session.execute(query), AUDIENCE_BATCH)
+    )

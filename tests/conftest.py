@@ -22,12 +22,20 @@ from loyalty.core.db import make_engine
 from loyalty.core.migrate import upgrade
 from loyalty.core.settings import Settings, get_settings
 from loyalty.models import metadata
-from tests.builders import make_user
+from tests.builders import bearer, make_user
 from tests.cli_support import cli_environment
 
+# rich's consoles (cli/*.py, made at import) take the width once: wide from the start, whichever test of a
+# pytest-xdist worker imports the CLI first
+os.environ.setdefault("COLUMNS", "200")
 PG_URL = os.environ.get("LOYALTY_TEST_POSTGRES_URL", "")
 if os.environ.get("CI") == "true" and not PG_URL:
     raise pytest.UsageError("CI=true needs LOYALTY_TEST_POSTGRES_URL: the suite must run on PostgreSQL too")
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if PG_URL and _XDIST_WORKER:
+    # pytest-xdist (`make test` runs two workers): a database of each worker's own, created on first use
+    _pg = make_url(PG_URL)
+    PG_URL = _pg.set(database=f"{_pg.database}_{_XDIST_WORKER}").render_as_string(hide_password=False)
 
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
@@ -47,7 +55,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def _fresh_postgres(url: str) -> None:
+# the files that run longest, handed out first (`make test` passes --no-loadscope-reorder: pytest-xdist would
+# hand out the files with the most tests first), so that the run does not end on one long file
+SLOW_FIRST = (
+    "tests/test_deployment.py",
+    "tests/workers/test_celery_worker.py",
+    "tests/workers/test_forecast.py",
+    "tests/pages/test_axe_docs.py",
+    "tests/loyalty/test_occasion_timing.py",
+    "tests/pages/test_marketing_flow.py",
+    "tests/workers/test_turkey_e2e.py",
+    "tests/api/test_schemathesis.py",
+    "tests/pages/test_marketing_forecast.py",
+    "tests/pages/test_counter_flows.py",
+    "tests/pages/test_member_flows.py",
+    "tests/test_operations.py",
+    "tests/pages/test_admin_copy.py",
+    "tests/api/test_limits_and_outages.py",
+    "tests/wallet/test_wallet_e2e.py",
+    "tests/pages/test_axe_every_page.py",
+    "tests/test_cli.py",
+    "tests/test_secrets.py",
+)
+
+
+class _SlowFirst:
+    @pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        def rank(item: pytest.Item) -> int:
+            path = item.nodeid.split("::", 1)[0]
+            return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+        items.sort(key=rank)  # stable: each file keeps its own order
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_SlowFirst(), "loyalty-slow-first")
+
+
+def fresh_postgres(url: str) -> None:
     """Create the database if missing and empty its public schema."""
     target = make_url(url)
     admin = make_engine(
@@ -65,13 +111,24 @@ def _fresh_postgres(url: str) -> None:
     engine.dispose()
 
 
+_BUILT: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
+    """Each database is built once per process: under ``--dist loadfile`` a worker alternates between the
+    two parametrizations file by file, and pytest sets this fixture up again at every switch."""
+    if request.param not in _BUILT:
+        _BUILT[request.param] = _build(request.param, tmp_path_factory)
+    return _BUILT[request.param]
+
+
+def _build(kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if kind == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     else:
         url = PG_URL
-        _fresh_postgres(url)
+        fresh_postgres(url)
     upgrade(url)
     return url
 
@@ -127,31 +184,26 @@ def app(settings: Settings, session: Session):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(app) as client:
+    """Asks for English (errors are answered in the request's language; the shop's default is Turkish):
+    the tests read the English texts. tests/api/test_error_language.py covers the choice itself."""
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         yield client
 
 
-def _headers(client: TestClient, session: Session, role: str) -> dict[str, str]:
-    user = make_user(session, role=role)
-    response = client.post("/api/v1/auth/token", data={"username": user.username, "password": "secret-pass"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture
-def staff(client: TestClient, session: Session) -> dict[str, str]:
+def staff(session: Session, settings: Settings) -> dict[str, str]:
     """Authorization headers of a signed-in staff user."""
-    return _headers(client, session, "staff")
+    return bearer(settings, make_user(session, role="staff"))
 
 
 @pytest.fixture
-def marketing(client: TestClient, session: Session) -> dict[str, str]:
-    return _headers(client, session, "marketing")
+def marketing(session: Session, settings: Settings) -> dict[str, str]:
+    return bearer(settings, make_user(session, role="marketing"))
 
 
 @pytest.fixture
-def admin(client: TestClient, session: Session) -> dict[str, str]:
-    return _headers(client, session, "admin")
+def admin(session: Session, settings: Settings) -> dict[str, str]:
+    return bearer(settings, make_user(session, role="admin"))
 
 
 @pytest.fixture

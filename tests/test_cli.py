@@ -139,6 +139,7 @@ def test_demo_is_refused_in_production(cli_env: dict[str, str], monkeypatch: pyt
     invoke("db", "upgrade")
     monkeypatch.setenv("LOYALTY_ENV", "production")
     monkeypatch.setenv("LOYALTY_SECRET_KEY", "a-real-secret-for-this-test-0123456789")
+    monkeypatch.setenv("LOYALTY_PUBLIC_BASE_URL", "https://shop.example")
     get_settings.cache_clear()
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 2 and "refused" in result.output

@@ -14,7 +14,9 @@ from sqlmodel import Session
 from sqlmodel import select as sql_select
 
 from cli import app
+from loyalty.accounts.throttle import ACCOUNT_LIMIT, record_failure, throttled
 from loyalty.accounts.users import authenticate
+from loyalty.core.db import utcnow
 from loyalty.models.users import User
 from tests.cli_support import engine_for, flat, invoke, runner
 
@@ -106,3 +108,21 @@ def test_on_a_terminal_the_password_is_asked_twice_and_not_echoed(cli_env: dict[
     assert os.waitstatus_to_exitcode(status) == 0, screen
     assert b"terminal-pass-1" not in screen and b"new password for" in screen
     assert _signs_in(cli_env, "elif", "terminal-pass-1")
+
+
+def test_unlock_lifts_an_admin_throttled_from_every_address(cli_env: dict[str, str]) -> None:
+    """Issue 25 point 8: 50 failures from anywhere slow an admin down everywhere; the server's operator
+    lifts it with one command (no sign-in needed)."""
+    invoke("db", "upgrade")
+    invoke("users", "create", "patron", "--role", "admin", input="uzun-parola-9\n")
+    now = utcnow()
+    with Session(engine_for(cli_env)) as session:
+        for n in range(ACCOUNT_LIMIT):
+            record_failure(session, "patron", f"203.0.113.{n}", now)
+        session.commit()
+        assert throttled(session, "patron", "198.51.100.7", now) is not None  # locked from a new address
+    assert "unlocked 'patron' (50 failed sign-ins forgotten)" in flat(invoke("users", "unlock", "patron"))
+    with Session(engine_for(cli_env)) as session:
+        assert throttled(session, "patron", "198.51.100.7", utcnow()) is None
+    missing = runner.invoke(app, ["users", "unlock", "nobody"])
+    assert missing.exit_code != 0

@@ -119,7 +119,8 @@ def test_the_readme_deployment_sends_a_date_campaign(deployment: tuple[dict[str,
             headers=auth,
         )
         assert bought.status_code == 201, bought.text
-        send_at = (datetime.now(SHOP) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+        # the next whole minute at least 5 s away (the POST takes ms): the beat's minute tick sends it
+        send_at = (datetime.now(SHOP) + timedelta(seconds=65)).replace(second=0, microsecond=0)
         campaign = httpx.post(
             f"{base}/api/v1/campaigns",
             json={

@@ -28,7 +28,7 @@ def test_no_secret_refused_outside_development() -> None:
         Settings(env="production")
     with pytest.raises(ValidationError, match="32 bytes"):
         Settings(env="production", secret_key="short-secret")
-    assert Settings(env="production", secret_key="s" * 32).secret_key
+    assert Settings(env="production", secret_key="s" * 32, public_base_url="https://shop.example").secret_key
 
 
 def test_unknown_timezone_refused() -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from alembic import command
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import alembic_config, upgrade
-from tests.conftest import _fresh_postgres
+from tests.conftest import fresh_postgres
 
 
 def _database(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
@@ -17,7 +17,7 @@ def _database(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
         return f"sqlite:///{tmp_path / 'm.sqlite'}"
     url = make_url(db_url).set(database=f"{make_url(db_url).database}_m0009")
     rendered = url.render_as_string(hide_password=False)
-    _fresh_postgres(rendered)
+    fresh_postgres(rendered)
     return rendered
 
 

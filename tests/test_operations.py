@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from api.deps import get_session
 from api.main import create_app
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.messaging.heartbeats import BEAT, beat
 from tests.cli_support import cli_environment
@@ -249,3 +249,22 @@ def test_healthz_and_readyz(health_app: FastAPI, session: Session, settings: Set
             "broker": "cannot reach the broker",
             "beat": "ok",
         }
+
+
+def test_celery_without_a_secret_fails_in_one_line(tmp_path: Path) -> None:
+    """Issue 25 point 8: ``celery -A workers.app worker`` in production without a secret: one line naming
+    the variable and exit code 2, not Celery's 41-line traceback of the import."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
+    environment["LOYALTY_ENV"] = "production"
+    celery = str(Path(sys.executable).parent / "celery")
+    done = subprocess.run(
+        [celery, "-A", "workers.app", "worker"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("invalid settings: LOYALTY_SECRET_KEY"), done.stderr

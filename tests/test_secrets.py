@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import ACCESS, ALGORITHM
 from tests.builders import make_user

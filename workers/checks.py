@@ -5,6 +5,7 @@ password)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from sqlmodel import Session
 
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import alembic_config
+from loyalty.core.settings import Settings
 from loyalty.messaging.heartbeats import BEAT, last_beat
 
 BEAT_STALE = timedelta(minutes=3)  # beat ticks every minute; three missed ticks mean it is not running
@@ -67,6 +69,39 @@ def database_problem(url: str, *, migrated: bool = True) -> str | None:
             where = f"the database at {shown(url)} is at migration {current}, not {head}"
             return f"{where}: run `loyalty db upgrade`"
     return None
+
+
+def batch_seconds(settings: Settings) -> float:
+    """The longest a send job can hold its claims: its calls one after another on each thread, each up to
+    two provider requests (a reconciling look-up, then the send) cut off at the channel's timeout, after
+    the pacing wait of the whole batch."""
+    size = max(settings.send_batch, 1)
+    per_call = 2 * max(settings.twilio_timeout, settings.smtp_timeout)
+    rounds = -(-size // max(min(settings.send_threads, size), 1))
+    rates = [r for r in (settings.sms_rate, settings.email_rate) if r > 0]
+    pacing = size / min(rates) if rates else 0.0
+    return pacing + rounds * per_call
+
+
+def lease_problem(settings: Settings) -> str | None:
+    """Settings under which a send job could outlive its claims' lease (the fence then skips the late
+    messages, which another worker sends: safe, but slow): refused at start-up."""
+    worst = batch_seconds(settings)
+    if worst < settings.message_lease_seconds:
+        return None
+    return (
+        f"a send job can take {worst:.0f} s (LOYALTY_SEND_BATCH={settings.send_batch}, "
+        f"LOYALTY_SEND_THREADS={settings.send_threads}, provider timeouts, pacing) but its claims are "
+        f"leased for LOYALTY_MESSAGE_LEASE_SECONDS={settings.message_lease_seconds} s: "
+        "raise the lease or send smaller batches"
+    )
+
+
+def load_broker_transport(url: str) -> None:
+    """Import the broker's transport (kombu loads it on first use) without connecting: the first
+    ``broker_problem`` after a start would otherwise spend its time budget importing, not asking."""
+    with contextlib.suppress(Exception):  # an unknown scheme is broker_problem's to name
+        Connection(url).transport  # noqa: B018
 
 
 def broker_problem(url: str) -> str | None:

@@ -8,6 +8,7 @@ tasks in workers.tasks are thin wrappers around these, which keeps these testabl
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from sqlalchemy.engine import Engine
 
 from loyalty.campaigns.running import claim_due_runs
 from loyalty.core import jobs
-from loyalty.core.db import unit_of_work, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
 from loyalty.delivery.claiming import claim_pending, lock_batch, prepare_send
 from loyalty.delivery.outcomes import record_failure
@@ -31,7 +33,18 @@ from loyalty.messaging.adapter import (
     SendError,
     TransientSendError,
 )
-from loyalty.messaging.claims import claim_due_messages, record_retry, record_sent_many, recover_stuck
+from loyalty.messaging.claims import (
+    OUTAGE,
+    claim_due_messages,
+    record_retry,
+    record_sent_many,
+    recover_stuck,
+    renew_claim,
+    requeue_after_outage,
+    retry_deadline,
+)
+from workers.channels.netgsm_sms import MAX_PER_REQUEST
+from workers.channels.routed_sms import RoutedSmsChannel
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +57,7 @@ class Outcome:
     status: str  # skipped | sent | failed | retry
     provider_id: str | None = None
     error: SendError | None = None
+    claim_token: str = ""  # the claim it was sent (or is to be retried) under
 
 
 def deliver(
@@ -69,13 +83,13 @@ def deliver_batch(
     channel_for: ChannelFor,
     now: datetime | None = None,
 ) -> dict[int, Outcome]:
-    """``deliver`` for many messages with two commits in all instead of two per message.
-
-    One transaction claims every message that is still due (each through ``prepare_send``: the same
-    locks, policy and claim-before-send record as one by one), one commit; then the provider calls, on
-    the adapters' reused connections; then one transaction records every sent and failed outcome. A
-    crash between the two commits leaves the claimed rows in ``sending`` under their lease: reconciled
-    as for ``deliver``. Transient errors come back as ``Outcome("retry")`` for the caller to schedule."""
+    """``deliver`` for many messages: one transaction claims every message that is still due (each
+    through ``prepare_send``: the same locks, policy and claim-before-send record as one by one), one
+    commit; then each provider call, fenced: right before it the claim's lease is renewed only if the
+    claim is still this batch's (a claim recovered after its lease and taken by another worker is
+    skipped here), and right after it the outcome is recorded in its own commit. A crash leaves at most
+    the message in flight in ``sending`` under its lease: reconciled with the provider before any resend.
+    Transient errors come back as ``Outcome("retry")`` (with the claim's token) for the caller."""
     message_ids = list(dict.fromkeys(message_ids))
     outcomes: dict[int, Outcome] = {}
     claimed: list[Outgoing] = []
@@ -90,22 +104,32 @@ def deliver_batch(
                 claimed.append(out)
         claim_pending(session, batch, when, settings)
         session.commit()
-    how: dict[int, str] = {}
     at = _send_times(engine, claimed, settings) if claimed else {}
-    for out, (outcome, found) in zip(claimed, _call_all(claimed, channel_for, settings, at), strict=True):
+    for out, outcome in zip(claimed, _call_all(claimed, channel_for, settings, at, engine), strict=True):
         outcomes[out.message_id] = outcome
-        if found:
-            how[out.message_id] = "found at the provider after an interrupted attempt"
-    sent = {i: (o.provider_id or "", how.get(i, "")) for i, o in outcomes.items() if o.status == "sent"}
-    failed = [(i, o.error) for i, o in outcomes.items() if o.status == "failed" and o.error is not None]
-    if sent or failed:
+    return {message_id: outcomes[message_id] for message_id in message_ids}
+
+
+def _fenced_call(engine: Engine, adapter: ChannelAdapter, out: Outgoing, settings: Settings) -> Outcome:
+    """Renew the claim (skip when it is no longer ours), call the provider, record what it answered."""
+    lease = timedelta(seconds=settings.message_lease_seconds)
+    with unit_of_work(engine) as session:
+        held = renew_claim(session, out.message_id, out.claim_token, utcnow(), lease)
+        session.commit()
+    if not held:
+        log.warning("message %s: claim taken over after its lease; not sent by this worker", out.message_id)
+        return Outcome("skipped", claim_token=out.claim_token)
+    outcome, found = _call_provider(adapter, out)
+    if outcome.status in ("sent", "failed"):
         with unit_of_work(engine) as session:
             done = utcnow()
-            record_sent_many(session, sent, done)
-            for message_id, error in failed:
-                record_failure(session, message_id, done, error)
+            if outcome.status == "sent":
+                how = "found at the provider after an interrupted attempt" if found else ""
+                record_sent_many(session, {out.message_id: (outcome.provider_id or "", how)}, done)
+            elif outcome.error is not None:
+                record_failure(session, out.message_id, done, outcome.error, token=out.claim_token)
             session.commit()
-    return {message_id: outcomes[message_id] for message_id in message_ids}
+    return Outcome(outcome.status, outcome.provider_id, outcome.error, out.claim_token)
 
 
 def _send_times(engine: Engine, claimed: list[Outgoing], settings: Settings) -> dict[int, float]:
@@ -129,21 +153,80 @@ def _send_times(engine: Engine, claimed: list[Outgoing], settings: Settings) -> 
 
 
 def _call_all(
-    claimed: list[Outgoing], channel_for: ChannelFor, settings: Settings, at: dict[int, float]
-) -> list[tuple[Outcome, bool]]:
+    claimed: list[Outgoing],
+    channel_for: ChannelFor,
+    settings: Settings,
+    at: dict[int, float],
+    engine: Engine,
+) -> list[Outcome]:
     """The provider calls of a batch, on ``settings.send_threads`` threads (``channel_for`` then gives
     each thread its own adapter, as ``workers.tasks.channel_for`` does: connections are not shared),
     each one not before its send slot in ``at``."""
 
-    def call(out: Outgoing) -> tuple[Outcome, bool]:
+    def call(out: Outgoing) -> Outcome:
         wait = at.get(out.message_id, 0.0) - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        return _call_provider(channel_for(out.channel), out)
+        return _fenced_call(engine, channel_for(out.channel), out, settings)
 
-    if settings.send_threads <= 1 or len(claimed) <= 1:
-        return [call(out) for out in claimed]
-    return list(_pool(settings.send_threads).map(call, claimed))
+    gateway = "netgsm" in settings.sms_routes
+    done = _gateway_requests(claimed, channel_for, at, engine, settings) if gateway else {}
+    rest = [out for out in claimed if out.message_id not in done]
+    if settings.send_threads <= 1 or len(rest) <= 1:
+        results = [call(out) for out in rest]
+    else:
+        results = list(_pool(settings.send_threads).map(call, rest))
+    done |= {out.message_id: result for out, result in zip(rest, results, strict=True)}
+    return [done[out.message_id] for out in claimed]
+
+
+def _gateway_requests(
+    claimed: list[Outgoing], channel_for: ChannelFor, at: dict[int, float], engine: Engine, settings: Settings
+) -> dict[int, Outcome]:
+    """SMS a gateway takes many to a request (NetGSM: one job, many numbers), sent that way, fenced
+    like one by one: the claims still this batch's are renewed (commit), one request, the outcomes
+    recorded (commit); an error is every message's of that request."""
+    unpaced = [out for out in claimed if out.channel == "sms" and out.message_id not in at]
+    if len(unpaced) < 2:
+        return {}
+    router = channel_for("sms")
+    if not isinstance(router, RoutedSmsChannel):
+        return {}
+    groups, _ = router.gateway_groups(unpaced)
+    lease = timedelta(seconds=settings.message_lease_seconds)
+    done: dict[int, Outcome] = {}
+    for group in groups:
+        for start in range(0, len(group), MAX_PER_REQUEST):
+            chunk = group[start : start + MAX_PER_REQUEST]
+            with unit_of_work(engine) as session:
+                renewed = utcnow()
+                held = [o for o in chunk if renew_claim(session, o.message_id, o.claim_token, renewed, lease)]
+                session.commit()
+            for out in chunk:
+                done[out.message_id] = Outcome("skipped", claim_token=out.claim_token)
+            if not held:
+                continue
+            try:
+                ids = router.send_many(held)
+                outcomes = [
+                    Outcome("sent", i, claim_token=o.claim_token) for o, i in zip(held, ids, strict=True)
+                ]
+            except PermanentSendError as exc:
+                outcomes = [Outcome("failed", error=exc, claim_token=o.claim_token) for o in held]
+            except TransientSendError as exc:
+                outcomes = [Outcome("retry", error=exc, claim_token=o.claim_token) for o in held]
+            with unit_of_work(engine) as session:
+                when = utcnow()
+                sent = {o.message_id: (r.provider_id or "", "") for o, r in zip(held, outcomes, strict=True)}
+                if outcomes[0].status == "sent":
+                    record_sent_many(session, sent, when)
+                elif outcomes[0].status == "failed":
+                    for out, outcome in zip(held, outcomes, strict=True):
+                        assert outcome.error is not None
+                        record_failure(session, out.message_id, when, outcome.error, token=out.claim_token)
+                session.commit()
+            done |= {out.message_id: outcome for out, outcome in zip(held, outcomes, strict=True)}
+    return done
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}
@@ -180,30 +263,85 @@ def _call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, boo
 
 
 def schedule_retry(
-    engine: Engine, message_id: int, error: TransientSendError, countdown: float, now: datetime | None = None
-) -> datetime:
+    engine: Engine,
+    message_id: int,
+    error: TransientSendError,
+    countdown: float,
+    now: datetime | None = None,
+    *,
+    token: str | None = None,
+) -> datetime | None:
+    """Back to queued for a retry in ``countdown`` seconds; None when the claim (``token``) was taken
+    over meanwhile (then nothing is scheduled: the new holder owns the message)."""
     now = now or utcnow()
     retry_at = now + timedelta(seconds=countdown)
     with unit_of_work(engine) as session:
-        record_retry(session, message_id, now, error, retry_at)
+        kept = record_retry(session, message_id, now, error, retry_at, token=token)
         session.commit()
-    return retry_at
+    return retry_at if kept else None
 
 
-def give_up(engine: Engine, message_id: int, error: SendError) -> None:
+def give_up(
+    engine: Engine,
+    message_id: int,
+    error: SendError,
+    *,
+    token: str | None = None,
+    reason: str = "gave up after retries",
+    code: str | None = None,
+) -> None:
     with unit_of_work(engine) as session:
         record_failure(
             session,
             message_id,
             utcnow(),
-            PermanentSendError(f"gave up after retries: {error}", code=error.code),
+            PermanentSendError(f"{reason}: {error}"[:480], code=code or error.code),
+            token=token,
         )
         session.commit()
+
+
+def backoff(attempt: int, error: TransientSendError, cap: float) -> float:
+    """Seconds before the next try: 5 s doubling per attempt up to ``cap``, the upper half of it jittered
+    (so retries spread out without ever bunching at zero), and never before the provider's Retry-After."""
+    base = min(cap, 5.0 * 2 ** min(attempt, 20))
+    return max(base / 2 + random.uniform(0, base / 2), error.retry_after or 0.0)
+
+
+def retry_or_give_up(
+    engine: Engine,
+    message_id: int,
+    error: TransientSendError,
+    attempt: int,
+    settings: Settings,
+    *,
+    token: str | None = None,
+    now: datetime | None = None,
+) -> float | None:
+    """After a transient failure: the countdown to the next try, recorded (``schedule_retry``), or None
+    when the message gave up (its deadline comes before the next try) or its claim was taken over.
+
+    Retries are timed, not counted: they go on until the message's own deadline (send-by, expiry, its
+    coupon's end) or ``LOYALTY_SEND_RETRY_WINDOW`` after it was queued. One given up at the window is
+    marked ``outage``: re-queued by the minute tick once the provider accepts messages again."""
+    now = now or utcnow()
+    countdown = backoff(attempt, error, settings.send_retry_backoff_max)
+    with unit_of_work(engine) as session:
+        deadline, own = retry_deadline(session, message_id, timedelta(seconds=settings.send_retry_window))
+    if now + timedelta(seconds=countdown) >= deadline:
+        why = "its deadline" if own else "the retry window (re-queued when the provider answers again)"
+        reason = f"gave up at {why} {deadline:%Y-%m-%d %H:%M} UTC after {attempt + 1} attempts"
+        give_up(engine, message_id, error, token=token, reason=reason, code=None if own else OUTAGE)
+        return None
+    if schedule_retry(engine, message_id, error, countdown, now, token=token) is None:
+        return None
+    return countdown
 
 
 @dataclass
 class DispatchReport:
     recovered: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)  # given up in a provider outage, now going again
     runs: list[int] = field(default_factory=list)
     dispatched: int = 0
 
@@ -216,6 +354,7 @@ def dispatch_due(engine: Engine, settings: Settings, now: datetime | None = None
     report = DispatchReport()
     with unit_of_work(engine) as session:
         report.recovered = recover_stuck(session, now)
+        report.requeued = requeue_after_outage(session, now)
         session.commit()
 
     with unit_of_work(engine) as session:

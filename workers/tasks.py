@@ -5,21 +5,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from typing import Any
 
 from celery import Task
-from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.engine import Engine
 
 from loyalty.campaigns.running import run_campaign as run
-from loyalty.core.db import get_engine, unit_of_work, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.jobs import defer
-from loyalty.core.settings import get_settings
+from loyalty.core.settings import Settings, get_settings, with_stored_shop
 from loyalty.coupons.housekeeping import expire_coupons as expire
 from loyalty.coupons.idempotency import purge_keys
 from loyalty.messaging.adapter import ChannelAdapter, TransientSendError
 from loyalty.messaging.heartbeats import BEAT, beat
+from loyalty.messaging.routes import parse_routes
 from loyalty.occasions.reminders import queue_occasion_reminders
-from workers import delivery
+from workers import apns, delivery, gateway, google_wallet, iys
 from workers.app import app
 from workers.channels import make_channel
 
@@ -36,6 +38,12 @@ def channel_for(name: str) -> ChannelAdapter:
     return channels[name]
 
 
+def _settings() -> Settings:
+    """The settings with the shop's stored values read again: a change saved on /admin applies to the next
+    task without restarting the worker."""
+    return with_stored_shop(get_settings())
+
+
 def _engine() -> Engine:
     return get_engine(get_settings().database_url)
 
@@ -50,7 +58,7 @@ def heartbeat() -> None:
 
 @app.task(name="workers.dispatch_due", ignore_result=True)
 def dispatch_due() -> dict[str, int]:
-    report = delivery.dispatch_due(_engine(), get_settings())
+    report = delivery.dispatch_due(_engine(), _settings())
     return {"recovered": len(report.recovered), "runs": len(report.runs), "dispatched": report.dispatched}
 
 
@@ -62,20 +70,19 @@ def dispatch_due() -> dict[str, int]:
     ignore_result=True,
 )
 def send_message(self: Task, message_id: int) -> str:
-    settings = get_settings()
+    settings = _settings()
     engine = _engine()
     outcome = delivery.deliver(message_id, engine=engine, settings=settings, channel_for=channel_for)
     if outcome.status != "retry":
         return outcome.status
     error = outcome.error
     assert isinstance(error, TransientSendError)
-    retries = self.request.retries
-    if retries >= settings.send_max_retries:
-        delivery.give_up(engine, message_id, error)
-        return "failed"
-    countdown = _backoff(retries, error)
-    delivery.schedule_retry(engine, message_id, error, countdown)
-    raise self.retry(countdown=countdown, exc=error, max_retries=settings.send_max_retries)
+    countdown = delivery.retry_or_give_up(
+        engine, message_id, error, self.request.retries, settings, token=outcome.claim_token
+    )
+    if countdown is None:  # gave up at its deadline, or another worker took the claim over
+        return "done"
+    raise self.retry(countdown=countdown, exc=error, max_retries=None)  # timed, not counted
 
 
 @app.task(
@@ -87,30 +94,24 @@ def send_message(self: Task, message_id: int) -> str:
 def send_batch(message_ids: list[int]) -> dict[str, int]:
     """Many messages in two commits (workers.delivery.deliver_batch); a message that meets a transient
     error goes on alone, as a ``send_message`` task with its own retries and backoff."""
-    settings = get_settings()
+    settings = _settings()
     engine = _engine()
     outcomes = delivery.deliver_batch(message_ids, engine=engine, settings=settings, channel_for=channel_for)
     for message_id, outcome in outcomes.items():
         if outcome.status == "retry":
             assert isinstance(outcome.error, TransientSendError)
-            countdown = _backoff(0, outcome.error)
-            delivery.schedule_retry(engine, message_id, outcome.error, countdown)
-            send_message.apply_async((message_id,), countdown=countdown)
+            countdown = delivery.retry_or_give_up(
+                engine, message_id, outcome.error, 0, settings, token=outcome.claim_token
+            )
+            if countdown is not None:
+                send_message.apply_async((message_id,), countdown=countdown)
     return dict(Counter(outcome.status for outcome in outcomes.values()))
-
-
-def _backoff(retries: int, error: TransientSendError) -> float:
-    """Exponential backoff with full jitter, at least a second and at least the provider's Retry-After."""
-    wait = get_exponential_backoff_interval(
-        factor=2, retries=retries, maximum=get_settings().send_retry_backoff_max, full_jitter=True
-    )
-    return max(1.0, wait, error.retry_after or 0.0)
 
 
 @app.task(name="workers.run_campaign", ignore_result=True)
 def run_campaign(run_id: int) -> None:
     with unit_of_work(_engine()) as session:
-        run(session, run_id, utcnow(), get_settings())
+        run(session, run_id, utcnow(), _settings())
         defer(session, "workers.dispatch_due")  # messages due now go out without waiting for the tick
         session.commit()
 
@@ -138,3 +139,44 @@ def daily_occasions() -> int:
         count: int = queue_occasion_reminders(session, utcnow())
         session.commit()
     return count
+
+
+@app.task(name="workers.poll_gateway", ignore_result=True)
+def poll_gateway() -> dict[str, int]:
+    """NetGSM's delivery reports and inbox, when a route uses it."""
+    settings = get_settings()
+    backends = {r.backend for r in parse_routes(settings.sms_routes)} | {settings.sms_backend}
+    if "netgsm" not in backends:
+        return {}
+    client, now = gateway.client_for(settings), utcnow()
+    return {
+        "reports": gateway.poll_reports(_engine(), client, now),
+        "inbox": gateway.poll_inbox(_engine(), client, now),
+    }
+
+
+@app.task(name="workers.iys_sync", ignore_result=True)
+def iys_sync() -> dict[str, object]:
+    """Consent changes up to İYS, refusals made at İYS back into the ledger (when LOYALTY_IYS_URL is set)."""
+    settings = get_settings()
+    if not settings.iys_url:
+        return {}
+    clients: dict[str, iys.IysClient] = _local.__dict__.setdefault("iys", {})
+    client = clients.setdefault(settings.iys_url, iys.IysClient(settings))
+    return iys.sync(_engine(), client, settings, utcnow())
+
+
+@app.task(name="workers.wallet_push", ignore_result=True)
+def wallet_push(pass_ids: list[int]) -> dict[str, int]:
+    """The changed wallet passes: an (empty) APNs push to the devices registered for them, which then fetch
+    what changed from the pass web service; their Google Wallet objects updated through the Wallet API."""
+    settings = get_settings()
+    report: dict[str, int] = {}
+    clients: dict[str, Any] = _local.__dict__.setdefault("wallet", {})
+    if settings.apple_pass_configured:
+        apple = clients.setdefault("apns", apns.ApnsClient(settings))
+        report |= apns.push_passes(_engine(), apple, pass_ids)
+    if settings.google_wallet_configured:
+        google = clients.setdefault("google", google_wallet.GoogleWalletClient(settings))
+        report |= google_wallet.update_objects(_engine(), google, settings, pass_ids)
+    return report

@@ -6,7 +6,15 @@ from fastapi import Request
 
 from api.deps import AdminUser, CurrentUser, SessionDep
 from api.routing import api_router
-from loyalty.accounts.shop import ShopSetup, ShopState, save_shop_settings, shop_state
+from loyalty.accounts.shop import (
+    MessageCopy,
+    ShopSetup,
+    ShopState,
+    default_copy,
+    save_default_copy,
+    save_shop_settings,
+    shop_state,
+)
 from loyalty.core.settings import Settings
 
 router = api_router(tags=["admin"])
@@ -32,4 +40,19 @@ def save_shop(request: Request, data: ShopSetup, session: SessionDep, _user: Adm
     view, effective = shop_state(session, _base(request))
     session.commit()
     request.app.state.settings = effective
+    return view
+
+
+@router.get("/shop/message-copy", response_model=MessageCopy)
+def read_default_copy(session: SessionDep, _user: CurrentUser) -> MessageCopy:
+    """The shop's default campaign words (null: the built-in templates)."""
+    return MessageCopy(message_copy=default_copy(session))
+
+
+@router.put("/shop/message-copy", response_model=MessageCopy)
+def save_copy(data: MessageCopy, session: SessionDep, _user: AdminUser) -> MessageCopy:
+    """The shop's default campaign words with named placeholders; 422 naming an unknown one or a text
+    without {kod}. A campaign's own words win over these."""
+    view = save_default_copy(session, data)
+    session.commit()
     return view

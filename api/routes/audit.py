@@ -22,7 +22,7 @@ def _target(raw: str | None) -> tuple[str | None, int | None]:
         return None, None
     kind, _, ident = raw.partition(":")
     if not kind or (ident and not ident.isdigit()) or (ident and not 1 <= int(ident) <= MAX_ID):
-        raise Invalid("target", "target is a kind and an id, e.g. member:12 / hedef örneği member:12")
+        raise Invalid("target", "api.target_kind_id")
     return kind, int(ident) if ident else None
 
 
@@ -39,7 +39,7 @@ def audit(
     """Newest first. ``target=member:ID`` also finds the member's occasions, purchases, consent, cards."""
     for name, value in (("from", from_), ("to", to)):
         if value is not None and value.tzinfo is None:
-            raise Invalid(name, f"{name} needs a time zone (e.g. 2026-12-01T00:00:00+03:00)")
+            raise Invalid(name, "api.time_zone_needed", name=name)
     kind, ident = _target(target)
     entries = audit_entries(
         session, actor=actor, target_type=kind, target_id=ident, since=from_, until=to, limit=limit

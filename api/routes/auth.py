@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, reads_first
@@ -10,7 +10,8 @@ from api.routing import api_router
 from loyalty.accounts import throttle
 from loyalty.accounts.schemas import Token, UserPublic
 from loyalty.accounts.users import authenticate
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.errors import Phrase, TooManyRequests, Unauthorized
 from loyalty.core.tokens import access_token
 
 router = api_router(prefix="/auth", tags=["auth"])
@@ -41,10 +42,10 @@ def login(
     address, now = client_address(request), utcnow()
     wait = throttle.throttled(session, form.username, address, now)
     if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many failed sign-ins ({wait.scope}); try again in {wait.retry_after} s / "
-            f"çok fazla hatalı giriş; {wait.retry_after} saniye sonra tekrar deneyin",
+        raise TooManyRequests(
+            "auth.throttled",
+            scope=Phrase(f"auth.scope.{wait.scope.replace(' ', '_')}"),
+            seconds=wait.retry_after,
             headers={"Retry-After": str(wait.retry_after)},
         )
     user = authenticate(session, form.username, form.password)
@@ -52,9 +53,7 @@ def login(
     if user is None:
         throttle.record_failure(session, form.username, address, now)
         session.commit()
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise Unauthorized("auth.wrong_password")
     throttle.record_success(session, form.username, address)
     token = Token(
         access_token=access_token(settings, user.id or 0, str(user.role), user.token_version, utcnow()),

@@ -3,27 +3,32 @@ schedule, cancel; results as a chart, a CSV and year over year."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query, Response, status
 
 from api.deps import IdPath, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.campaigns import charts, lifecycle, overlap, preview, results, views
-from loyalty.campaigns import test_send as test_send_module
+from loyalty.campaigns import charts, lifecycle, preview, results, trial_send, views
 from loyalty.campaigns.schemas import (
     CampaignCreate,
     CampaignCreated,
     CampaignDetail,
     CampaignPreview,
     CampaignPublic,
+    CopyIn,
+    CopyUpdate,
     OverlapReport,
+    SampleMessage,
     TestSendIn,
     TestSendOut,
     YearOverYear,
 )
 from loyalty.campaigns.stats import campaign_stats
+from loyalty.core.clock import utcnow
+from loyalty.core.languages import Language
 from loyalty.core.zones import zone_of
+from loyalty.delivery.overlap_forecast import overlaps_forecast
 
 router = api_router(tags=["campaigns"])
 SVG = "image/svg+xml"
@@ -57,6 +62,24 @@ def show_campaign(
     campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> CampaignDetail:
     return views.campaign_detail(session, campaign_id, timezone_name=settings.timezone)
+
+
+@router.post("/campaigns/copy-preview", response_model=SampleMessage)
+def preview_copy(data: CopyIn, settings: SettingsDep, _user: MarketingUser) -> SampleMessage:
+    """Marketing's text as they type it, as a member reads it, with parts and cost per route."""
+    today = utcnow().astimezone(zone_of(settings.timezone)).date()
+    return preview.preview_copy(data, settings, today=today)
+
+
+@router.put("/campaigns/{campaign_id}/copy", response_model=CampaignPublic)
+def set_copy(
+    campaign_id: IdPath, data: CopyUpdate, session: SessionDep, settings: SettingsDep, _user: MarketingUser
+) -> CampaignPublic:
+    """A draft's own words per language and channel (null: back to the default texts)."""
+    campaign = lifecycle.set_copy(session, campaign_id, data.message_copy)
+    view = views.campaign_public(session, campaign, timezone_name=settings.timezone)
+    session.commit()
+    return view
 
 
 @router.post("/campaigns/{campaign_id}/preview", response_model=CampaignPreview)
@@ -98,7 +121,7 @@ def test_send(
 ) -> list[TestSendOut]:
     """Queue the campaign's real message, marked as a test, to ``phone`` and/or ``email`` on the campaign's
     channel(s): no coupon issued (a sample code), counted in no statistic; the worker sends it."""
-    sent = test_send_module.send_test(
+    sent = trial_send.send_test(
         session,
         campaign_id,
         phone=data.phone,
@@ -126,9 +149,11 @@ def test_send(
 def campaign_overlaps(
     campaign_id: IdPath, session: SessionDep, settings: SettingsDep, _user: MarketingUser
 ) -> OverlapReport:
-    """Other campaigns for the same holiday or sharing members within a frequency-cap window, and how many
-    members the cap would defer."""
-    return overlap.overlap_report(session, campaign_id, settings=settings)
+    """Other campaigns for the same holiday or sharing members within a frequency-cap window, and what the
+    cap will do, played by the forecast up to a cap window after the send: this campaign's members it
+    defers or drops, the other messages (campaigns' and members' own) this campaign defers, drops or
+    cancels. Nothing is written (savepoints rolled back)."""
+    return overlaps_forecast(session, campaign_id, settings=settings)
 
 
 @router.get("/campaigns/{campaign_id}/chart.svg", response_class=Response)
@@ -137,7 +162,7 @@ def campaign_chart(
     session: SessionDep,
     settings: SettingsDep,
     _user: MarketingUser,
-    lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    lang: Annotated[Language, Query()] = "tr",
     width: ChartWidth = charts.WIDTH,
 ) -> Response:
     """Sent, delivered, failed, redeemed and revenue per local day: a self-contained SVG (no script);
@@ -171,7 +196,7 @@ def campaign_year_chart(
     campaign_id: IdPath,
     session: SessionDep,
     _user: MarketingUser,
-    lang: Annotated[Literal["tr", "en"], Query()] = "tr",
+    lang: Annotated[Language, Query()] = "tr",
     width: ChartWidth = charts.WIDTH,
 ) -> Response:
     years = results.year_over_year(session, campaign_id).years

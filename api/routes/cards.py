@@ -23,9 +23,9 @@ from loyalty.cards.schemas import (
     held_card_public,
 )
 from loyalty.core.errors import Invalid
+from loyalty.counter import search as counter
+from loyalty.counter.search import CardScan
 from loyalty.models.cards import CardStatus
-from loyalty.purchases import counter
-from loyalty.purchases.counter import CardScan
 
 router = api_router(tags=["cards"])
 
@@ -56,7 +56,7 @@ def list_cards(
 ) -> list[HeldCardPublic]:
     """Cards by status; ``pending_review``: the held cards with the feedback behind them, oldest first."""
     if status_ != CardStatus.pending_review:
-        raise Invalid("status", "only status=pending_review is listed / yalnızca onay bekleyenler listelenir")
+        raise Invalid("status", "api.status_pending_review_listed")
     return [held_card_public(c, m, f) for c, m, f in review.held_cards(session)]
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Header
 from fastapi.responses import JSONResponse
 
-from api.deps import AnyUser, IdPath, SessionDep, StaffUser
+from api.deps import AnyUser, IdPath, LangDep, SessionDep, StaffUser
 from api.routing import api_router
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.money import CENT
 from loyalty.coupons import redeeming
 from loyalty.coupons.codes import normalize_code
@@ -38,10 +38,10 @@ IdempotencyKeyHeader = Annotated[
 
 
 @router.get("/coupons/{code}", response_model=CouponPublic)
-def check_coupon(code: str, session: SessionDep, _user: AnyUser) -> CouponPublic:
+def check_coupon(code: str, session: SessionDep, _user: AnyUser, lang: LangDep) -> CouponPublic:
     """Validate a code without redeeming it: status, offer, expiry, the member, and whether it can be
     redeemed now (``redeemable_now``, else ``reason``)."""
-    return coupon_public(session, get_coupon(session, code))
+    return coupon_public(session, get_coupon(session, code), lang=lang)
 
 
 @router.post(
@@ -58,6 +58,7 @@ def redeem_coupon(
     code: str,
     session: SessionDep,
     user: StaffUser,
+    lang: LangDep,
     idempotency_key: IdempotencyKeyHeader = None,
     data: RedeemRequest | None = None,
 ) -> JSONResponse:
@@ -71,7 +72,7 @@ def redeem_coupon(
         coupon = redeeming.redeem(
             session, bare, purchase_amount=amount, store_id=data.store_id, actor_user_id=user.id or 0, now=now
         )
-        view = redemption_public(session, coupon, amount, now)
+        view = redemption_public(session, coupon, amount, now, lang=lang)
         return Answer(200, view.model_dump(mode="json"))
 
     answer = run_once(
@@ -88,12 +89,14 @@ def redeem_coupon(
 
 
 @router.post("/coupons/{code}/reverse", response_model=CouponPublic)
-def reverse_redemption(code: str, data: ReverseRequest, session: SessionDep, user: StaffUser) -> CouponPublic:
+def reverse_redemption(
+    code: str, data: ReverseRequest, session: SessionDep, user: StaffUser, lang: LangDep
+) -> CouponPublic:
     """Undo a redemption with a reason: the coupon is usable again (until it expires); the audit stays."""
     coupon = redeeming.reverse_redemption(
         session, code, reason=data.reason, actor_user_id=user.id or 0, store_id=data.store_id
     )
-    view = coupon_public(session, coupon)
+    view = coupon_public(session, coupon, lang=lang)
     session.commit()
     return view
 

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import File, Form, Query, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import AdminUser, IdPath, SessionDep, SettingsDep
+from api.body_limit import IMPORT_LIMIT
+from api.deps import AdminUser, IdPath, LangDep, SessionDep, SettingsDep
 from api.routing import api_router
 from loyalty.accounts.audit import record
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Invalid
-from loyalty.core.tokens import read_member_page_token
 from loyalty.core.zones import zone_of
-from loyalty.members.erasure import close_request, erase_member, list_requests, open_request
+from loyalty.members.erasure import close_request, erase_member, list_requests, open_request, request_names
 from loyalty.members.export import member_export
-from loyalty.members.importing import import_members
+from loyalty.members.importing import decode_file, import_members
 from loyalty.members.iys import iys_csv, iys_records
-from loyalty.members.links import page_link_member
+from loyalty.members.iys_sync import sync_problem, sync_state
+from loyalty.members.links import member_for_link
 from loyalty.members.schemas import (
     DataRequest,
     DataRequestPublic,
@@ -30,7 +32,7 @@ from loyalty.models.shop import RequestStatus
 from loyalty.models.users import User
 
 router = api_router(tags=["data rights"])
-MAX_IMPORT_BYTES = 64 * 1024 * 1024
+MAX_IMPORT_BYTES = IMPORT_LIMIT
 SHOWN_ERRORS = 100
 
 
@@ -44,16 +46,15 @@ def import_file(
     session: SessionDep,
     settings: SettingsDep,
     user: AdminUser,
+    lang: LangDep,
     dry_run: Annotated[bool, Form()] = False,
 ) -> ImportResult:
     """Import members from a CSV file; with ``dry_run`` nothing is kept, the report says what would be."""
     raw = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(raw) > MAX_IMPORT_BYTES:
-        raise Invalid("file", "the file is larger than 64 MB / dosya 64 MB'tan büyük")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid("file", "the file is not UTF-8 text / dosya UTF-8 metin değil") from None
+        raise Invalid("file", "api.file_larger_than_64_mb")
+    text = decode_file(raw)  # UTF-8, or Windows Turkish (1254) as Turkish Excel saves "CSV"
+    session.commit()  # ends the sign-in's transaction: each chunk then takes the write lock on its own
     report = import_members(
         session,
         io.StringIO(text, newline=""),
@@ -62,6 +63,7 @@ def import_file(
         default_locale=settings.locale,
         timezone=settings.timezone,
         dry_run=dry_run,
+        chunk_done=session.commit,  # a chunk at a time: the counter never waits for the whole file
     )
     if not dry_run:
         record(session, "import", "members", None, {"file": file.filename or "", **report.summary()})
@@ -70,10 +72,16 @@ def import_file(
         dry_run=dry_run,
         **report.summary(),
         error_rows=[
-            {"line": e.line, "phone": e.phone, "field": e.field, "error": e.message}
+            {
+                "line": e.line,
+                "phone": e.phone,
+                "field": e.field,
+                "error": e.error.text(lang),
+                "key": e.error.key,
+            }
             for e in report.errors[:SHOWN_ERRORS]
         ],
-        errors_csv=report.errors_csv(),
+        errors_csv=report.errors_csv(lang),
     )
 
 
@@ -97,7 +105,7 @@ def erase(member_id: IdPath, session: SessionDep, user: AdminUser) -> dict[str, 
 @router.post("/self/{token}/requests", status_code=status.HTTP_201_CREATED, response_model=DataRequestPublic)
 def ask(token: str, data: DataRequest, session: SessionDep, settings: SettingsDep) -> DataRequestPublic:
     """The member asks, from their page, for a copy of their data or for erasing it; an admin handles it."""
-    member = page_link_member(session, read_member_page_token(settings.secret_key, token))
+    member = member_for_link(session, settings.secret_key, token, utcnow())
     assert member.id is not None
     view = data_request_public(open_request(session, member.id, data.kind))
     session.commit()
@@ -108,7 +116,9 @@ def ask(token: str, data: DataRequest, session: SessionDep, settings: SettingsDe
 def requests(
     session: SessionDep, _user: AdminUser, status: RequestStatus | None = RequestStatus.open
 ) -> list[DataRequestPublic]:
-    return [data_request_public(r) for r in list_requests(session, status=status)]
+    rows = list_requests(session, status=status)
+    names = request_names(session, [r.member_id for r in rows])
+    return [data_request_public(r, names.get(r.member_id)) for r in rows]
 
 
 @router.post("/requests/{request_id}/done", response_model=DataRequestPublic)
@@ -136,11 +146,24 @@ def iys_export(
         else:
             start = datetime.fromisoformat(since.strip())
     except ValueError:
-        raise Invalid("since", "since is a date (YYYY-MM-DD) or a time with zone / tarih veya saat") from None
+        raise Invalid("since", "api.since_date_yyyy_mm_dd") from None
     if start.tzinfo is None:
-        raise Invalid("since", "since needs a time zone, or give a date / saat dilimi ya da tarih verin")
+        raise Invalid("since", "api.since_needs_time_zone_give")
     records = iys_records(session, start, settings.timezone)
     if format == "json":
         return list(records)
     headers = {"Content-Disposition": f'attachment; filename="iys-{start.date().isoformat()}.csv"'}
     return StreamingResponse(iys_csv(records), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/consent/iys/sync")
+def iys_sync_state(session: SessionDep, settings: SettingsDep, _user: AdminUser) -> dict[str, Any]:
+    """The İYS sync: configured or not, rows waiting and failed, the last upload, pull and error, and
+    the one-line problem /readyz reports when it is stuck."""
+    state = sync_state(session)
+    problem = (
+        sync_problem(state, utcnow(), timedelta(minutes=settings.iys_sync_minutes))
+        if settings.iys_url
+        else None
+    )
+    return {"configured": bool(settings.iys_url), "problem": problem, **state.__dict__}

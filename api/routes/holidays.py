@@ -9,7 +9,7 @@ from fastapi import Query, Response, status
 
 from api.deps import AnyUser, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.zones import local_date
 from loyalty.holidays import store_days
 from loyalty.holidays.calendar import holidays_for

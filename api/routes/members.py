@@ -8,7 +8,9 @@ from fastapi import Query, status
 
 from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
+from loyalty.counter.overview import member_detail_public, recent_messages, recent_purchases
+from loyalty.counter.search import search_members
 from loyalty.members.consent import consent_history, record_consent
 from loyalty.members.registration import get_member, register_member, update_member
 from loyalty.members.schemas import (
@@ -22,8 +24,6 @@ from loyalty.members.schemas import (
 )
 from loyalty.models.users import User
 from loyalty.purchases.card_rule import CardRule
-from loyalty.purchases.counter import search_members
-from loyalty.purchases.overview import member_detail_public, recent_messages, recent_purchases
 from loyalty.purchases.schemas import MemberDetail, MessageLine, PurchaseLine
 
 router = api_router(tags=["members"])
@@ -86,7 +86,7 @@ def purchases(
 def messages(
     member_id: IdPath, session: SessionDep, _user: AnyUser, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> list[MessageLine]:
-    """The messages queued or sent to the member, newest first, with their state."""
+    """The messages queued or sent to the member, newest first, with their state, fate and reason."""
     get_member(session, member_id)
     return recent_messages(session, member_id, limit)
 

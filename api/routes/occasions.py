@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from api.deps import AnyUser, IdPath, SessionDep, SettingsDep, StaffUser
+from api.deps import AnyUser, IdPath, LangDep, SessionDep, SettingsDep, StaffUser
 from api.routing import api_router
 from loyalty.campaigns.occasion_preview import preview_occasion
 from loyalty.campaigns.schemas import OccasionPreview
@@ -59,11 +59,11 @@ def upcoming(
 
 @router.get("/occasions/{occasion_id}/preview", response_model=OccasionPreview)
 def occasion_preview(
-    occasion_id: IdPath, session: SessionDep, settings: SettingsDep, _user: AnyUser
+    occasion_id: IdPath, session: SessionDep, settings: SettingsDep, _user: AnyUser, lang: LangDep
 ) -> OccasionPreview:
     """The messages this occasion will send (its reminder, the coupon of each occasion campaign that takes
     it), per channel, in the member's language, with the member-local send date: what the counter shows."""
-    return preview_occasion(session, occasion_id, settings=settings)
+    return preview_occasion(session, occasion_id, settings=settings, lang=lang)
 
 
 @router.delete("/occasions/{occasion_id}", response_model=OccasionPublic)

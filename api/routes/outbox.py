@@ -12,7 +12,7 @@ from fastapi import Query
 
 from api.deps import MarketingUser, SettingsDep
 from api.routing import api_router
-from workers.channels.outbox import OutboxListing, list_outbox
+from loyalty.messaging.dev_outbox import OutboxListing, list_outbox
 
 router = api_router(prefix="/outbox", tags=["outbox"])
 

@@ -12,6 +12,7 @@ from api.deps import AnyUser, IdPath, MarketingUser, SessionDep, SettingsDep
 from api.routing import api_router
 from loyalty.campaigns import charts, nps
 from loyalty.campaigns.schemas import DetractorComment, FollowUpIn, NpsReport
+from loyalty.core.languages import Language
 
 router = api_router(tags=["reports"])
 GroupBy = Literal["store", "campaign", "segment", "month"]
@@ -25,7 +26,7 @@ def nps_report(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     group_by: GroupBy = "month",
-    lang: Literal["tr", "en"] = "tr",
+    lang: Language = "tr",
 ) -> NpsReport:
     """``from``/``to``: local dates, inclusive (default: the last 12 months)."""
     return nps.nps_report(
@@ -45,7 +46,7 @@ def nps_chart(
     _user: MarketingUser,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    lang: Literal["tr", "en"] = "tr",
+    lang: Language = "tr",
     width: Annotated[int, Query(ge=300, le=1600)] = charts.WIDTH,
 ) -> Response:
     """The NPS per month as a self-contained SVG (every month of the range; one without responses is a

@@ -16,13 +16,14 @@ from api.routing import api_router
 from loyalty.cards import issuing
 from loyalty.cards.pdf import card_view, render_card_pdf
 from loyalty.cards.printing import printable_card
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
-from loyalty.core.tokens import member_page_url, read_member_page_token
+from loyalty.counter.overview import SelfPage
+from loyalty.counter.overview import member_page as _member_page
 from loyalty.members import pause
 from loyalty.members.consent import record_consent
 from loyalty.members.email_change import request_email_change
-from loyalty.members.links import page_link_member, revoke_page_links
+from loyalty.members.links import member_for_link, page_link_key, page_url, revoke_page_links
 from loyalty.members.registration import get_member
 from loyalty.members.schemas import (
     ConsentRequest,
@@ -35,8 +36,6 @@ from loyalty.models.members import Member
 from loyalty.occasions import registry
 from loyalty.occasions.schemas import OccasionCreate, OccasionPublic
 from loyalty.purchases.card_rule import CardRule
-from loyalty.purchases.overview import SelfPage
-from loyalty.purchases.overview import member_page as _member_page
 
 router = api_router(tags=["self-service"])
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -51,7 +50,12 @@ def member_page(session: SessionDep, member: Member, settings: SettingsDep) -> S
 
 
 def _member(session: SessionDep, settings: SettingsDep, token: str) -> Member:
-    return page_link_member(session, read_member_page_token(settings.secret_key, token))
+    return member_for_link(session, settings.secret_key, token, utcnow())
+
+
+def _link(session: SessionDep, settings: SettingsDep, member: Member) -> MemberLink:
+    key = page_link_key(session, member, issued=utcnow(), days=settings.member_link_days)
+    return MemberLink(url=page_url(settings.public_base_url, key))
 
 
 @router.get("/self/{token}", response_model=SelfPage)
@@ -77,7 +81,8 @@ def retire_occasion(
 ) -> OccasionPublic:
     member = _member(session, settings, token)
     if registry.get_occasion(session, occasion_id).member_id != member.id:
-        raise NotFound(f"occasion {occasion_id} not found")  # someone else's: not even its existence
+        # someone else's: not even its existence
+        raise NotFound("common.occasion_not_found", occasion_id=occasion_id)
     occasion = registry.retire_occasion(session, occasion_id, actor=ACTOR)
     view = registry.occasion_public(session, occasion)
     session.commit()
@@ -147,8 +152,9 @@ def change_email(
 def self_link(member_id: IdPath, session: SessionDep, settings: SettingsDep, _user: StaffUser) -> MemberLink:
     """The member's personal page link, for staff to hand over (printed, or sent by the member's wish)."""
     member = get_member(session, member_id)
-    assert member.id is not None
-    return MemberLink(url=member_page_url(settings, member.id, member.link_version))
+    view = _link(session, settings, member)
+    session.commit()  # the short key is kept on the server
+    return view
 
 
 @router.post("/members/{member_id}/self-link/revoke", response_model=MemberLink)
@@ -158,7 +164,6 @@ def revoke_self_link(
     """Every page link the member was given stops working at once (a lost phone, a forwarded message); the
     answer is their new link."""
     member = revoke_page_links(session, member_id)
-    assert member.id is not None
-    view = MemberLink(url=member_page_url(settings, member.id, member.link_version))
+    view = _link(session, settings, member)
     session.commit()
     return view

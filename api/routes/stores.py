@@ -25,14 +25,25 @@ def stores(session: SessionDep, _user: AnyUser) -> list[StorePublic]:
 
 @router.post("/stores", status_code=status.HTTP_201_CREATED, response_model=StorePublic)
 def create(data: StoreCreate, session: SessionDep, _user: AdminUser) -> StorePublic:
-    view = store_public(create_store(session, data.name, data.timezone, data.code))
+    store = create_store(
+        session, data.name, data.timezone, data.code, latitude=data.latitude, longitude=data.longitude
+    )
+    view = store_public(store)
     session.commit()
     return view
 
 
 @router.patch("/stores/{store_id}", response_model=StorePublic)
 def change(store_id: IdPath, data: StoreChange, session: SessionDep, _user: AdminUser) -> StorePublic:
-    store = update_store(session, store_id, name=data.name, timezone=data.timezone, code=data.code)
+    store = update_store(
+        session,
+        store_id,
+        name=data.name,
+        timezone=data.timezone,
+        code=data.code,
+        latitude=data.latitude,
+        longitude=data.longitude,
+    )
     view = store_public(store)
     session.commit()
     return view

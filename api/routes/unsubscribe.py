@@ -26,7 +26,7 @@ def _member(session: SessionDep, settings: SettingsDep, token: str) -> tuple[Mem
     member_id, channel = read_unsubscribe_token(settings.secret_key, token)
     member = session.get(Member, member_id)
     if member is None or member.erased_at is not None or channel not in set(Channel):
-        raise NotFound("this link is not valid / bu bağlantı geçerli değil")
+        raise NotFound("common.link_invalid")
     return member, Channel(channel)
 
 

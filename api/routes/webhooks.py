@@ -1,27 +1,29 @@
 """Twilio webhooks: delivery status callbacks and inbound SMS keywords (STOP / START / RET / İPTAL ...).
 
-Both check X-Twilio-Signature with RequestValidator against the configured public base URL (never the
-URL this process saw: a proxy changes scheme and host) and answer 403 when it is wrong. A signature has no
-timestamp, so a captured request can be replayed: an inbound message is acted on once per MessageSid
-(loyalty.webhook_receipts); a status callback only ever moves a message forward, so its replay changes
-nothing. The routes are plain ``def``: they use the synchronous session in the thread pool, never on the
-event loop (a row lock held elsewhere must not stall every other request).
+Both check X-Twilio-Signature (loyalty.messaging.twilio_webhooks) against the configured public base URL
+(never the URL this process saw: a proxy changes scheme and host) and answer 403 when it is wrong. A
+signature has no timestamp, so a captured request can be replayed: an inbound message is acted on once per
+MessageSid (loyalty.webhook_receipts), and one without a MessageSid is refused (400: Twilio always sends
+one, so only a forged or edited replay lacks it); a status callback only ever moves a message forward, so
+its replay changes nothing. The routes are plain ``def``: they use the synchronous session in the thread
+pool, never on the event loop (a row lock held elsewhere must not stall every other request).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response, status
-from twilio.request_validator import RequestValidator
+from fastapi import Depends, Request, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.routing import api_router
-from loyalty.core.db import MAX_ID, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import MAX_ID
+from loyalty.core.errors import DomainError, Forbidden
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.members.keywords import handle_inbound_sms
 from loyalty.messaging.receipts import first_receipt
-from workers.channels.twilio_sms import status_report
+from loyalty.messaging.twilio_webhooks import signed_by_twilio, status_report
 
 router = api_router(tags=["webhooks"])
 
@@ -36,9 +38,8 @@ async def verified_form(request: Request, settings: SettingsDep) -> dict[str, st
     if request.url.query:
         url += "?" + request.url.query
     signature = request.headers.get("X-Twilio-Signature", "")
-    token = settings.twilio_auth_token
-    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid Twilio signature")
+    if not signed_by_twilio(settings.twilio_auth_token, url, params, signature):
+        raise Forbidden("auth.twilio_signature")
     return params
 
 
@@ -73,7 +74,9 @@ def twilio_status(request: Request, params: TwilioForm, session: SessionDep) -> 
 @router.post("/webhooks/twilio/inbound")
 def twilio_inbound(params: TwilioForm, session: SessionDep) -> Response:
     sid = _sid(params)
-    if not sid or first_receipt(session, "inbound", sid, utcnow()):  # a replayed MessageSid: nothing
+    if not sid:  # nothing to de-duplicate on: a replayed START after STOP would re-grant SMS
+        raise DomainError("auth.message_sid_required")  # a 400
+    if first_receipt(session, "inbound", sid, utcnow()):  # a replayed MessageSid: nothing
         handle_inbound_sms(
             session, sender=params.get("From", ""), body=params.get("Body", ""), message_sid=sid
         )

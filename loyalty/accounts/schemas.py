@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from loyalty.models.audit import AuditEntry
 from loyalty.models.stores import Store, StoreBase
@@ -39,6 +39,18 @@ class UserCreate(BaseModel):
     full_name: str = ""
 
 
+class FirstAdminCreate(BaseModel):
+    """The sign-in page's form on an empty database (POST /api/v1/setup/first-admin)."""
+
+    username: str
+    password: str
+    full_name: str = ""
+
+
+class FirstAdminState(BaseModel):
+    open: bool  # true only while no user exists and the form was never used
+
+
 class UserChange(BaseModel):
     """PATCH: re-role, disable (is_active false) or enable, rename."""
 
@@ -60,12 +72,16 @@ class StoreCreate(BaseModel):
     name: str
     timezone: str = "Europe/Istanbul"
     code: str | None = None  # default: made from the name
+    latitude: float | None = Field(default=None, ge=-90, le=90)  # where it is: a wallet pass's location
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class StoreChange(BaseModel):
     name: str | None = None
     timezone: str | None = None
     code: str | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class StoreSummary(BaseModel):

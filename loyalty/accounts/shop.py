@@ -6,14 +6,17 @@ built-in default. The API applies a saved change at once; workers read the store
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Invalid
 from loyalty.core.settings import SHOP_FIELDS, Settings, merge_shop_settings
 from loyalty.core.zones import is_known_zone
+from loyalty.messaging.copy import check_copy
 from loyalty.models.shop import ShopSettings
 
 ROW_ID = 1
@@ -36,6 +39,7 @@ class ShopState(ShopSetup):
 
     setup_done: bool
     from_environment: list[str]
+    public_base_url: str = ""  # where links in messages point; the page warns when it is not where it runs
 
 
 def _check(data: ShopSetup) -> dict[str, object]:
@@ -43,16 +47,14 @@ def _check(data: ShopSetup) -> dict[str, object]:
     if "shop_name" in values:
         name = " ".join(str(values["shop_name"] or "").split())
         if not name or len(name) > 200:
-            raise Invalid("shop_name", "shop name must have 1 to 200 characters / mağaza adı 1-200 karakter")
+            raise Invalid("shop_name", "accounts.shop_name_1_200_characters")
         values["shop_name"] = name
     if "timezone" in values and not is_known_zone(str(values["timezone"] or "")):
-        raise Invalid("timezone", f"unknown time zone {values['timezone']!r} / bilinmeyen saat dilimi")
+        raise Invalid("timezone", "accounts.unknown_time_zone", values=repr(values['timezone']))
     if "country" in values:
         country = str(values["country"] or "").strip().upper()
         if country not in phonenumbers.SUPPORTED_REGIONS:
-            raise Invalid(
-                "country", f"unknown country code {country!r} (ISO 3166, e.g. TR) / bilinmeyen ülke kodu"
-            )
+            raise Invalid("country", "accounts.unknown_country_code_iso_3166", country=repr(country))
         values["country"] = country
     for name, low, high in (
         ("card_visits_needed", 1, 100),
@@ -63,9 +65,7 @@ def _check(data: ShopSetup) -> dict[str, object]:
         if name in values:
             value = values[name]
             if not isinstance(value, int) or not low <= value <= high:
-                raise Invalid(
-                    name, f"{name} must be a whole number from {low} to {high} / {low}-{high} arası"
-                )
+                raise Invalid(name, "accounts.whole_number_from", name=name, low=low, high=high)
     return values
 
 
@@ -96,5 +96,28 @@ def shop_state(session: Session, base: Settings) -> tuple[ShopState, Settings]:
         **{name: getattr(effective, name) for name in SHOP_FIELDS},
         setup_done=row is not None and row.completed_at is not None,
         from_environment=sorted(name for name in SHOP_FIELDS if name in base.model_fields_set),
+        public_base_url=effective.public_base_url,
     )
     return view, effective
+
+
+class MessageCopy(BaseModel):
+    """The shop's default campaign words, same shape as a campaign's ``message_copy`` (null: the built-in
+    templates). A campaign's own words win over these; see loyalty.messaging.copy for the placeholders."""
+
+    message_copy: dict[str, dict[str, str | None]] | None = None
+
+
+def default_copy(session: Session) -> dict[str, Any] | None:
+    row = session.get(ShopSettings, ROW_ID)
+    return row.message_copy if row is not None else None
+
+
+def save_default_copy(session: Session, data: MessageCopy) -> MessageCopy:
+    """Validate (422 naming the placeholder) and store the shop's default words. Flushes."""
+    row = session.get(ShopSettings, ROW_ID) or ShopSettings(id=ROW_ID)
+    row.message_copy = check_copy(data.message_copy) or None
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return MessageCopy(message_copy=row.message_copy)

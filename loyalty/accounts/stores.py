@@ -7,26 +7,26 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.core.errors import Conflict, Invalid
 from loyalty.core.zones import is_known_zone
 from loyalty.models.coupons import CouponRedemption, RedemptionAction
 from loyalty.models.members import Member
 from loyalty.models.purchases import Purchase
-from loyalty.models.stores import Store
+from loyalty.models.stores import Store, store_or_404
 
-CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+CODE = re.compile(r"^[A-Za-z0-9ÇĞİÖŞÜçğıöşü_-]{1,32}$")  # Turkish letters too: "ÜSKÜDAR" is a code
 
 
 def _name(raw: str | None) -> str:
     name = " ".join((raw or "").split())
     if not name or len(name) > 200:
-        raise Invalid("name", "name must have 1 to 200 characters / ad 1-200 karakter olmalı")
+        raise Invalid("name", "accounts.name_1_200_characters")
     return name
 
 
 def _zone(raw: str) -> str:
     if not is_known_zone(raw):
-        raise Invalid("timezone", f"unknown time zone {raw!r} / bilinmeyen saat dilimi")
+        raise Invalid("timezone", "common.unknown_time_zone", raw=repr(raw))
     return raw
 
 
@@ -39,10 +39,10 @@ def _code_from(name: str) -> str:
 
 def _unique_code(session: Session, code: str, store_id: int | None = None) -> str:
     if not CODE.match(code):
-        raise Invalid("code", "code: 1 to 32 letters, digits, - or _ / kod en çok 32 harf veya rakam")
+        raise Invalid("code", "accounts.code_1_32_letters_turkish")
     other = session.exec(select(Store).where(Store.code == code)).first()
     if other is not None and other.id != store_id:
-        raise Conflict(f"store code {code!r} is taken / bu kod kullanılıyor", store_id=other.id)
+        raise Conflict("accounts.store_code_taken", code=repr(code), extra={"store_id": other.id})
     return code
 
 
@@ -51,18 +51,25 @@ def list_stores(session: Session) -> list[Store]:
 
 
 def get_store(session: Session, store_id: int) -> Store:
-    store = session.get(Store, store_id)
-    if store is None:
-        raise NotFound(f"no store with id {store_id} / bu numarada mağaza yok")
-    return store
+    return store_or_404(session, store_id)
 
 
-def create_store(session: Session, name: str, timezone: str, code: str | None = None) -> Store:
+def create_store(
+    session: Session,
+    name: str,
+    timezone: str,
+    code: str | None = None,
+    *,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Store:
     clean = _name(name)
     store = Store(
         name=clean,
         timezone=_zone(timezone),
         code=_unique_code(session, (code or "").strip() or _code_from(clean)),
+        latitude=latitude,
+        longitude=longitude,
     )
     session.add(store)
     session.flush()
@@ -76,8 +83,14 @@ def update_store(
     name: str | None = None,
     timezone: str | None = None,
     code: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Store:
     store = get_store(session, store_id)
+    if latitude is not None:
+        store.latitude = latitude
+    if longitude is not None:
+        store.longitude = longitude
     if name is not None:
         store.name = _name(name)
     if timezone is not None:

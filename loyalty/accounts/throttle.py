@@ -9,7 +9,8 @@ A throttled attempt is answered with the seconds until the window lets the next 
 windows touches another account from another address: a guesser at one address cannot lock out a
 colleague elsewhere, and only a guesser with ``ACCOUNT_LIMIT`` failures per window can slow the account it
 targets. A successful sign-in clears its own account-and-address count only (logging in to one's own
-account does not reset the address's count).
+account does not reset the address's count). The account-wide window can still slow an admin down from
+everywhere during a spread-out attack: ``loyalty users unlock NAME`` (``clear_account``) lifts it at once.
 """
 
 from __future__ import annotations
@@ -85,3 +86,11 @@ def record_success(session: Session, username: str, address: str) -> None:
         )
     )
     session.flush()
+
+
+def clear_account(session: Session, username: str) -> int:
+    """Forget every failed sign-in of one account, from every address (the operator's unlock); returns
+    how many were counted. Flushes."""
+    result = session.execute(sa.delete(LoginFailure).where(col(LoginFailure.username) == _key(username)))
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

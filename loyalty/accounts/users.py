@@ -14,21 +14,27 @@ _hasher = PasswordHash.recommended()
 def create_user(
     session: Session, username: str, password: str, role: Role | str, full_name: str = ""
 ) -> User:
-    username = username.strip()
-    if not username:
-        raise Invalid("username", "username is required")
-    if len(password) < 8:
-        raise Invalid("password", "password must have at least 8 characters")
+    username = check_new_user(username, password)
     try:
         role = Role(role)
     except ValueError as exc:
-        raise Invalid("role", f"role must be one of {', '.join(r.value for r in Role)}") from exc
+        raise Invalid("role", "accounts.role_one", value=', '.join(r.value for r in Role)) from exc
     if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict("accounts.user_already_exists", username=repr(username))
     user = User(username=username, full_name=full_name, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
     return user
+
+
+def check_new_user(username: str, password: str) -> str:
+    """The stripped username, or Invalid naming the field: a name is required, a password of 8 or more."""
+    username = username.strip()
+    if not username:
+        raise Invalid("username", "accounts.username_required")
+    if len(password) < 8:
+        raise Invalid("password", "accounts.password_least_8_characters")
+    return username
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -43,7 +49,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def _check_password(password: str) -> None:
     if len(password) < 8:
-        raise Invalid("password", "password must have at least 8 characters / parola en az 8 karakter olmalı")
+        raise Invalid("password", "accounts.password_least_8_characters")
 
 
 def list_users(session: Session) -> list[User]:
@@ -53,14 +59,14 @@ def list_users(session: Session) -> list[User]:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user with id {user_id} / bu numarada kullanıcı yok")
+        raise NotFound("accounts.user_id_unknown", user_id=user_id)
     return user
 
 
 def user_by_username(session: Session, username: str) -> User:
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
-        raise NotFound(f"no user {username!r} / böyle bir kullanıcı yok")
+        raise NotFound("accounts.user_unknown", username=repr(username))
     return user
 
 
@@ -88,17 +94,17 @@ def update_user(
     try:
         new_role = user.role if role is None else Role(role)
     except ValueError as exc:
-        raise Invalid("role", f"role must be one of {', '.join(r.value for r in Role)}") from exc
+        raise Invalid("role", "accounts.role_one", value=', '.join(r.value for r in Role)) from exc
     new_active = user.is_active if is_active is None else is_active
     if not new_active and user.is_active and user.id == acting_user_id:
-        raise Invalid("is_active", "you cannot disable yourself / kendinizi devre dışı bırakamazsınız")
+        raise Invalid("is_active", "accounts.you_disable_yourself")
     was_admin = user.role == Role.admin and user.is_active
     if (
         was_admin
         and not (new_role == Role.admin and new_active)
         and _active_admins(session, but=user.id) == 0
     ):
-        raise Conflict("the last active admin must stay an active admin / son yönetici kalmalı")
+        raise Conflict("accounts.last_active_admin_stay_active")
     if user.is_active and not new_active:
         user.token_version += 1
     user.role = new_role

@@ -14,6 +14,7 @@ import pygal
 from pygal.style import Style
 
 from loyalty.campaigns.schemas import DayStats, NpsGroup, YearResult
+from loyalty.core.languages import language_of
 
 TEXT = {
     "tr": {
@@ -64,7 +65,7 @@ STYLE = Style(
 
 
 def _text(lang: str) -> dict[str, str]:
-    return TEXT["en" if lang.startswith("en") else "tr"]
+    return TEXT[language_of(lang)]
 
 
 WIDTH = 900  # the default; a phone asks for its own width so the text keeps its size

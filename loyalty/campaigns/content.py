@@ -16,21 +16,27 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from loyalty.core.db import is_postgres, utcnow
-from loyalty.core.errors import NotFound
+from loyalty.campaigns.audience import Reached
+from loyalty.campaigns.triggers.registry import trigger_of
+from loyalty.core.db import is_postgres
+from loyalty.core.languages import LANGUAGES, language_of
 from loyalty.core.zones import end_of_day, local_date
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.offers import Offer
 from loyalty.holidays.calendar import holidays_for
-from loyalty.messaging.outbox import chunks, insert_message_rows
-from loyalty.messaging.reach import PREFERRED, reachable, reachable_on
-from loyalty.models.campaigns import Campaign, CampaignChannel, CampaignRun, TriggerType
+from loyalty.messaging.copy import copy_for
+from loyalty.messaging.outbox import chunks
+from loyalty.messaging.queue import MessageRow, queue
+from loyalty.messaging.reach import BOTH, channels_of, one_per_channel, requested_on
+from loyalty.messaging.wording import holiday_greeting, spoken_holiday
+from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.coupons import COUPONS
-from loyalty.models.members import Channel, Member
 from loyalty.models.messages import MESSAGES, Category
 from loyalty.models.occasions import Occasion, OccasionStatus
+from loyalty.models.shop import ShopSettings
+from loyalty.occasions.greetings import merge_greetings
 from loyalty.occasions.recurrence import next_occurrence
 from loyalty.occasions.reminders import occasion_purpose, occasion_values
 
@@ -55,16 +61,18 @@ def occasion_day(campaign: Campaign, run: CampaignRun) -> date:
 
 def holiday_values(session: Session | None, campaign: Campaign, run: CampaignRun) -> dict[str, Any]:
     """For a holiday campaign: its key, its date and its name in each language (empty otherwise)."""
-    if campaign.trigger_type != TriggerType.holiday or not campaign.holiday_key:
+    if not trigger_of(campaign).names_holiday or not campaign.holiday_key:
         return {}
     day = occasion_day(campaign, run)
     values: dict[str, Any] = {"holiday_key": campaign.holiday_key}
-    for lang in ("tr", "en"):
+    for lang in LANGUAGES:
         for year in (day.year, day.year + 1):
             for info in holidays_for(year, campaign.country, lang, session=session):
                 if info.key == campaign.holiday_key and info.date >= day:
-                    values.setdefault(f"holiday_name_{lang}", info.name)
+                    values.setdefault(f"holiday_name_{lang}", spoken_holiday(info.key, info.name, lang))
+                    values.setdefault(f"holiday_greeting_{lang}", holiday_greeting(info.key, info.name, lang))
                     values.setdefault("holiday_on", info.date.isoformat())
+    values["on_the_day"] = not campaign.days_before
     return values
 
 
@@ -87,6 +95,7 @@ def message_context(
     holiday: dict[str, Any],
     occasion: Occasion | None = None,
     occasion_on: date | None = None,
+    shop_copy: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """(template, values) of one campaign message. The template is the campaign's own, else for an
     occasion the one that fits it (birthday_self, birthday_relative, once_congrats, occasion_reminder),
@@ -102,20 +111,41 @@ def message_context(
     if coupon.min_purchase is not None:
         values["min_purchase_amount"] = str(coupon.min_purchase)
     if holiday:
-        lang = "en" if locale.startswith("en") else "tr"
+        lang = language_of(locale)
         values["holiday_name"] = holiday.get(f"holiday_name_{lang}", campaign.holiday_key)
+        values["holiday_greeting"] = holiday.get(f"holiday_greeting_{lang}", "")
     template = campaign.template or DEFAULT_TEMPLATE
+    # marketing's own words for this language travel with each message: what was approved is what is sent
+    # (the campaign's own, else the shop's defaults from /admin)
+    written = copy_for(campaign.message_copy, locale) or copy_for(shop_copy, locale)
+    values |= {f"copy_{part}": text for part, text in written.items()}
     if occasion is not None and occasion_on is not None:
-        values |= occasion_values(occasion, occasion_on, locale)
+        values |= occasion_values(occasion, occasion_on, locale, campaign.days_before or 0)
         template = campaign.template or occasion_purpose(occasion.kind, occasion.for_whom)
     return template, values
+
+
+def shop_copy(session: Session | None) -> dict[str, Any] | None:
+    """The shop's default campaign words (set on /admin), if any."""
+    row = session.get(ShopSettings, 1) if session is not None else None
+    return row.message_copy if row is not None else None
+
+
+def coupon_occasions(session: Session, occasion_ids: Sequence[int]) -> dict[int, Occasion]:
+    """The occasions coupons were issued for, by id (each coupon names its own)."""
+    found: dict[int, Occasion] = {}
+    for chunk in chunks(sorted(set(occasion_ids)), 1000):
+        query = select(Occasion).where(Occasion.id.in_(chunk))  # type: ignore[union-attr]
+        found.update((o.id or 0, o) for o in session.exec(query))
+    return found
 
 
 def run_occasions(
     session: Session, campaign: Campaign, run: CampaignRun, member_ids: list[int]
 ) -> dict[int, Occasion]:
-    """For an occasion campaign: each member's active occasion celebrated on the run's day."""
-    if campaign.trigger_type != TriggerType.occasion or not member_ids:
+    """For an occasion campaign's coupons issued before they named their occasion (migration 0022): each
+    member's first active occasion celebrated on the run's day."""
+    if not trigger_of(campaign).per_occasion or not member_ids:
         return {}
     day = occasion_day(campaign, run)
     found: dict[int, Occasion] = {}
@@ -134,17 +164,10 @@ def run_occasions(
     return found
 
 
-def last_day(expires_at: datetime, zone: str) -> date:
-    """The last local day a coupon is good (it expires at the next local midnight: ``end_of_day``)."""
-    return local_date(expires_at - timedelta(microseconds=1), zone)
-
-
-def message_channels(campaign: Campaign, member: Member) -> list[str]:
-    """The channels one coupon's message goes on: the campaign's; for ``both`` each channel the member is
-    reachable on (its own consent), so with one consent only that one."""
-    if campaign.channel != CampaignChannel.both:
-        return [str(campaign.channel)]
-    return [ch.value for ch in (Channel.sms, Channel.email) if reachable(member, ch)]
+def coupon_last_day(valid_from: datetime, valid_days: int, zone: str) -> date:
+    """The last day printed on a campaign's coupon: ``valid_days`` after its member-local start. It stays
+    good through that day at the member's end of it and at the shop's (``running.coupon_window``)."""
+    return local_date(valid_from + timedelta(days=valid_days), zone)
 
 
 def tied_day(holiday: dict[str, Any], occasion: Occasion | None, day: date) -> date | None:
@@ -156,50 +179,63 @@ def tied_day(holiday: dict[str, Any], occasion: Occasion | None, day: date) -> d
     return None
 
 
-MESSAGE_BATCH = 10_000  # coupons read, and their messages written, per round: memory stays flat
+def queue_campaign_messages(
+    session: Session, content: RunMessages, audience: Sequence[Reached], *, now: datetime
+) -> int:
+    """Queue the messages of one batch of the run's audience (members in id order, as ``audience_select``
+    streams them, each with the channel it computed): one message per coupon the batch's members hold in
+    the run and per channel (``both``: SMS and e-mail with the same code), due at the coupon's
+    ``valid_from`` (the member's own local send time), stale at its expiry, and never sent after the
+    holiday or occasion it is about. An occasion's coupon is ``personal`` (it goes before generic
+    promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel). The
+    occasion's reminder for the same day is merged into it (``occasions.greetings``): one greeting.
 
-
-def _channel_columns(channel: str) -> list[sa.ColumnElement[Any]]:
-    """The SQL that tells a coupon's message channels (``message_channels`` and ``queue_messages``' own
-    resolution of ``preferred``, set-based): for ``both`` whether the member is reachable on SMS and on
-    e-mail; for ``preferred`` the preferred channel if reachable there, else the other reachable one, else
-    the preferred one (the send-time policy decides then)."""
-    sms, email = reachable_on(Channel.sms), reachable_on(Channel.email)
-    if channel == CampaignChannel.both:
-        return [sms.label("sms_ok"), email.label("email_ok")]
-    if channel == PREFERRED:
-        prefers_sms = col(Member.preferred_channel) == Channel.sms.value
-        resolved = sa.case(
-            (sa.and_(prefers_sms, sms), Channel.sms.value),
-            (sa.and_(sa.not_(prefers_sms), email), Channel.email.value),
-            (sms, Channel.sms.value),
-            (email, Channel.email.value),
-            else_=col(Member.preferred_channel),
+    The channel is the audience's (``reach.message_channel_sql``, computed once per member and run): it is
+    never worked out again here. Returns how many messages were newly queued."""
+    if not audience:
+        return 0
+    members = {row.member_id: row for row in audience}
+    query = content.coupons_of(audience[0].member_id, audience[-1].member_id)
+    rows = [row for row in session.execute(query) if row[7] in members]
+    own = coupon_occasions(session, [row[8] for row in rows if row[8] is not None])
+    older = content.run_occasions(session, [row[7] for row in rows if row[8] is None])
+    messages = [
+        message
+        for row in rows
+        for message in content.rows(
+            row, members[row[7]], own.get(row[8]) if row[8] is not None else older.get(row[7])
         )
-        return [resolved.label("resolved")]
-    return []
+    ]
+    queued = len(queue(session, messages, now=now))
+    if own or older:  # an occasion's coupon and its reminder on one day are one greeting
+        merge_greetings(session, [row[7] for row in rows], now)
+    return queued
 
 
-def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | None = None) -> int:
-    """One message per coupon of the run and channel (``both``: SMS and e-mail with the same code), due at
-    the coupon's ``valid_from`` (the member's own local send time), stale at its expiry, and never sent
-    after the holiday or occasion it is about. An occasion's coupon is ``personal`` (it goes before generic
-    promotions), any other ``promotional``. Idempotent (dedupe key ``coupon:<id>`` per channel).
+class RunMessages:
+    """A run's message rows from its coupons and the audience's rows (zone, language and channel as
+    ``audience_select`` told them); what repeats across members (the context but the code, the last day and
+    the ``send_by`` per zone) is computed once per run."""
 
-    Streams: the run's coupons (with the member columns the message needs, as plain rows) are read in
-    batches of ``MESSAGE_BATCH``, and each batch's messages are written before the next is read, so
-    nothing proportional to the audience is held."""
-    run = session.get(CampaignRun, run_id)
-    if run is None:
-        raise NotFound(f"campaign run {run_id} not found")
-    campaign = session.get(Campaign, run.campaign_id)
-    if campaign is None:
-        raise NotFound(f"campaign {run.campaign_id} not found")
-    now = now or utcnow()
-    # PostgreSQL hands back aware datetimes already: skip UTCDateTime's per-value conversion there
-    stamp = partial(sa.type_coerce, type_=sa.DateTime(timezone=True)) if is_postgres(session) else None
-    query = (
-        sa.select(
+    def __init__(self, session: Session, campaign: Campaign, run: CampaignRun) -> None:
+        self.campaign, self.run = campaign, run
+        self.holiday, self.shop_copy = holiday_values(session, campaign, run), shop_copy(session)
+        self.day = occasion_day(campaign, run)
+        self.channel = str(campaign.channel)
+        # a retried run: a coupon that already has its message (on whichever channel: "preferred" may
+        # resolve differently after a consent change) gets no second one
+        queued_before = sa.select(sa.exists().where(MESSAGES.c.run_id == run.id))
+        self.retried = bool(session.execute(queued_before).scalar())
+        # PostgreSQL hands back aware datetimes already: skip UTCDateTime's per-value conversion there
+        self.aware = is_postgres(session)
+        self._last_days: dict[tuple[datetime, str], date] = {}
+        self._ends: dict[tuple[date, str], datetime] = {}
+        self._contexts: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+
+    def coupons_of(self, first: int, last: int) -> sa.Select[Any]:
+        """The run's coupons of members ``first`` to ``last`` still without their message."""
+        stamp = partial(sa.type_coerce, type_=sa.DateTime(timezone=True)) if self.aware else None
+        query = sa.select(
             C.id,
             C.code,
             C.offer_kind,
@@ -207,51 +243,27 @@ def queue_campaign_messages(session: Session, run_id: int, *, now: datetime | No
             C.min_purchase,
             stamp(C.valid_from) if stamp else C.valid_from,
             stamp(C.expires_at) if stamp else C.expires_at,
-            col(Member.id),
-            col(Member.timezone),
-            col(Member.locale),
-            *_channel_columns(str(campaign.channel)),
-        )
-        .join(Member, col(Member.id) == C.member_id)
-        .where(C.run_id == run_id)
-    )
-    if session.execute(sa.select(sa.exists().where(MESSAGES.c.run_id == run_id))).scalar():
-        # a retried run: a coupon that already has its message (on whichever channel: "preferred" may
-        # resolve differently after a consent change) gets no second one
-        wanted = ["sms", "email"] if campaign.channel == CampaignChannel.both else [None]
-        done = [
-            sa.exists().where(MESSAGES.c.coupon_id == C.id, *([MESSAGES.c.channel == ch] if ch else []))
-            for ch in wanted
-        ]
-        query = query.where(~sa.and_(*done))
-    build = _MessageBuilder(campaign, run, holiday_values(session, campaign, run))
-    queued = 0
-    # a server-side cursor on PostgreSQL; its snapshot is taken before the first insert (and a message
-    # inserted meanwhile only concerns a coupon already read)
-    result = session.connection().execute(query.execution_options(yield_per=MESSAGE_BATCH))
-    for rows in result.partitions():
-        occasions = run_occasions(session, campaign, run, [row[7] for row in rows])
-        messages = [message for row in rows for message in build(row, occasions.get(row[7]))]
-        queued += insert_message_rows(session, messages, now=now)
-    return queued
+            C.member_id,
+            C.occasion_id,
+        ).where(C.run_id == self.run.id, C.member_id.between(first, last))
+        if not trigger_of(self.campaign).per_occasion:
+            query = query.where(C.occasion_id.is_(None))  # the (run, member) index
+        if self.retried:
+            wanted = channels_of(BOTH) if one_per_channel(self.channel) else [None]
+            done = [
+                sa.exists().where(MESSAGES.c.coupon_id == C.id, *([MESSAGES.c.channel == ch] if ch else []))
+                for ch in wanted
+            ]
+            query = query.where(~sa.and_(*done))
+        return query
 
+    def run_occasions(self, session: Session, member_ids: list[int]) -> dict[int, Occasion]:
+        return run_occasions(session, self.campaign, self.run, member_ids)
 
-class _MessageBuilder:
-    """A run's message rows (``outbox.ROW_COLUMNS``) from plain coupon rows; what repeats across members
-    (the context but the code, the last day and the ``send_by`` per zone) is computed once."""
-
-    def __init__(self, campaign: Campaign, run: CampaignRun, holiday: dict[str, Any]) -> None:
-        self.campaign, self.run_id, self.holiday = campaign, run.id, holiday
-        self.day = occasion_day(campaign, run)
-        self.channel = str(campaign.channel)
-        self._last_days: dict[tuple[datetime, str], date] = {}
-        self._ends: dict[tuple[date, str], datetime] = {}
-        self._contexts: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
-
-    def _last_day(self, expires_at: datetime, zone: str) -> date:
-        key = (expires_at, zone)
+    def _last_day(self, valid_from: datetime, zone: str) -> date:
+        key = (valid_from, zone)
         if (found := self._last_days.get(key)) is None:
-            found = self._last_days[key] = last_day(expires_at, zone)
+            found = self._last_days[key] = coupon_last_day(valid_from, self.campaign.valid_days, zone)
         return found
 
     def _send_by(self, tied: date | None, zone: str) -> datetime | None:
@@ -262,16 +274,17 @@ class _MessageBuilder:
             found = self._ends[key] = end_of_day(tied, zone)
         return found
 
-    def __call__(self, row: Sequence[Any], occasion: Occasion | None) -> list[tuple[Any, ...]]:
-        coupon_id, code, kind, value, min_purchase, valid_from, expires_at, member_id, zone, locale = row[:10]
+    def rows(self, coupon: Sequence[Any], member: Reached, occasion: Occasion | None) -> list[MessageRow]:
+        """The message rows of one coupon (a row of :meth:`coupons_of`) for its member's audience row."""
+        coupon_id, code, kind, value, min_purchase, valid_from, expires_at = coupon[:7]
+        zone, locale = member.timezone, member.locale
         facts = CouponFacts(
             code=format_code(code),
             offer_kind=kind,
             offer_value=value,
             min_purchase=min_purchase,
-            expires_on=self._last_day(expires_at, zone),
+            expires_on=self._last_day(valid_from, zone),
         )
-        day = self.day
         if occasion is not None:
             template, context = message_context(
                 self.campaign,
@@ -280,36 +293,29 @@ class _MessageBuilder:
                 holiday=self.holiday,
                 occasion=occasion,
                 occasion_on=self.day,
+                shop_copy=self.shop_copy,
             )
         else:  # the same for every coupon of one offer, last day and language: built once, the code put in
             key = (kind, value, min_purchase, facts.expires_on, locale)
             if (shared := self._contexts.get(key)) is None:
                 shared = self._contexts[key] = message_context(
-                    self.campaign, facts, locale=locale, holiday=self.holiday
+                    self.campaign, facts, locale=locale, holiday=self.holiday, shop_copy=self.shop_copy
                 )
             template, context = shared[0], {**shared[1], "coupon_code": facts.code}
-        send_by = self._send_by(tied_day(self.holiday, occasion, day), zone)
-        if self.channel == CampaignChannel.both:
-            channels = [
-                (ch.value, ch.value) for ch, ok in ((Channel.sms, row[10]), (Channel.email, row[11])) if ok
-            ]
-        elif self.channel == PREFERRED:
-            channels = [(row[10], PREFERRED)]
-        else:
-            channels = [(self.channel, self.channel)]
+        send_by = self._send_by(tied_day(self.holiday, occasion, self.day), zone)
         category = (Category.personal if occasion is not None else Category.promotional).value
         return [
-            (
-                member_id,
-                channel,
-                requested,
+            MessageRow(
+                member.member_id,
+                requested_on(self.channel, channel),
                 f"coupon:{coupon_id}",
                 template,
                 category,
+                channel,
                 locale,
                 context,
                 self.campaign.id,
-                self.run_id,
+                self.run.id,
                 coupon_id,
                 occasion.id if occasion is not None else None,
                 None,
@@ -317,5 +323,5 @@ class _MessageBuilder:
                 expires_at,
                 send_by,
             )
-            for channel, requested in channels
+            for channel in channels_of(member.channel)
         ]

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from loyalty.campaigns.schedule import (
-    MAX_DAYS_BEFORE,
-    MAX_VALID_DAYS,
-    MAX_YEARS_AHEAD,
-    holiday_day,
-    local_send_instant,
-    parse_send_time,
-    upcoming_runs,
-)
-from loyalty.campaigns.schemas import CampaignCreate, DateTrigger, HolidayTrigger, OfferIn, SegmentRef
-from loyalty.core.db import utcnow
+from loyalty.campaigns.schedule import MAX_VALID_DAYS, local_send_instant
+from loyalty.campaigns.schemas import CampaignCreate, OfferIn, SegmentRef
+from loyalty.campaigns.triggers.base import Planning
+from loyalty.campaigns.triggers.registry import trigger_named, upcoming_runs
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
 from loyalty.coupons.offers import Offer
-from loyalty.holidays.public import check_country
+from loyalty.messaging.copy import check_copy
 from loyalty.messaging.outbox import cancel_campaign_messages
 from loyalty.messaging.templates import has_template
 from loyalty.models.campaigns import (
@@ -34,40 +27,17 @@ from loyalty.models.campaigns import (
     CampaignRun,
     CampaignStatus,
     RunStatus,
-    TriggerType,
 )
 from loyalty.models.coupons import OfferKind
-from loyalty.models.occasions import OccasionKind
 from loyalty.models.segments import Segment
 
 
 def _validate_offer(offer: OfferIn, currency: str) -> None:
     if not 1 <= offer.valid_days <= MAX_VALID_DAYS:
-        raise Invalid(
-            "offer.valid_days", f"valid_days must be 1-{MAX_VALID_DAYS} / geçerlilik 1-{MAX_VALID_DAYS} gün"
-        )
+        raise Invalid("offer.valid_days", "campaigns.valid_days_1", max_valid_days=MAX_VALID_DAYS)
     Offer(
         offer.kind, offer.value, offer.min_purchase, offer.valid_days, currency=currency
     )  # value > 0, percent <= 100, ...
-
-
-def _check_days_before(days: int) -> None:
-    if not 0 <= days <= MAX_DAYS_BEFORE:
-        raise Invalid(
-            "trigger.days_before", f"days_before must be 0-{MAX_DAYS_BEFORE} / 0-{MAX_DAYS_BEFORE} gün olmalı"
-        )
-
-
-def _parse_send_at(value: str, zone: ZoneInfo, now: datetime) -> tuple[date, str]:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(zone)
-    except (ValueError, AttributeError, OverflowError) as exc:
-        raise Invalid("trigger.send_at", "send_at must be a local date-time like 2026-12-31T10:00") from exc
-    if moment.year > now.year + MAX_YEARS_AHEAD:
-        raise Invalid("trigger.send_at", "send_at must be within 5 years / en çok 5 yıl sonrası olabilir")
-    return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def _audience(session: Session, data: CampaignCreate) -> tuple[int | None, dict[str, Any]]:
@@ -75,7 +45,7 @@ def _audience(session: Session, data: CampaignCreate) -> tuple[int | None, dict[
     if isinstance(data.audience, SegmentRef):
         segment = session.get(Segment, data.audience.segment_id)
         if segment is None:
-            raise Invalid("audience.segment_id", "no such segment / böyle bir segment yok")
+            raise Invalid("audience.segment_id", "campaigns.segment_unknown")
         return segment.id, dict(segment.filter)
     return None, data.audience.model_dump(mode="json", exclude_defaults=True)
 
@@ -96,16 +66,18 @@ def create_campaign(
     zone = zone_of(settings.timezone)
     name = data.name.strip()
     if not name or len(name) > 200:
-        raise Invalid("name", "name is required (at most 200 characters) / kampanya adı gerekli")
+        raise Invalid("name", "campaigns.name_required_most_200_characters")
     _validate_offer(data.offer, settings.currency)
     if data.template is not None and not (
         _TEMPLATE.match(data.template) and has_template(data.template, "tr", "sms.txt")
     ):
-        raise Invalid("template", f"no message template {data.template!r} / böyle bir mesaj şablonu yok")
+        raise Invalid("template", "campaigns.template_unknown", template=repr(data.template))
+    message_copy = check_copy(data.message_copy) or None  # every campaign issues a coupon: {kod} needed
     segment_id, audience = _audience(session, data)
+    trigger = trigger_named(data.trigger.type)
     campaign = Campaign(
         name=name,
-        trigger_type=TriggerType(data.trigger.type),
+        trigger_type=trigger.type,
         audience=audience,
         segment_id=segment_id,
         offer_kind=OfferKind(data.offer.kind),
@@ -114,56 +86,21 @@ def create_campaign(
         valid_days=data.offer.valid_days,
         channel=CampaignChannel(data.channel),
         template=data.template,
+        message_copy=message_copy,
         created_by=actor,
         created_at=now,
         updated_at=now,
         status=CampaignStatus.draft if data.draft else CampaignStatus.scheduled,
     )
-    trigger = data.trigger
-    if isinstance(trigger, HolidayTrigger):
-        _check_days_before(trigger.days_before)
-        parse_send_time(trigger.send_time)
-        try:
-            campaign.country = check_country(trigger.country or settings.country)
-        except Invalid as exc:
-            raise Invalid("trigger.country", exc.message) from exc
-        if trigger.year is not None and not now.year - 1 <= trigger.year <= now.year + MAX_YEARS_AHEAD:
-            raise Invalid("trigger.year", "year is out of range / yıl geçersiz")
-        campaign.holiday_key = trigger.holiday_key.strip()
-        campaign.year, campaign.days_before, campaign.send_time = (
-            trigger.year,
-            trigger.days_before,
-            trigger.send_time,
-        )
-        probe = range(now.year, now.year + 3) if trigger.year is None else [trigger.year]
-        if all(holiday_day(session, campaign, y) is None for y in probe):
-            raise Invalid(
-                "trigger.holiday_key", f"unknown holiday {campaign.holiday_key!r} / bilinmeyen tatil"
-            )
-    elif isinstance(trigger, DateTrigger):
-        campaign.send_on, campaign.send_time = _parse_send_at(trigger.send_at, zone, now)
-    else:
-        _check_days_before(trigger.days_before)
-        parse_send_time(trigger.send_time)
-        known = {k.value for k in OccasionKind}
-        kinds = list(dict.fromkeys(k.strip() for k in trigger.kinds))
-        if not kinds or any(k not in known for k in kinds):
-            raise Invalid("trigger.kinds", f"kinds must be some of {sorted(known)} / geçersiz tür")
-        campaign.occasion_kinds = kinds
-        campaign.for_whom = (
-            [w.strip() for w in trigger.for_whom if w.strip()] or None if trigger.for_whom else None
-        )
-        campaign.days_before, campaign.send_time = trigger.days_before, trigger.send_time
-
+    trigger.apply(campaign, data.trigger, Planning(session, now, zone, settings.country))
     session.add(campaign)
     session.flush()
     first = upcoming_runs(session, campaign, now=now, count=1, timezone_name=zone.key)
     if not first:
-        raise Invalid("trigger", "no future date for this trigger / bu tetikleyici için ileri bir tarih yok")
+        raise Invalid("trigger", "campaigns.future_date_trigger")
     run = first[0]
     if local_send_instant(run.send_date, run.send_time, zone) < now:
-        field = {"date": "trigger.send_at", "holiday": "trigger.year"}.get(campaign.trigger_type, "trigger")
-        raise Invalid(field, "the send time is in the past / gönderim zamanı geçmişte")
+        raise Invalid(trigger.past_field, "campaigns.send_time_past")
     session.add(run)
     session.flush()
     return campaign
@@ -175,7 +112,7 @@ _TEMPLATE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} not found / kampanya bulunamadı")
+        raise NotFound("campaigns.campaign_not_found", campaign_id=campaign_id)
     return campaign
 
 
@@ -211,7 +148,7 @@ def schedule_campaign(
     now = now or utcnow()
     campaign = get_campaign(session, campaign_id)
     if campaign.status != CampaignStatus.draft:
-        raise Conflict(f"only a draft can be scheduled; this campaign is {campaign.status}")
+        raise Conflict("campaigns.draft_scheduled_campaign", status=campaign.status)
     zone = zone_of(settings.timezone)
     run = next_run(session, campaign_id)
     if run is not None and local_send_instant(run.send_date, run.send_time, zone) < now:
@@ -221,9 +158,23 @@ def schedule_campaign(
     if run is None:
         planned = upcoming_runs(session, campaign, now=now, count=1, timezone_name=zone.key)
         if not planned or local_send_instant(planned[0].send_date, planned[0].send_time, zone) < now:
-            raise Invalid("trigger", "the send time is in the past / gönderim zamanı geçmişte")
+            raise Invalid("trigger", "campaigns.send_time_past")
         session.add(planned[0])
     campaign.status, campaign.updated_at = CampaignStatus.scheduled, now
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def set_copy(
+    session: Session, campaign_id: int, message_copy: dict[str, Any] | None, *, now: datetime | None = None
+) -> Campaign:
+    """Marketing rewrites a draft's words (a campaign already live keeps what was approved). Flushes."""
+    campaign = get_campaign(session, campaign_id)
+    if campaign.status != CampaignStatus.draft:
+        raise Conflict("campaigns.draft_s_words_change_campaign", status=campaign.status)
+    campaign.message_copy = check_copy(message_copy) or None
+    campaign.updated_at = now or utcnow()
     session.add(campaign)
     session.flush()
     return campaign
@@ -240,7 +191,7 @@ def cancel_campaign(
     if campaign.status == CampaignStatus.cancelled:
         return campaign
     if campaign.status == CampaignStatus.done:
-        raise Conflict("the campaign is already done / kampanya tamamlandı, iptal edilemez")
+        raise Conflict("campaigns.campaign_already_done")
     session.execute(
         sa.update(CampaignRun)
         .where(

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 
 from loyalty.campaigns.audience import AudienceFilter, filter_conditions
 from loyalty.campaigns.schemas import DetractorComment, NpsFigures, NpsGroup, NpsReport
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Invalid, NotFound
+from loyalty.core.languages import language_of
 from loyalty.core.zones import local_date, zone_of
 from loyalty.models.campaigns import Campaign
 from loyalty.models.coupons import COUPONS
@@ -28,9 +29,9 @@ from loyalty.models.members import Member
 from loyalty.models.purchases import Feedback, FollowUp, Purchase
 from loyalty.models.segments import Segment
 from loyalty.models.stores import Store
+from loyalty.purchases.feedback import DETRACTOR_MAX, PROMOTER_MIN, SCORE_MIN
 
 GROUPS = ("store", "campaign", "segment", "month")
-PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 MAX_SPAN_DAYS = 3700
 MONTHS = {
     "tr": ("Oca", "Şub", "Mar", "Nis", "May", "Haz", "Tem", "Ağu", "Eyl", "Eki", "Kas", "Ara"),
@@ -61,9 +62,9 @@ def span(
     date_to = date_to or today
     date_from = date_from or (date_to.replace(day=1) - timedelta(days=335)).replace(day=1)
     if date_from > date_to:
-        raise Invalid("from", "from is after to / başlangıç bitişten sonra")
+        raise Invalid("from", "campaigns.from_after")
     if (date_to - date_from).days > MAX_SPAN_DAYS:
-        raise Invalid("from", f"at most {MAX_SPAN_DAYS} days / en çok {MAX_SPAN_DAYS} gün")
+        raise Invalid("from", "campaigns.most_days", max_span_days=MAX_SPAN_DAYS)
     start = datetime.combine(date_from, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     return date_from, date_to, start, end
@@ -80,7 +81,7 @@ def nps_report(
     now: datetime | None = None,
 ) -> NpsReport:
     if group_by not in GROUPS:
-        raise Invalid("group_by", f"group_by must be one of {', '.join(GROUPS)} / geçersiz gruplama")
+        raise Invalid("group_by", "campaigns.group_one", groups=', '.join(GROUPS))
     now = now or utcnow()
     first, last, start, end = span(date_from, date_to, timezone_name=timezone_name, now=now)
     rows = session.execute(
@@ -114,7 +115,7 @@ def nps_report(
 
 def monthly_trend(report: NpsReport, lang: str = "tr") -> list[NpsGroup]:
     """Every month of the report's range, in order; a month without responses has no score (a gap)."""
-    names = MONTHS["en" if lang.startswith("en") else "tr"]
+    names = MONTHS[language_of(lang)]
     found = {g.key: g for g in report.groups}
     out: list[NpsGroup] = []
     month = report.date_from.replace(day=1)
@@ -131,7 +132,7 @@ def _group_keys(
     """feedback id -> the (key, label) groups it counts in."""
     out: dict[int, list[tuple[str, str]]] = {}
     if group_by == "month":
-        names = MONTHS["en" if lang.startswith("en") else "tr"]
+        names = MONTHS[language_of(lang)]
         for row in rows:
             day = local_date(row.created_at, timezone_name)
             out[row.id] = [(f"{day:%Y-%m}", f"{names[day.month - 1]} {day.year}")]
@@ -196,7 +197,7 @@ def detractor_comments(
     )
     if followup is not None:
         if followup not in {f.value for f in FollowUp}:
-            raise Invalid("followup", "followup must be open, contacted or resolved / geçersiz durum")
+            raise Invalid("followup", "campaigns.followup_open_contacted_resolved")
         query = query.where(col(Feedback.followup) == followup)
     return [_comment(f, m) for f, m in session.exec(query)]
 
@@ -228,12 +229,14 @@ def set_followup(
     """Staff record where following a detractor up stands; any state may follow any other (reopen)."""
     feedback = session.get(Feedback, feedback_id)
     if feedback is None:
-        raise NotFound(f"feedback {feedback_id} not found / geri bildirim bulunamadı")
+        raise NotFound("campaigns.feedback_not_found", feedback_id=feedback_id)
     if feedback.score > DETRACTOR_MAX:
-        raise Invalid("followup", "only a detractor's feedback is followed up / yalnızca 0-6 puanlar izlenir")
+        raise Invalid(
+            "followup", "campaigns.detractor_s_feedback_followed_up", low=SCORE_MIN, high=DETRACTOR_MAX
+        )
     text = (note or "").strip() or None
     if text is not None and len(text) > 1000:
-        raise Invalid("note", "note must have at most 1000 characters / not en çok 1000 karakter")
+        raise Invalid("note", "campaigns.note_most_1000_characters")
     feedback.followup = FollowUp(state)
     feedback.followup_note = text if text is not None else feedback.followup_note
     feedback.followup_by, feedback.followup_at = actor[:80], now or utcnow()

@@ -8,19 +8,23 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.campaigns.content import CouponFacts, last_day, message_channels, message_context
+from loyalty.campaigns.audience import Reached
+from loyalty.campaigns.content import CouponFacts, coupon_last_day, message_context, shop_copy
 from loyalty.campaigns.preview import render_sample, sample_code
 from loyalty.campaigns.running import coupon_window, run_audience
 from loyalty.campaigns.schedule import new_run
 from loyalty.campaigns.schemas import OccasionMessage, OccasionPreview, SampleMessage
-from loyalty.core.db import utcnow
+from loyalty.campaigns.triggers.occasion import occasion_campaigns
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
+from loyalty.core.i18n import gettext
+from loyalty.core.languages import language_of
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import member_page_url, unsubscribe_url
+from loyalty.core.tokens import unsubscribe_url
 from loyalty.core.zones import local_date, local_instant, zone_of
-from loyalty.messaging.reach import PREFERRED, choose_channel, is_paused
-from loyalty.messaging.templates import LOCALES
-from loyalty.models.campaigns import Campaign, CampaignChannel, CampaignStatus, TriggerType
+from loyalty.members.links import SAMPLE_KEY, page_url
+from loyalty.messaging.reach import best_channel, channels_of, is_paused
+from loyalty.models.campaigns import Campaign, CampaignStatus
 from loyalty.models.members import Member
 from loyalty.models.occasions import Occasion, OccasionStatus
 from loyalty.occasions.recurrence import next_occurrence
@@ -55,7 +59,7 @@ def matching_campaigns(session: Session, occasion: Occasion) -> list[Campaign]:
     """Scheduled or running occasion campaigns whose kinds (and for_whom, when set) take this occasion."""
     found = session.exec(
         select(Campaign)
-        .where(col(Campaign.trigger_type) == TriggerType.occasion.value, col(Campaign.status).in_(ACTIVE))
+        .where(occasion_campaigns(), col(Campaign.status).in_(ACTIVE))
         .order_by(col(Campaign.id))
     ).all()
     return [
@@ -77,17 +81,18 @@ def _campaign_day(campaign: Campaign, occasion: Occasion, today: date) -> tuple[
 
 
 def preview_occasion(
-    session: Session, occasion_id: int, *, settings: Settings, now: datetime | None = None
+    session: Session, occasion_id: int, *, settings: Settings, now: datetime | None = None, lang: str = "tr"
 ) -> OccasionPreview:
+    """The occasion's messages in the member's language; ``notes`` (for staff) in ``lang``."""
     now = now or utcnow()
     occasion = session.get(Occasion, occasion_id)
     if occasion is None:
-        raise NotFound(f"occasion {occasion_id} not found / gün bulunamadı")
+        raise NotFound("common.occasion_not_found", occasion_id=occasion_id)
     member = session.get(Member, occasion.member_id)
     if member is None:  # pragma: no cover - a foreign key
-        raise NotFound(f"member {occasion.member_id} not found")
+        raise NotFound("common.member_not_found", member_id=occasion.member_id)
     zone = zone_of(member.timezone, settings.timezone).key
-    locale = member.locale if member.locale in LOCALES else "tr"
+    locale = language_of(member.locale)
     today = local_date(now, zone)
     name = member.full_name
     messages: list[OccasionMessage] = []
@@ -107,31 +112,33 @@ def preview_occasion(
         )
 
     if occasion.status != OccasionStatus.active:
-        notes.append("retired: nothing will be sent / emekliye ayrıldı: hiçbir şey gönderilmeyecek")
+        notes.append(gettext("preview.retired", lang))
         return view()
     if is_paused(member, now):
-        notes.append("the member paused promotions / üye kampanyaları durdurdu")
+        notes.append(gettext("preview.paused", lang))
         return view()
 
     def links(channel: str) -> tuple[str, str]:
-        return member_page_url(settings, member.id or 0, member.link_version), unsubscribe_url(
+        # the link's length as sent (a short key); the real key is made when the message goes
+        return page_url(settings.public_base_url, SAMPLE_KEY), unsubscribe_url(
             settings, member.id or 0, channel
         )
 
     reminder = next_reminder(occasion, today)
-    channel = choose_channel(member, PREFERRED)
+    channel = best_channel(member)
     if reminder is not None and channel is None:
-        notes.append("reminder: no consent on any channel / hatırlatma: hiçbir kanalda izin yok")
+        notes.append(gettext("preview.no_consent", lang))
     elif reminder is not None and channel is not None:
         send_on, on = reminder
         sample = render_sample(
             occasion_purpose(occasion.kind, occasion.for_whom),
             locale,
             channel.value,
-            occasion_values(occasion, on, locale),
+            occasion_values(occasion, on, locale, (on - send_on).days),
             settings,
             member_name=name,
             links=links(channel.value),
+            number=member.phone,
         )
         send_at = max(local_instant(send_on, REMINDER_TIME, zone), now)
         messages.append(_message(sample, send_on=send_on, send_at=send_at, zone=zone))
@@ -143,30 +150,31 @@ def preview_occasion(
         send_on, on = day
         run = new_run(campaign, "preview", send_on)
         audience = run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
-        if session.execute(audience.where(col(Member.id) == member.id).limit(1)).first() is None:
-            notes.append(
-                f"campaign {campaign.id} ({campaign.name}): the member is not in its audience (consent, "
-                f"filters, lapsed, feedback review) / üye bu kampanyanın kitlesinde değil"
-            )
+        reached = session.execute(audience.where(col(Member.id) == member.id).limit(1)).first()
+        if reached is None:
+            notes.append(gettext("preview.not_in_audience", lang, id=campaign.id, name=campaign.name))
             continue
-        start, expires = coupon_window(campaign, run, zone, settings.timezone)
+        start, _expires = coupon_window(campaign, run, zone, settings.timezone)
         facts = CouponFacts(
             code=sample_code(),
             offer_kind=campaign.offer_kind,
             offer_value=campaign.offer_value,
             min_purchase=campaign.min_purchase,
-            expires_on=last_day(expires, zone),
+            expires_on=coupon_last_day(start, campaign.valid_days, zone),
         )
         template, values = message_context(
-            campaign, facts, locale=locale, holiday={}, occasion=occasion, occasion_on=on
+            campaign,
+            facts,
+            locale=locale,
+            holiday={},
+            occasion=occasion,
+            occasion_on=on,
+            shop_copy=shop_copy(session),
         )
-        if campaign.channel == CampaignChannel.preferred:
-            chosen = choose_channel(member, PREFERRED)
-            channels = [chosen.value] if chosen is not None else []
-        else:
-            channels = message_channels(campaign, member)
-        for ch in channels:
-            sample = render_sample(template, locale, ch, values, settings, member_name=name, links=links(ch))
+        for ch in channels_of(Reached(*reached).channel):  # the channel the run's audience computes
+            sample = render_sample(
+                template, locale, ch, values, settings, member_name=name, links=links(ch), number=member.phone
+            )
             at = max(start, now)
             messages.append(_message(sample, send_on=send_on, send_at=at, zone=zone, campaign=campaign))
     return view()

@@ -2,9 +2,8 @@
 
 Two campaigns overlap when they are for the same holiday (same key and country, any status but cancelled or
 done), or when their next sends fall within one frequency-cap window of each other and their audiences
-share members. ``deferred_by_cap`` counts this campaign's members who, with the promotional messages
-already queued or sent to them in the window and the overlapping campaigns' messages, would be past the
-cap: their message waits until the window frees (or is dropped when that is past its last day)."""
+share members. What the cap will do (``deferred_by_cap`` and the others it defers) is not guessed here: the
+forecast plays it (``loyalty.delivery.overlap_forecast``)."""
 
 from __future__ import annotations
 
@@ -16,13 +15,14 @@ from sqlmodel import Session, col, select
 
 from loyalty.campaigns.lifecycle import get_campaign, next_run
 from loyalty.campaigns.running import run_audience
-from loyalty.campaigns.schedule import local_send_instant, upcoming_runs
+from loyalty.campaigns.schedule import local_send_instant
 from loyalty.campaigns.schemas import OverlapItem, OverlapReport
-from loyalty.core.db import utcnow
+from loyalty.campaigns.triggers.holiday import same_holiday
+from loyalty.campaigns.triggers.registry import upcoming_runs
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, TriggerType
-from loyalty.models.messages import MESSAGES, Category, MessageState
+from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus
 
 LIVE = (CampaignStatus.draft.value, CampaignStatus.scheduled.value, CampaignStatus.running.value)
 
@@ -69,17 +69,11 @@ def overlap_report(
         .order_by(col(Campaign.id))
     ).all()
     overlaps: list[OverlapItem] = []
-    in_window: list[Any] = []  # member-id selects of the other campaigns sending within the cap window
     for other in others:
         other_run = _next(session, other, now, zone.key)
         other_at = local_send_instant(other_run.send_date, other_run.send_time, zone) if other_run else None
         reasons = []
-        if (
-            campaign.trigger_type == TriggerType.holiday
-            and other.trigger_type == TriggerType.holiday
-            and other.holiday_key == campaign.holiday_key
-            and other.country == campaign.country
-        ):
+        if same_holiday(campaign, other):
             reasons.append("same_holiday")
         shared = 0
         if other_run is not None and other_at is not None and abs(other_at - at) < window:
@@ -89,7 +83,6 @@ def overlap_report(
             ).scalar_one()
             if shared:
                 reasons.append("same_window")
-                in_window.append(theirs)
         if reasons:
             overlaps.append(
                 OverlapItem(
@@ -101,7 +94,6 @@ def overlap_report(
                     shared_members=int(shared),
                 )
             )
-    deferred = _deferred_by_cap(session, mine, in_window, at, window, settings.frequency_cap, campaign_id)
     return OverlapReport(
         campaign_id=campaign_id,
         scheduled_for=at,
@@ -109,36 +101,5 @@ def overlap_report(
         overlaps=overlaps,
         frequency_cap=settings.frequency_cap,
         cap_window_days=settings.frequency_cap_days,
-        deferred_by_cap=deferred,
+        deferred_by_cap=0,  # the forecast's: loyalty.delivery.overlap_forecast
     )
-
-
-def _deferred_by_cap(
-    session: Session,
-    mine: Any,
-    in_window: list[Any],
-    at: datetime,
-    window: timedelta,
-    cap: int,
-    campaign_id: int,
-) -> int:
-    """Members of ``mine`` with ``cap`` or more other promotional messages around ``at``: queued or sent
-    ones in the window (not this campaign's), plus one per overlapping campaign they are in."""
-    m = MESSAGES.c
-    when = sa.func.coalesce(m.claimed_at, m.sent_at, m.not_before)
-    existing = sa.select(m.member_id).where(
-        m.category == Category.promotional.value,
-        m.state.in_([MessageState.queued, MessageState.sending, MessageState.sent, MessageState.delivered]),
-        sa.or_(m.campaign_id.is_(None), m.campaign_id != campaign_id),
-        when > at - window,
-        when < at + window,
-    )
-    load = sa.union_all(existing, *in_window).subquery()
-    busy = (
-        sa.select(load.c.member_id)
-        .where(load.c.member_id.in_(mine))
-        .group_by(load.c.member_id)
-        .having(sa.func.count() >= cap)
-        .subquery()
-    )
-    return int(session.execute(sa.select(sa.func.count()).select_from(busy)).scalar_one())

@@ -1,37 +1,33 @@
 """Running a campaign: claim due runs (row locks on PostgreSQL), issue one coupon per member of the audience,
-queue the messages, mark the run done and plan the next one. Idempotent: a run repeated after a crash issues
-and queues only what is missing."""
+queue the messages on the channel the audience computed, mark the run done and plan the next one.
+Idempotent: a run repeated after a crash issues and queues only what is missing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from loyalty.campaigns.audience import audience_select
-from loyalty.campaigns.content import offer_of, queue_campaign_messages
+from loyalty.campaigns.audience import Reached, audience_select
+from loyalty.campaigns.content import RunMessages, coupon_last_day, offer_of, queue_campaign_messages
 from loyalty.campaigns.lifecycle import get_campaign
-from loyalty.campaigns.schedule import (
-    RUN_LEASE,
-    HasSendDate,
-    member_send_instant,
-    new_run,
-    next_first,
-    planned_run,
-)
+from loyalty.campaigns.schedule import RUN_LEASE, HasSendDate, member_send_instant
 from loyalty.campaigns.schemas import RunResult
+from loyalty.campaigns.triggers.base import Planning
+from loyalty.campaigns.triggers.registry import trigger_of
 from loyalty.core.db import is_postgres
 from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
-from loyalty.core.zones import end_of_day, local_date, zone_of
-from loyalty.coupons.issuing import issue_coupons
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus, TriggerType
+from loyalty.core.zones import end_of_day, zone_of
+from loyalty.coupons.issuing import Issue, issue_coupons
+from loyalty.messaging.claims import ask_provider_first
+from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus
 from loyalty.models.coupons import COUPONS
 
-AUDIENCE_BATCH = 10_000  # members fetched per round trip; coupons are issued per issuing.ISSUE_CHUNK
+AUDIENCE_BATCH = 10_000  # members fetched per round trip, their coupons issued and messages queued together
 
 
 def claim_due_runs(session: Session, now: datetime, limit: int = 10) -> list[int]:
@@ -75,29 +71,74 @@ def claim_due_runs(session: Session, now: datetime, limit: int = 10) -> list[int
     return ids
 
 
-def run_audience(campaign: Campaign, run: HasSendDate, now: datetime, *, lapsed_days: int) -> sa.Select[Any]:
-    """The audience select of one run (for an occasion campaign: occasions ``days_before`` after its day);
-    ``lapsed_days`` is the shop's lapse window for the default audience (LOYALTY_LAPSED_DAYS)."""
-    occasion = None
-    if campaign.trigger_type == TriggerType.occasion:
-        celebrated = run.send_date + timedelta(days=campaign.days_before)
-        occasion = (campaign.occasion_kinds or [], campaign.for_whom, celebrated)
+def mark_runs_after_restore(session: Session, backup_at: datetime, now: datetime) -> list[int]:
+    """After restoring a backup taken at ``backup_at``: every run the backup shows as not done but due may
+    have run since (its messages sent, its coupons issued, all lost with the period). When it runs again,
+    its messages ask the provider first (``reconcile_since``). Returns the runs' ids."""
+    ids = sorted(
+        row[0]
+        for row in session.execute(
+            sa.update(CampaignRun)
+            .where(
+                col(CampaignRun.status).in_([RunStatus.scheduled.value, RunStatus.running.value]),
+                col(CampaignRun.issue_at) <= now,
+            )
+            .values(reconcile_since=backup_at)
+            .returning(col(CampaignRun.id))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.flush()
+    return ids
+
+
+def member_batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Reached]]:
+    """Audience rows (in member order) in batches of about ``size``, never splitting a member's rows."""
+    batch: list[Reached] = []
+    for row in rows:
+        member = Reached(*row)
+        if len(batch) >= size and member.member_id != batch[-1].member_id:
+            yield batch
+            batch = []
+        batch.append(member)
+    if batch:
+        yield batch
+
+
+def run_audience(
+    campaign: Campaign,
+    run: HasSendDate,
+    now: datetime,
+    *,
+    lapsed_days: int | None,
+    per_occasion: bool = False,
+) -> sa.Select[Any]:
+    """The audience select of one run (for an occasion campaign: occasions ``days_before`` after its day;
+    ``per_occasion``: one row per such occasion, its id in a fifth column); ``lapsed_days`` is the shop's
+    lapse window for the default audience (LOYALTY_LAPSED_DAYS; None: no lapse window)."""
+    occasion = trigger_of(campaign).audience_window(campaign, run)
     return audience_select(
-        campaign.audience, channel=campaign.channel, now=now, occasion=occasion, lapsed_default=lapsed_days
+        campaign.audience,
+        channel=campaign.channel,
+        now=now,
+        occasion=occasion,
+        lapsed_default=lapsed_days,
+        per_occasion=per_occasion,
     )
 
 
 def coupon_window(
-    campaign: Campaign, run: HasSendDate, zone_name: str, default_zone: str
+    campaign: Campaign, run: HasSendDate, zone_name: str, shop_zone: str
 ) -> tuple[datetime, datetime]:
     """(valid_from, expires_at) of a coupon for a member in ``zone_name``: from the run's local send time,
-    good through the END of its last day (the send date + ``valid_days``), the day its message prints: it
-    expires at the next local midnight (``core.zones.end_of_day``), so the text, the counter and
-    ``expires_at`` agree."""
-    start = member_send_instant(run, zone_name, default_zone)
-    zone = zone_of(zone_name, default_zone)
-    last = local_date(start + timedelta(days=campaign.valid_days), zone)
-    return start, end_of_day(last, zone)
+    good through the END of its last day (the send date + ``valid_days``), the day its message prints
+    (``content.coupon_last_day``). It expires at the LATER of the member's and the shop's end of that day:
+    a Tokyo member's coupon is still good at the Istanbul counter at 19:00 on the printed day, a London
+    member's still good on her phone until her midnight."""
+    start = member_send_instant(run, zone_name, shop_zone)
+    zone = zone_of(zone_name, shop_zone)
+    last = coupon_last_day(start, campaign.valid_days, zone.key)
+    return start, max(end_of_day(last, zone), end_of_day(last, zone_of(shop_zone)))
 
 
 def _lock_run(session: Session, run_id: int) -> CampaignRun:
@@ -106,23 +147,14 @@ def _lock_run(session: Session, run_id: int) -> CampaignRun:
         query = query.with_for_update()
     run = session.exec(query.execution_options(populate_existing=True)).first()
     if run is None:
-        raise NotFound(f"campaign run {run_id} not found")
+        raise NotFound("campaigns.campaign_run_not_found", run_id=run_id)
     return run
 
 
 def _schedule_next(
     session: Session, campaign: Campaign, run: CampaignRun, now: datetime, timezone_name: str
 ) -> CampaignRun | None:
-    if campaign.trigger_type == TriggerType.date or (
-        campaign.year is not None and campaign.trigger_type == "holiday"
-    ):
-        return None
-    zone = zone_of(timezone_name)
-    planned = planned_run(session, campaign, first=next_first(campaign, run), now=now, zone=zone)
-    if campaign.trigger_type == TriggerType.occasion:
-        # the next day even if its send time has passed (a catch-up after downtime still sends)
-        day = run.send_date + timedelta(days=1)
-        planned = new_run(campaign, day.isoformat(), day)
+    planned = trigger_of(campaign).run_after(campaign, run, Planning(session, now, zone_of(timezone_name)))
     if planned is None:
         return None
     existing = session.exec(
@@ -141,8 +173,9 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
     """Issue the run's coupons and queue its messages, mark it done and schedule the next run.
 
     Re-checks first (cancelled, already done, not yet due: nothing happens). Idempotent: coupons are
-    unique per (run, member) and messages per (channel, dedupe key), so a run repeated after a crash
-    issues and queues only what is missing. Flushes; the caller (the worker task) commits."""
+    unique per (run, member), an occasion campaign's per (run, occasion), and messages per (channel,
+    dedupe key), so a run repeated after a crash issues and queues only what is missing. Flushes; the
+    caller (the worker task) commits."""
     run = _lock_run(session, run_id)
     campaign = get_campaign(session, run.campaign_id)
     if run.status == RunStatus.done:
@@ -157,28 +190,27 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
         return RunResult(run_id, "not_due")
 
     instants: dict[str, tuple[datetime, datetime]] = {}
-    targeted = 0
-
-    def audience() -> Iterator[tuple[int, datetime, datetime]]:
-        """The audience streamed (a server-side cursor on PostgreSQL), its coupon window per zone."""
-        nonlocal targeted
-        query = run_audience(campaign, run, now, lapsed_days=settings.lapsed_days)
-        rows = session.connection().execute(query.execution_options(yield_per=AUDIENCE_BATCH))
-        for member_id, zone_name, _locale, _channel in rows:
-            if zone_name not in instants:
-                instants[zone_name] = coupon_window(campaign, run, zone_name, settings.timezone)
-            start, expires = instants[zone_name]
-            targeted += 1
-            yield member_id, start, expires
-
-    issue_coupons(
-        session,
-        campaign_id=campaign.id or 0,
-        run_id=run.id or 0,
-        members=audience(),
-        offer=offer_of(campaign, settings.currency),
-    )
-    queued = queue_campaign_messages(session, run.id or 0)
+    targeted = queued = 0
+    offer = offer_of(campaign, settings.currency)
+    content = RunMessages(session, campaign, run)
+    per_occasion = trigger_of(campaign).per_occasion
+    query = run_audience(campaign, run, now, lapsed_days=settings.lapsed_days, per_occasion=per_occasion)
+    # the audience streamed (a server-side cursor on PostgreSQL); per batch of members, their coupons are
+    # issued and their messages queued on the channel the audience computed
+    rows = session.connection().execute(query.execution_options(yield_per=AUDIENCE_BATCH))
+    for batch in member_batches(rows, AUDIENCE_BATCH):
+        issues: list[Issue] = []
+        for member in batch:
+            if member.timezone not in instants:
+                instants[member.timezone] = coupon_window(campaign, run, member.timezone, settings.timezone)
+            start, expires = instants[member.timezone]
+            # an occasion campaign: one coupon per occasion of the day (each occasion gets its own)
+            issues.append((member.member_id, start, expires, member.occasion_id))
+        targeted += len({member.member_id for member in batch})
+        issue_coupons(session, campaign_id=campaign.id or 0, run_id=run.id or 0, members=issues, offer=offer)
+        queued += queue_campaign_messages(session, content, batch, now=now)
+    if run.reconcile_since is not None:  # it may have run after the restored backup
+        ask_provider_first(session, run.id or 0, run.reconcile_since, now)
 
     coupons = session.execute(
         sa.select(sa.func.count()).select_from(COUPONS).where(COUPONS.c.run_id == run.id)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from loyalty.core.errors import Invalid, NotFound
 from loyalty.core.zones import zone_of
 from loyalty.holidays.calendar import holiday_date
-from loyalty.models.campaigns import Campaign, CampaignRun, TriggerType
+from loyalty.models.campaigns import Campaign, CampaignRun
 
 EARLIEST_ZONE = timezone(timedelta(hours=14))  # Pacific/Kiritimati: the first place any local time arrives
 
@@ -37,7 +37,7 @@ RUN_LEASE = timedelta(minutes=15)  # a run left 'running' this long (a crashed w
 def parse_send_time(value: str, field: str = "trigger.send_time") -> time:
     match = _TIME.match(value.strip()) if isinstance(value, str) else None
     if not match:
-        raise Invalid(field, "send_time must be HH:MM (00:00-23:59) / gönderim saati SS:DD olmalı")
+        raise Invalid(field, "campaigns.send_time_hh_mm_00")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -84,59 +84,3 @@ def new_run(campaign: Campaign, run_key: str, send_date: date) -> CampaignRun:
         send_time=campaign.send_time,
         issue_at=issue_at_for(send_date, campaign.send_time),
     )
-
-
-def planned_run(
-    session: Session | None, campaign: Campaign, *, first: int | date, now: datetime, zone: ZoneInfo
-) -> CampaignRun | None:
-    """The first run of ``campaign`` from holiday year / occasion day ``first`` on whose send instant in
-    ``zone`` is not before ``now`` (a one-year holiday or a date campaign: its only run, past or not)."""
-    if campaign.trigger_type == TriggerType.date:
-        return None if campaign.send_on is None else new_run(campaign, "once", campaign.send_on)
-    if campaign.trigger_type == TriggerType.occasion:
-        day = first if isinstance(first, date) else date(first, 1, 1)
-        day = max(day, now.astimezone(zone).date())
-        while local_send_instant(day, campaign.send_time, zone) < now:
-            day += timedelta(days=1)
-        return new_run(campaign, day.isoformat(), day)
-    start = first.year if isinstance(first, date) else first
-    years = [campaign.year] if campaign.year is not None else list(range(start, start + 4))
-    for year in years:
-        holiday = holiday_day(session, campaign, year)
-        if holiday is None:
-            continue
-        send_date = holiday - timedelta(days=campaign.days_before)
-        if campaign.year is None and local_send_instant(send_date, campaign.send_time, zone) < now:
-            continue
-        return new_run(campaign, str(year), send_date)
-    return None
-
-
-def next_first(campaign: Campaign, run: CampaignRun) -> int | date:
-    if campaign.trigger_type == TriggerType.holiday:
-        return int(run.run_key) + 1
-    return run.send_date + timedelta(days=1)
-
-
-def upcoming_runs(
-    session: Session | None,
-    campaign: Campaign,
-    *,
-    now: datetime,
-    count: int = 2,
-    timezone_name: str = "Europe/Istanbul",
-) -> list[CampaignRun]:
-    """The next ``count`` runs as planned (unsaved): for a yearly holiday this year's and next year's
-    dates, each from that year's own calendar (a Hijri bayram moves about 11 days a year)."""
-    zone = zone_of(timezone_name)
-    out: list[CampaignRun] = []
-    first: int | date = now.astimezone(zone).date()
-    if campaign.trigger_type == TriggerType.holiday:
-        first = now.astimezone(zone).year
-    for _ in range(count):
-        run = planned_run(session, campaign, first=first, now=now, zone=zone)
-        if run is None or any(r.run_key == run.run_key for r in out):
-            break
-        out.append(run)
-        first = next_first(campaign, run)
-    return out

@@ -12,6 +12,7 @@ from pydantic import Field as PydField
 
 from loyalty.campaigns.audience import AudienceFilter
 from loyalty.core.db import RowId
+from loyalty.core.languages import DEFAULT_LANGUAGE, Language
 
 
 class HolidayTrigger(BaseModel):
@@ -75,13 +76,45 @@ class CampaignCreate(BaseModel):
     offer: OfferIn
     channel: Literal["sms", "email", "both", "preferred"] = "preferred"
     template: str | None = None
+    # marketing's own words per language and channel: {"tr": {"sms": ..., "email": ..., "subject": ...}}
+    message_copy: dict[str, dict[str, str | None]] | None = None
     draft: bool = False  # saved and previewable, not sent until scheduled
+
+
+class CopyIn(BaseModel):
+    """Marketing's text as they type it, for the live preview (or a campaign's whole copy to save)."""
+
+    locale: Language = DEFAULT_LANGUAGE  # type: ignore[assignment]
+    channel: Literal["sms", "email"] = "sms"
+    text: str = PydField(max_length=10_000)
+    subject: str | None = PydField(default=None, max_length=200)
+    trigger: Literal["holiday", "date", "occasion"] = "holiday"
+
+
+class CopyUpdate(BaseModel):
+    message_copy: dict[str, dict[str, str | None]] | None = None
+
+
+class RouteParts(BaseModel):
+    """What one SMS costs on the route a number takes (LOYALTY_SMS_ROUTES): a Turkish gateway carries
+    Turkish letters as GSM-7 national characters, Twilio only has GSM-7 and UCS-2; each route has its own
+    opt-out line and price per part."""
+
+    route: str  # the destination: "turkish" (+90) or "international"
+    backend: str  # the route it takes: netgsm, twilio or outbox
+    encoding: str
+    segments: int
+    length: int
+    cost: Decimal
+    text: str  # the SMS as it goes on this route
+    forced_by: str | None = None  # the characters that forced UCS-2 on this route
 
 
 class RunPublic(BaseModel):
     id: int | None
     run_key: str
-    status: str
+    status: str  # "sending" (shown, never stored) while a done run's messages still wait
+    messages_waiting: int = 0  # queued or being sent (deferred ones included): no fate yet
     send_date: date
     send_time: str
     issue_at: datetime
@@ -95,13 +128,15 @@ class RunPublic(BaseModel):
 class CampaignPublic(BaseModel):
     id: int
     name: str
-    status: str
+    status: str  # "sending" (shown, never stored) while a done campaign's messages still wait
+    messages_waiting: int = 0  # queued or being sent (deferred ones included): no fate yet
     trigger: dict[str, Any]
     audience: dict[str, Any]
     segment_id: int | None = None
     offer: dict[str, Any]
     channel: str
     template: str
+    message_copy: dict[str, Any] | None = None
     created_by: str
     created_at: datetime
     scheduled_for: datetime | None  # the next send instant (shop's zone), UTC
@@ -129,6 +164,7 @@ class SampleMessage(BaseModel):
     segments: int | None = None
     length: int | None = None
     forced_by: str | None = None  # the characters that forced UCS-2
+    parts: list[RouteParts] = []  # SMS only: parts and cost on the member's route, else per destination
 
 
 class CostEstimate(BaseModel):
@@ -159,6 +195,17 @@ class DayStats(BaseModel):
     failed: int = 0
     redeemed: int = 0
     revenue: Decimal = Decimal("0.00")
+    deferred: int = 0  # messages moved on by quiet hours or the cap that day (by the day they were moved)
+    dropped: int = 0  # could not go in their time (the cap, a date passed): by the day it was decided
+    cancelled: int = 0  # what they named was no longer valid, or the member's choice
+
+
+class FateCount(BaseModel):
+    """How many of a campaign's messages met one fate for one reason (loyalty.messaging.fates)."""
+
+    fate: str  # deferred | dropped | cancelled | failed
+    reason: str
+    messages: int
 
 
 class CampaignStats(BaseModel):
@@ -171,6 +218,11 @@ class CampaignStats(BaseModel):
     redemption_rate: float  # redeemed / coupons
     revenue: Decimal  # the purchase amounts of the redeeming purchases
     per_day: list[DayStats]
+    # issue 19: the fates the cap and the policy decided, with their reasons
+    deferred: int = 0  # messages ever deferred (some went later, some are still waiting)
+    dropped: int = 0
+    cancelled: int = 0
+    reasons: list[FateCount] = []
 
 
 class CampaignDetail(CampaignPublic):
@@ -248,7 +300,16 @@ class OverlapReport(BaseModel):
     overlaps: list[OverlapItem]
     frequency_cap: int
     cap_window_days: int
-    deferred_by_cap: int  # members who would be over the cap in the window: their message waits
+    # played by the forecast (loyalty.delivery.campaign_forecast): members of this campaign whose message the
+    # cap makes wait or drops, of them those it drops, and the other messages this campaign defers, drops
+    # or cancels (another campaign's coupon, a member's own reminder), over ``forecast_days`` from now
+    deferred_by_cap: int
+    dropped_by_cap: int = 0
+    others_deferred: int = 0
+    others_dropped: int = 0
+    others_cancelled: int = 0
+    forecast_days: int = 0  # 0: the send lies beyond the forecast's longest play, not played
+    forecast_limit_days: int = 0  # that longest play
 
 
 class YearResult(BaseModel):

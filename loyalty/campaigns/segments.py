@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from loyalty.campaigns.audience import AudienceFilter, audience_select
 from loyalty.campaigns.schemas import AudienceCount, SegmentIn, SegmentPatch, SegmentPublic
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
 from loyalty.models.campaigns import Campaign, CampaignStatus
 from loyalty.models.segments import Segment
@@ -55,20 +55,20 @@ def count_audience(
 def _name(raw: str) -> str:
     name = " ".join((raw or "").split())
     if not name or len(name) > 120:
-        raise Invalid("name", "name is required (at most 120 characters) / segment adı gerekli (en çok 120)")
+        raise Invalid("name", "campaigns.name_required_most_120_characters")
     return name
 
 
 def _unique(session: Session, name: str, segment_id: int | None) -> None:
     found = session.exec(select(Segment).where(col(Segment.name) == name)).first()
     if found is not None and found.id != segment_id:
-        raise Conflict(f"a segment named {name!r} exists / bu adda bir segment var", segment_id=found.id)
+        raise Conflict("campaigns.segment_named_exists", name=repr(name), extra={"segment_id": found.id})
 
 
 def get_segment(session: Session, segment_id: int) -> Segment:
     segment = session.get(Segment, segment_id)
     if segment is None:
-        raise NotFound(f"segment {segment_id} not found / segment bulunamadı")
+        raise NotFound("campaigns.segment_not_found", segment_id=segment_id)
     return segment
 
 
@@ -121,8 +121,8 @@ def delete_segment(session: Session, segment_id: int) -> None:
     waiting = campaigns_using(session, segment_id, NOT_YET_RUN)
     if waiting:
         raise Conflict(
-            "campaigns that have not run yet use this segment / bu segmenti kullanan kampanyalar var",
-            campaigns=", ".join(str(i) for i in waiting),
+            "campaigns.campaigns_run_yet_use_segment",
+            extra={"campaigns": ", ".join(str(i) for i in waiting)},
         )
     session.execute(sa.update(Campaign).where(col(Campaign.segment_id) == segment_id).values(segment_id=None))
     session.delete(segment)

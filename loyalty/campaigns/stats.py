@@ -1,5 +1,6 @@
-"""A campaign's results: targeted, coupons, sent, delivered, failed, redeemed and revenue, overall and per
-local day of the shop's zone."""
+"""A campaign's results: targeted, coupons, sent, delivered, failed, redeemed and revenue, and the messages
+deferred, dropped and cancelled with their reasons (issue 19), overall and per local day of the shop's
+zone."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from loyalty.campaigns.schemas import CampaignStats, DayStats
-from loyalty.core.db import is_postgres, utcnow
+from loyalty.campaigns.schemas import CampaignStats, DayStats, FateCount
+from loyalty.core.clock import utcnow
+from loyalty.core.db import is_postgres
 from loyalty.core.zones import zone_of
+from loyalty.messaging.fates import DEFERRED, deferred_reason, fate_of, is_dropped
 from loyalty.models.campaigns import CampaignRun
 from loyalty.models.coupons import COUPONS
-from loyalty.models.messages import MESSAGES, Category
+from loyalty.models.messages import EVENTS, MESSAGES, Category, MessageState
 
 
 def _local_day(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> Any:
@@ -103,7 +106,29 @@ def campaign_stats(
             mine_c, redeemed, attributed
         )
     ).scalar_one()
+    fates = _fates(session, mine_m)
+    deferral_day = _local_day(session, EVENTS.c.at, zone, now).label("day")
+    deferred_ids = sa.select(m.id).where(mine_m)
+    bump(
+        session.execute(
+            sa.select(deferral_day, sa.func.count(sa.distinct(EVENTS.c.message_id)))
+            .where(EVENTS.c.state == DEFERRED, EVENTS.c.message_id.in_(deferred_ids))
+            .group_by(deferral_day)
+        ),
+        "deferred",
+    )
+    cancelled_day = _local_day(session, m.updated_at, zone, now).label("day")
+    for day, reason, n in session.execute(
+        sa.select(cancelled_day, m.error_message, sa.func.count())
+        .where(mine_m, m.state == MessageState.cancelled.value)
+        .group_by(cancelled_day, m.error_message)
+    ):
+        bump([(day, int(n))], "dropped" if is_dropped(reason) else "cancelled")
     return CampaignStats(
+        deferred=sum(f.messages for f in fates if f.fate == "deferred"),
+        dropped=sum(f.messages for f in fates if f.fate == "dropped"),
+        cancelled=sum(f.messages for f in fates if f.fate == "cancelled"),
+        reasons=fates,
         targeted=int(targeted),
         coupons=int(coupons),
         sent=int(counts.get("sent", 0)) + int(counts.get("delivered", 0)),
@@ -114,3 +139,32 @@ def campaign_stats(
         revenue=Decimal(revenue).quantize(Decimal("0.01")),
         per_day=[days[d] for d in sorted(days)],
     )
+
+
+def _fates(session: Session, mine: sa.ColumnElement[bool]) -> list[FateCount]:
+    """Messages per (fate, reason): deferred ones by their latest deferral's reason (a message deferred
+    and then sent still counts as deferred once), dropped/cancelled/failed by their recorded reason."""
+    m, e = MESSAGES.c, EVENTS.c
+    out: dict[tuple[str, str], int] = {}
+    latest = (
+        sa.select(e.message_id, sa.func.max(e.id).label("event_id"))
+        .where(e.state == DEFERRED, e.message_id.in_(sa.select(m.id).where(mine)))
+        .group_by(e.message_id)
+        .subquery()
+    )
+    for (detail,) in session.execute(sa.select(e.detail).join(latest, latest.c.event_id == e.id)):
+        key = ("deferred", deferred_reason(detail))
+        out[key] = out.get(key, 0) + 1
+    for state, reason, n in session.execute(
+        sa.select(m.state, m.error_message, sa.func.count())
+        .where(mine, m.state.in_([MessageState.cancelled.value, MessageState.failed.value]))
+        .group_by(m.state, m.error_message)
+    ):
+        fate = fate_of(str(state), reason, deferred=False)
+        key = (fate, reason or "")
+        out[key] = out.get(key, 0) + int(n)
+    order = {"deferred": 0, "dropped": 1, "cancelled": 2, "failed": 3}
+    return [
+        FateCount(fate=fate, reason=reason, messages=n)
+        for (fate, reason), n in sorted(out.items(), key=lambda item: (order.get(item[0][0], 9), -item[1]))
+    ]

@@ -11,23 +11,26 @@ from sqlmodel import Session
 
 from loyalty.campaigns.content import DEFAULT_TEMPLATE
 from loyalty.campaigns.lifecycle import campaign_runs, get_campaign, next_run
-from loyalty.campaigns.schedule import HasSendDate, local_send_instant, upcoming_runs
+from loyalty.campaigns.progress import shown_status, waiting_by_run
+from loyalty.campaigns.schedule import HasSendDate, local_send_instant
 from loyalty.campaigns.schemas import CampaignDetail, CampaignPublic, RunPublic
 from loyalty.campaigns.stats import campaign_stats
-from loyalty.core.db import utcnow
+from loyalty.campaigns.triggers.registry import trigger_of, upcoming_runs
+from loyalty.core.clock import utcnow
 from loyalty.core.zones import zone_of
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus, TriggerType
+from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus
 
 
 def local_text(run: HasSendDate, zone: ZoneInfo) -> str:
     return f"{run.send_date.isoformat()}T{run.send_time} {zone.key}"
 
 
-def run_public(run: CampaignRun, zone: ZoneInfo) -> RunPublic:
+def run_public(run: CampaignRun, zone: ZoneInfo, waiting: int = 0) -> RunPublic:
     return RunPublic(
         id=run.id,
         run_key=run.run_key,
-        status=run.status,
+        status=shown_status(run.status, waiting),
+        messages_waiting=waiting,
         send_date=run.send_date,
         send_time=run.send_time,
         issue_at=run.issue_at,
@@ -40,26 +43,7 @@ def run_public(run: CampaignRun, zone: ZoneInfo) -> RunPublic:
 
 
 def trigger_dict(campaign: Campaign) -> dict[str, Any]:
-    if campaign.trigger_type == TriggerType.holiday:
-        return {
-            "type": "holiday",
-            "holiday_key": campaign.holiday_key,
-            "country": campaign.country,
-            "year": campaign.year,
-            "every_year": campaign.year is None,
-            "days_before": campaign.days_before,
-            "send_time": campaign.send_time,
-        }
-    if campaign.trigger_type == TriggerType.date:
-        send_on = campaign.send_on.isoformat() if campaign.send_on else None
-        return {"type": "date", "send_at": f"{send_on}T{campaign.send_time}"}
-    return {
-        "type": "occasion",
-        "kinds": campaign.occasion_kinds or [],
-        "for_whom": campaign.for_whom,
-        "days_before": campaign.days_before,
-        "send_time": campaign.send_time,
-    }
+    return trigger_of(campaign).describe(campaign)
 
 
 def offer_dict(campaign: Campaign) -> dict[str, Any]:
@@ -74,16 +58,19 @@ def offer_dict(campaign: Campaign) -> dict[str, Any]:
 def campaign_public(session: Session, campaign: Campaign, *, timezone_name: str) -> CampaignPublic:
     zone = zone_of(timezone_name)
     upcoming = next_run(session, campaign.id or 0)
+    waiting = sum(waiting_by_run(session, campaign.id or 0).values())
     return CampaignPublic(
         id=campaign.id or 0,
         name=campaign.name,
-        status=campaign.status,
+        status=shown_status(campaign.status, waiting),
+        messages_waiting=waiting,
         trigger=trigger_dict(campaign),
         audience=campaign.audience,
         segment_id=campaign.segment_id,
         offer=offer_dict(campaign),
         channel=campaign.channel,
         template=campaign.template or DEFAULT_TEMPLATE,
+        message_copy=campaign.message_copy,
         created_by=campaign.created_by,
         created_at=campaign.created_at,
         scheduled_for=local_send_instant(upcoming.send_date, upcoming.send_time, zone) if upcoming else None,
@@ -103,7 +90,7 @@ def campaign_detail(
     runs = campaign_runs(session, campaign_id)
     if (
         campaign.status not in (CampaignStatus.cancelled, CampaignStatus.done)
-        and campaign.trigger_type == "holiday"
+        and trigger_of(campaign).plans_years
     ):
         known = {r.run_key for r in runs}
         for planned in upcoming_runs(session, campaign, now=now, count=2, timezone_name=zone.key):
@@ -111,8 +98,9 @@ def campaign_detail(
                 planned.status = RunStatus.planned
                 runs.append(planned)
     base = campaign_public(session, campaign, timezone_name=zone.key)
+    waiting = waiting_by_run(session, campaign_id)
     return CampaignDetail(
         **base.model_dump(),
-        runs=[run_public(r, zone) for r in runs],
+        runs=[run_public(r, zone, waiting.get(r.id, 0) if r.id is not None else 0) for r in runs],
         stats=campaign_stats(session, campaign_id, now=now, timezone_name=zone.key),
     )

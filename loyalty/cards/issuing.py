@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from loyalty.cards.numbers import format_card_number, new_card_number, parse_card_number
 from loyalty.cards.welcome import queue_card_welcome
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, NotFound
 from loyalty.models.cards import CURRENT_STATUSES, Card, CardStatus
 
@@ -19,7 +19,7 @@ def find_card(session: Session, number: str) -> Card:
     digits = parse_card_number(number)
     card = session.exec(select(Card).where(Card.number == digits)).first()
     if card is None:
-        raise NotFound(f"no card with number {format_card_number(digits)} / bu numarada kart yok")
+        raise NotFound("cards.number_unknown", digits=format_card_number(digits))
     return card
 
 
@@ -34,7 +34,23 @@ def member_card(session: Session, member_id: int) -> Card:
     """The member's current card, or NotFound (the member may not exist or may not have earned one yet)."""
     card = current_card(session, member_id)
     if card is None:
-        raise NotFound(f"member {member_id} has no card yet / üyenin henüz kartı yok")
+        rejected = session.exec(
+            select(Card)
+            .where(Card.member_id == member_id, Card.status == CardStatus.rejected)
+            .order_by(col(Card.id).desc())
+        ).first()
+        if rejected is not None:  # the counter says why the card the member earned was not given
+            raise NotFound(
+                "cards.member_card_was_rejected",
+                member_id=member_id,
+                extra={"rejected": {
+                    "number": rejected.number,
+                    "number_display": format_card_number(rejected.number),
+                    "status": CardStatus.rejected.value,
+                    "review_reason": rejected.review_reason,
+                }},
+            )
+        raise NotFound("cards.member_card_yet", member_id=member_id)
     return card
 
 
@@ -83,9 +99,7 @@ def approve_card(
     if card.status == CardStatus.active:
         return card
     if card.status != CardStatus.pending_review:
-        raise Conflict(
-            f"card is {card.status}, only a card awaiting review can be approved / kart onay beklemiyor"
-        )
+        raise Conflict("cards.card_card_awaiting_review_approved", status=card.status)
     card.status = CardStatus.active
     card.reviewed_by_user_id = actor_user_id
     card.reviewed_at = now or utcnow()

@@ -27,21 +27,18 @@ def parse_card_number(raw: str) -> str:
     """Typed or scanned text -> the 16 digits; Invalid("number", ...) says what is wrong with it."""
     number = "".join(str(raw).split()).replace("-", "")
     if not number.isascii() or not number.isdigit():
-        raise Invalid(
-            "number", "card number must contain digits only / kart numarası yalnızca rakam içermeli"
-        )
+        raise Invalid("number", "cards.card_number_contain_digits")
     if len(number) != CARD_NUMBER_LENGTH:
         raise Invalid(
             "number",
-            f"card number must have {CARD_NUMBER_LENGTH} digits, got {len(number)} / "
-            f"kart numarası {CARD_NUMBER_LENGTH} haneli olmalı ({len(number)} hane girildi)",
+            "cards.card_number_digits_got",
+            card_number_length=CARD_NUMBER_LENGTH,
+            number_length=len(number),
         )
     try:
         luhn.validate(number)
     except InvalidChecksum:
-        raise Invalid(
-            "number", "card number check digit is wrong / kart numarasının kontrol basamağı hatalı"
-        ) from None
+        raise Invalid("number", "cards.card_number_check_digit_wrong") from None
     except ValidationError:  # pragma: no cover - digits of the right length only fail the checksum
-        raise Invalid("number", "card number is not valid / kart numarası geçersiz") from None
+        raise Invalid("number", "cards.card_number_invalid") from None
     return number

@@ -2,17 +2,22 @@
 
 - One card is a page of ID-1 size (85.6 x 54 mm); a print sheet puts up to 10 on A4 with crop marks.
 - Templates get primitive values only (``CardView``); autoescape is on, so a name with HTML in it prints
-  as text. The only markup passed in is the QR code's SVG, which segno builds from the card's digits.
-- WeasyPrint fetches through ``TemplatesOnlyFetcher``: files under templates/ and nothing else (no
-  network, no other files), so no input can make a render read ``file:///etc/passwd`` or call out.
+  as text. The QR code (an SVG segno builds from the card's digits) is an image, ``qr:NUMBER``.
+- WeasyPrint fetches through ``TemplatesOnlyFetcher``: files under templates/ and the render's own SVG
+  images (the cards' QR codes, a sheet's crop marks), nothing else (no network, no other files), so no
+  input can make a render read ``file:///etc/passwd`` or call out.
+- A sheet is laid out as cheaply as it prints the same: no ``style`` attributes (a stylesheet parsed once
+  places the cards), the QR codes and crop marks as images rather than HTML elements, and boxes sized so
+  that WeasyPrint need not measure their text first (docs/benchmarks.md, "Cards").
 - The stylesheets are parsed once per process and handed over as files, not inlined: Jinja2's
   autoescape would mangle quotes in inline CSS (fonts silently fall back).
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,7 +54,7 @@ class CardView:
     holder_name: str
     number: str  # 16 digits
     number_display: str  # "1234 5678 9012 3456"
-    qr_svg: str  # inline <svg> of the number (segno)
+    qr_svg: str  # the number as a QR code, an SVG document (segno), shown as <img src="qr:NUMBER">
     name_size: str  # "", "small" or "tiny": long names get a smaller font
 
 
@@ -75,20 +80,27 @@ def qr_data_uri(number: str) -> str:
 
 
 def qr_svg(number: str) -> str:
-    """The card number as a QR code, an inline SVG sized by CSS (no width/height of its own)."""
-    if not number.isdigit():  # the SVG goes into the page unescaped: digits only, by construction
+    """The card number as a QR code, an SVG document sized by CSS (no width/height of its own)."""
+    if not number.isdigit():
         raise ValueError("a card QR code holds digits only")
-    return str(segno.make(number, error="m", micro=False).svg_inline(border=2, omitsize=True))
+    out = io.BytesIO()
+    segno.make(number, error="m", micro=False).save(out, kind="svg", border=2, omitsize=True, xmldecl=False)
+    return out.getvalue().decode()
 
 
 class TemplatesOnlyFetcher(URLFetcher):
-    """Serve ``file:`` URLs under templates/ and refuse everything else (http, other files, data...)."""
+    """Serve ``file:`` URLs under templates/ and the render's own images (``images``: URL -> SVG document,
+    e.g. ``qr:NUMBER``, the code segno made for that card), and refuse everything else (http, other files,
+    data...)."""
 
-    def __init__(self, root: Path = TEMPLATES_DIR) -> None:
+    def __init__(self, root: Path = TEMPLATES_DIR, images: Mapping[str, str] | None = None) -> None:
         super().__init__(allowed_protocols=("file",))
         self.root = root.resolve()
+        self.images = dict(images or {})
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url in self.images:
+            return URLFetcherResponse(url, self.images[url].encode(), {"Content-Type": "image/svg+xml"})
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"refused to fetch {url!r}: only files under templates/ are served")
@@ -109,7 +121,7 @@ def render_cards_pdf(views: Sequence[CardView]) -> bytes:
     if not views:
         raise ValueError("no cards to render")
     html = _env().get_template("card.html").render(cards=views, title=_title(views))
-    return html_to_pdf(html, "card_page.css")
+    return html_to_pdf(html, "card_page.css", views)
 
 
 def render_sheet_pdf(views: Sequence[CardView]) -> bytes:
@@ -137,19 +149,36 @@ def render_sheets_pdf(views: Sequence[CardView], on_sheet: Callable[[], None] = 
 
 
 def _sheet_document(views: Sequence[CardView]) -> Document:
-    slots, marks = sheet_layout(len(views))
-    html = (
-        _env()
-        .get_template("sheet.html")
-        .render(
-            slots=[{**slot, "card": view} for slot, view in zip(slots, views, strict=True)],
-            marks=marks,
-            title=_title(views),
-        )
-    )
-    fetcher, fonts, stylesheets = _resources("sheet.css")
+    count = len(views)
+    html = _env().get_template("sheet.html").render(cards=views, marks=f"marks:{count}", title=_title(views))
+    _fetcher, fonts, stylesheets = _resources("sheet.css")
+    fetcher = _fetcher_for(views, {f"marks:{count}": _marks_svg(count)})
     document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.render(stylesheets=stylesheets, font_config=fonts)
+    return document.render(stylesheets=[*stylesheets, _positions()], font_config=fonts)
+
+
+@cache
+def _positions() -> CSS:
+    """Where the cards sit on a sheet (``.s0`` .. ``.s9``), one stylesheet parsed once: a ``style``
+    attribute on each card would be parsed on every render."""
+    slots, _marks = sheet_layout(SHEET_MAX)
+    rules = [f".s{i} {{ left: {s['left']}mm; top: {s['top']}mm }}" for i, s in enumerate(slots)]
+    _fetcher, fonts, _sheets = _resources("sheet.css")
+    return CSS(string="\n".join(rules), font_config=fonts)
+
+
+@cache
+def _marks_svg(count: int) -> str:
+    """The crop marks of a sheet of ``count`` cards as one A4-sized SVG (millimetre units): one image
+    instead of ~28 positioned boxes, which WeasyPrint would style and lay out one by one."""
+    _slots, marks = sheet_layout(count)
+    rects = "".join(
+        f'<rect x="{m["left"]}" y="{m["top"]}" width="{m["width"]}" height="{m["height"]}"/>' for m in marks
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAGE_W:g} {PAGE_H:g}">'
+        f'<g fill="#000">{rects}</g></svg>'
+    )
 
 
 def sheet_layout(count: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -189,10 +218,11 @@ def _title(views: Sequence[CardView]) -> str:
     return views[0].shop_name if len(views) > 1 else f"{views[0].shop_name} — {views[0].holder_name}"
 
 
-def html_to_pdf(html: str, page_css: str = "card_page.css") -> bytes:
-    """Any HTML through the same locked-down WeasyPrint setup (the templates' base URL, the fetcher)."""
-    fetcher, fonts, stylesheets = _resources(page_css)
-    document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
+def html_to_pdf(html: str, page_css: str = "card_page.css", views: Sequence[CardView] = ()) -> bytes:
+    """Any HTML through the same locked-down WeasyPrint setup (the templates' base URL, the fetcher);
+    ``views`` are the cards whose QR codes the HTML may show as ``qr:NUMBER``."""
+    _fetcher, fonts, stylesheets = _resources(page_css)
+    document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=_fetcher_for(views))
     pdf: bytes = document.write_pdf(stylesheets=stylesheets, font_config=fonts)
     return pdf
 
@@ -207,6 +237,15 @@ def _resources(page_css: str) -> tuple[TemplatesOnlyFetcher, FontConfiguration, 
         for name in ("card.css", page_css)
     ]
     return fetcher, fonts, stylesheets
+
+
+def _fetcher_for(views: Sequence[CardView], images: Mapping[str, str] | None = None) -> TemplatesOnlyFetcher:
+    """A fetcher for one render: the templates, these cards' QR codes (``qr:NUMBER``) and ``images``. An
+    SVG image is parsed by ElementTree, where an inline ``<svg>`` went through the HTML tokenizer
+    character by character and added two elements per card to the cascade."""
+    return TemplatesOnlyFetcher(
+        images={f"qr:{view.number}": view.qr_svg for view in views} | dict(images or {})
+    )
 
 
 @cache

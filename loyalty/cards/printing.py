@@ -20,14 +20,16 @@ def printable_card(session: Session, number: str) -> Card:
     shown = format_card_number(card.number)
     if card.status == CardStatus.pending_review:
         raise Conflict(
-            f"card {shown} is awaiting staff approval; approve it before printing / "
-            "kart personel onayı bekliyor; basmadan önce onaylayın",
-            status=str(card.status),
+            "cards.card_awaiting_staff_approval_approve",
+            shown=shown,
+            extra={"status": str(card.status)},
         )
     if card.status != CardStatus.active:
         raise Conflict(
-            f"card {shown} is {card.status}, only active cards are printed / yalnızca aktif kartlar basılır",
-            status=str(card.status),
+            "cards.card_active_cards_printed",
+            shown=shown,
+            status=card.status,
+            extra={"status": str(card.status)},
         )
     return card
 
@@ -39,9 +41,11 @@ def printable_cards(session: Session, numbers: list[str]) -> list[Card]:
         try:
             cards.append(printable_card(session, raw))
         except Invalid as exc:
-            raise Invalid("numbers", f"number #{position} ({raw!r}): {exc.message}") from None
+            raise Invalid(
+                "numbers", "cards.number_at", position=position, raw=repr(raw), reason=exc
+            ) from None
         except (NotFound, Conflict, Gone) as exc:
-            raise type(exc)(f"number #{position}: {exc.message}") from None
+            raise type(exc)("cards.position", position=position, reason=exc, extra=exc.extra) from None
     return cards
 
 

@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 
 from loyalty.cards.issuing import find_card, issue_card
 from loyalty.cards.numbers import format_card_number
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Gone, Invalid
+from loyalty.messaging import pass_updates
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.members import Member
 from loyalty.models.purchases import Feedback
@@ -19,9 +20,9 @@ from loyalty.models.purchases import Feedback
 def _reason(reason: str) -> str:
     text = " ".join((reason or "").split())
     if not text:
-        raise Invalid("reason", "a reason is required / bir neden yazın")
+        raise Invalid("reason", "cards.reason_required")
     if len(text) > 500:
-        raise Invalid("reason", "reason must be at most 500 characters / neden en çok 500 karakter")
+        raise Invalid("reason", "common.reason_most_500_characters")
     return text
 
 
@@ -31,10 +32,14 @@ def live_card(session: Session, number: str) -> Card:
     if card.status == CardStatus.replaced and card.replaced_by_number:
         new = format_card_number(card.replaced_by_number)
         raise Gone(
-            f"card {format_card_number(card.number)} was replaced by {new} / bu kartın yerine {new} verildi",
-            replaced_by=card.replaced_by_number,
-            replaced_by_display=new,
-            member_id=card.member_id,
+            "cards.card_was_replaced",
+            number=format_card_number(card.number),
+            new=new,
+            extra={
+                "replaced_by": card.replaced_by_number,
+                "replaced_by_display": new,
+                "member_id": card.member_id,
+            },
         )
     return card
 
@@ -69,8 +74,9 @@ def reject_card(
     card = live_card(session, number)
     if card.status != CardStatus.pending_review:
         raise Conflict(
-            f"card is {card.status}, only a card awaiting review can be rejected / kart onay beklemiyor",
-            status=str(card.status),
+            "cards.card_card_awaiting_review_rejected",
+            status=card.status,
+            extra={"status": str(card.status)},
         )
     card.status = CardStatus.rejected
     card.review_reason = text
@@ -91,8 +97,9 @@ def replace_card(
     card = live_card(session, number)
     if card.status != CardStatus.active:
         raise Conflict(
-            f"card is {card.status}, only an active card can be replaced / yalnızca aktif kart yenilenir",
-            status=str(card.status),
+            "cards.card_active_card_replaced",
+            status=card.status,
+            extra={"status": str(card.status)},
         )
     member = session.get(Member, card.member_id)
     holder = member.full_name if member else card.holder_name
@@ -106,4 +113,5 @@ def replace_card(
     card.replaced_by_number = new.number
     session.add(card)
     session.flush()
+    pass_updates.cards_changed(session, [card.id or 0], now)  # its wallet pass is voided at once
     return new

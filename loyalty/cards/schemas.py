@@ -46,6 +46,12 @@ class MemberSummary(SQLModel):
     email: str | None
     member_since: datetime
 
+    @classmethod
+    def of(cls, member: Member) -> MemberSummary:
+        """The summary staff see of a saved member (the counter's scan, a held card)."""
+        fields = member.model_dump(include={"id", "full_name", "phone", "email"})
+        return cls(**fields, member_since=member.created_at)
+
 
 class ReasonRequest(BaseModel):
     reason: str = Field(max_length=500)
@@ -66,16 +72,9 @@ class HeldCardPublic(BaseModel):
 
 
 def held_card_public(card: Card, member: Member, feedback: Feedback | None) -> HeldCardPublic:
-    assert member.id is not None
     return HeldCardPublic(
         card=card_public(card),
-        member=MemberSummary(
-            id=member.id,
-            full_name=member.full_name,
-            phone=member.phone,
-            email=member.email,
-            member_since=member.created_at,
-        ),
+        member=MemberSummary.of(member),
         feedback=FeedbackBrief(score=feedback.score, comment=feedback.comment, created_at=feedback.created_at)
         if feedback
         else None,

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from loyalty.core import jobs
 from loyalty.core.errors import NotFound
-from loyalty.messaging.outbox import SEND_TASK, NewMessage, queue_messages
+from loyalty.messaging.outbox import SEND_TASK
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.cards import Card
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
@@ -21,14 +22,14 @@ def queue_card_welcome(session: Session, card_id: int, *, now: datetime | None =
     the broker after the caller commits. Returns 1 when queued, 0 when it already was."""
     card = session.get(Card, card_id)
     if card is None:
-        raise NotFound(f"card {card_id} not found")
+        raise NotFound("common.card_not_found", card_id=card_id)
     member = session.get(Member, card.member_id)
     if member is None:
-        raise NotFound(f"member {card.member_id} not found")
-    ids = queue_messages(
+        raise NotFound("common.member_not_found", member_id=card.member_id)
+    ids = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=card.member_id,
                 requested_channel="preferred",
                 dedupe_key=f"welcome:{card_id}",

@@ -11,16 +11,18 @@ from collections.abc import Iterable, Sequence
 
 from babel.core import negotiate_locale
 
-from loyalty.core.texts import admin, common, counter, marketing
+from loyalty.core.languages import LANGUAGES
+from loyalty.core.texts import admin, common, counter, errors, marketing
 
-SUPPORTED: tuple[str, ...] = ("tr", "en")
+SUPPORTED: tuple[str, ...] = LANGUAGES
 
 
 COOKIE = "lang"
 
 
 # key -> (Turkish, English)
-_TEXT: dict[str, tuple[str, str]] = {**common.TEXT, **counter.TEXT, **marketing.TEXT, **admin.TEXT}
+_PAGES: dict[str, tuple[str, str]] = {**common.TEXT, **counter.TEXT, **marketing.TEXT, **admin.TEXT}
+_TEXT: dict[str, tuple[str, str]] = {**_PAGES, **errors.TEXT}  # error texts reach pages inside answers
 
 
 def normalize(lang: str | None) -> str | None:
@@ -49,6 +51,12 @@ def accept_language(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
+def negotiate(accept_header: str | None) -> str | None:
+    """The supported language an Accept-Language header prefers, or None."""
+    preferred = accept_language(accept_header)
+    return negotiate_locale(preferred, list(SUPPORTED), sep="-") if preferred else None
+
+
 def choose_language(
     query: str | None, cookie: str | None, accept_header: str | None, default: str = "tr"
 ) -> str:
@@ -57,24 +65,26 @@ def choose_language(
         chosen = normalize(candidate)
         if chosen:
             return chosen
-    preferred = accept_language(accept_header)
-    if preferred:
-        chosen = negotiate_locale(preferred, list(SUPPORTED), sep="-")
-        if chosen:
-            return chosen
-    return normalize(default) or SUPPORTED[0]
+    return negotiate(accept_header) or normalize(default) or SUPPORTED[0]
 
 
-def gettext(key: str, lang: str, **values: object) -> str:
+def known(key: str) -> bool:
+    return key in _TEXT
+
+
+def gettext(key: str, lang: str, /, **values: object) -> str:
     """The UI text for ``key`` in ``lang`` (the key itself when unknown, so a gap shows, never breaks)."""
     pair = _TEXT.get(key)
     if pair is None:
         return key
     text = pair[SUPPORTED.index(lang)] if lang in SUPPORTED else pair[0]
-    return text.format(**values) if values else text
+    try:
+        return text.format(**values)  # always: "{{kod}}" in a text without parameters is "{kod}"
+    except (KeyError, IndexError, ValueError):  # a parameter missing: the text as written, never a 500
+        return text
 
 
 def catalog(lang: str, keys: Iterable[str] | None = None) -> dict[str, str]:
-    """All (or the given) UI texts in one language, for the pages' scripts."""
-    wanted: Sequence[str] = list(keys) if keys is not None else list(_TEXT)
+    """All (or the given) UI texts in one language, for the pages' scripts (errors come worded)."""
+    wanted: Sequence[str] = list(keys) if keys is not None else list(_PAGES)
     return {key: gettext(key, lang) for key in wanted}

@@ -6,6 +6,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from loyalty.core import clock
 from loyalty.core.db import READ_ONLY, get_engine
+from loyalty.core.languages import Language
 
 SECRET_FILE = "secret_key"  # a development install's own secret, beside its SQLite database
 ROOT = Path(__file__).resolve().parents[2]  # the repository (or install) root: templates/, alembic/, var/
@@ -34,12 +37,14 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None  # default: secret_key in the data folder (see data_dir)
     beat_schedule_file: Path | None = None  # beat's state; default: celerybeat-schedule in the data folder
     token_minutes: int = 12 * 60
+    # where members reach the shop: every link in a message starts with it. Development: `loyalty serve`/`run`
+    # derive it from the host and port they serve on; production refuses to start without it.
     public_base_url: str = "http://127.0.0.1:8000"
 
     shop_name: str = "Köşe Kahvecisi"
     timezone: str = "Europe/Istanbul"
     country: str = "TR"
-    locale: Literal["tr", "en"] = "tr"
+    locale: Language = "tr"
     currency: str = "TRY"
 
     card_window_days: int = Field(180, ge=1)
@@ -50,7 +55,7 @@ class Settings(BaseSettings):
     frequency_cap_days: int = Field(7, ge=1)
 
     outbox_dir: Path = ROOT / "var" / "outbox"
-    sms_backend: Literal["outbox", "twilio"] = "outbox"
+    sms_backend: Literal["outbox", "twilio", "netgsm"] = "outbox"
     email_backend: Literal["outbox", "smtp"] = "outbox"
 
     twilio_account_sid: str = ""
@@ -68,14 +73,16 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_ca_file: Path | None = None  # an extra CA bundle (PEM) to trust; empty: the system's trust store
     smtp_timeout: float = 10.0
-    email_from: str = "Loyalty <no-reply@example.com>"
+    email_from: str = "no-reply@example.com"  # the address; the display name is always the shop's name
     email_price: Decimal = Decimal("0.01")
 
     # workers and delivery (docs/operations.md)
     twilio_timeout: float = Field(10.0, gt=0)
     message_lease_seconds: int = Field(300, ge=5)  # a claimed message left in 'sending' longer is recovered
-    send_max_retries: int = Field(8, ge=0)
-    send_retry_backoff_max: int = Field(900, ge=1)  # seconds; exponential backoff with full jitter
+    # a transient failure is retried until the message's own deadline (its send-by, its expiry, its
+    # coupon's end) or this long after it was queued, whichever comes first (docs/operations.md)
+    send_retry_window: int = Field(6 * 3600, ge=60)
+    send_retry_backoff_max: int = Field(900, ge=1)  # seconds; exponential backoff, half of it jittered
     dispatch_chunk: int = Field(500, ge=1)
     dispatch_max_per_tick: int = Field(50_000, ge=1)
     dispatch_redispatch_seconds: int = Field(600, ge=5)  # a queued row handed out this long ago goes again
@@ -90,12 +97,68 @@ class Settings(BaseSettings):
     sms_opt_out_en: str = Field("Reply STOP to opt out.", min_length=1, max_length=80)
     lapsed_days: int = Field(180, ge=1, le=3650)  # a default audience leaves out members lapsed this long
     # ---- issue 15: sending at the provider's pace (docs/benchmarks.md)
-    send_batch: int = Field(0, ge=0, le=1000)  # due messages per send_batch task (0: one send_message each)
+    # due messages per send_batch job (0: one send_message job each); 50: the fastest sizes measured (25-100,
+    # docs/benchmarks.md) and the largest whose job fits the default lease (workers.checks.lease_problem)
+    send_batch: int = Field(50, ge=0, le=1000)
     send_threads: int = Field(4, ge=1, le=32)  # provider calls of one batch in parallel, one connection each
     sms_rate: float = Field(0, ge=0)  # messages per second across all workers; 0: unlimited
     email_rate: float = Field(0, ge=0)
+    # ---- issue 21: SMS routes by destination, the NetGSM gateway, İYS (docs/operations.md "Turkey")
+    # "+90=netgsm,*=twilio": the longest matching prefix wins; empty: every number to sms_backend
+    sms_routes: str = ""
+    netgsm_url: str = "https://api.netgsm.com.tr"
+    netgsm_usercode: str = ""
+    netgsm_password: str = ""
+    netgsm_header: str = ""  # the sender name registered at NetGSM (msgheader)
+    netgsm_partnercode: str = ""
+    netgsm_timeout: float = Field(10.0, gt=0)
+    # what one SMS part costs through NetGSM; empty: sms_price_per_segment (which Twilio's route costs)
+    netgsm_price_per_segment: Decimal | None = Field(default=None, ge=0)
+    # where replies cannot reach the shop (Twilio to Turkey): the gateway's free opt-out line, else İYS's
+    sms_opt_out_noreply_tr: str = Field(
+        "Ret için: iys.org.tr veya üye sayfanız.", min_length=1, max_length=80
+    )
+    sms_opt_out_noreply_en: str = Field(
+        "To opt out: iys.org.tr or your member page.", min_length=1, max_length=80
+    )
+    shop_mersis: str = ""  # MERSİS number, added to commercial SMS when set
+    shop_contact: str = ""  # a contact line (phone or address), added to commercial SMS when set
+    iys_brand_code: str = ""  # the shop's brand code at İYS
+    iys_code: str = ""  # the shop's İYS code (the account), for İYS's API
+    iys_url: str = ""  # İYS's API (or a compatible service); empty: no sync
+    iys_username: str = ""
+    iys_password: str = ""
+    iys_timeout: float = Field(10.0, gt=0)
+    iys_sync_minutes: int = Field(5, ge=1, le=15)  # how often consents go up and refusals come back
+    iys_max_attempts: int = Field(20, ge=1)
+    iys_retry_seconds: int = Field(30, ge=1, le=300)  # the first retry's wait, doubled each time (max 10 min)
     # ---- issue 11: member-page links expire and can be revoked for one member (members.link_version)
     member_link_days: int = Field(180, ge=1, le=3650)
+    # ---- issue 19: the one clock (loyalty/core/clock.py); development and test only
+    now: datetime | None = None  # LOYALTY_NOW=2027-02-01T21:30:00Z: the application starts at that instant
+    now_since: datetime | None = None  # the real instant LOYALTY_NOW held (`loyalty run` sets it)
+    # ---- issue 25: a lost database answers 503 quickly (docs/operations.md)
+    api_statement_timeout: int = Field(30, ge=1, le=3600)  # seconds one API statement may run (PostgreSQL)
+    # ---- issue 23: the card in the phone's wallet (docs/operations.md "Wallet passes")
+    apple_pass_type_id: str = ""  # pass.com.example.loyalty: the pass type identifier registered at Apple
+    apple_pass_team_id: str = ""  # the Apple developer team identifier
+    apple_pass_certificate: Path | None = None  # the pass type certificate (PEM)
+    apple_pass_key: Path | None = None  # its private key (PEM)
+    apple_pass_key_password: str = ""
+    apple_pass_wwdr: Path | None = None  # Apple's WWDR intermediate certificate (PEM)
+    apple_pass_logo: Path | None = None  # the shop's logo (PNG, about 160x50); empty: the shop's initial
+    apple_pass_color: str = Field("#6b3e26", pattern=r"^#[0-9a-fA-F]{6}$")  # the pass's background
+    apns_url: str = "https://api.push.apple.com"  # APNs (HTTP/2); a test points it at a local fake
+    apns_key: Path | None = None  # the APNs token key (.p8, ES256); empty: the pass certificate as TLS client
+    apns_key_id: str = ""
+    apns_team_id: str = ""  # empty: apple_pass_team_id
+    apns_timeout: float = Field(10.0, gt=0)
+    apns_ca_file: Path | None = None  # an extra CA bundle (PEM) to trust; empty: the system's trust store
+    google_wallet_issuer_id: str = ""  # the issuer account's id (Google Pay & Wallet console)
+    google_wallet_service_account: Path | None = None  # the service account's JSON key
+    google_wallet_api_url: str = "https://walletobjects.googleapis.com/walletobjects/v1"
+    google_wallet_token_url: str = "https://oauth2.googleapis.com/token"
+    google_wallet_timeout: float = Field(10.0, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -111,6 +174,24 @@ class Settings(BaseSettings):
     def _empty_ca_file_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("now", "now_since")
+    @classmethod
+    def _aware_instant(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the zone, e.g. 2027-02-01T21:30:00Z or 2027-02-02T00:30:00+03:00")
+        return value
+
+    @model_validator(mode="after")
+    def _clock_not_in_production(self) -> Settings:
+        if self.now is not None and self.env == "production":
+            raise ValueError("LOYALTY_NOW is for development and test only: unset it in production")
+        return self
+
+    def start_clock(self) -> None:
+        """Start this process's clock at LOYALTY_NOW (if set): the boundaries call it once at start-up."""
+        if self.now is not None:
+            clock.start_at(self.now, self.now_since)
+
     @model_validator(mode="after")
     def _real_secret(self) -> Settings:
         if not self.secret_key:
@@ -122,6 +203,15 @@ class Settings(BaseSettings):
             self.secret_key = own_secret(self.secret_key_file or self.default_secret_file)
         if self.env == "production" and len(self.secret_key.encode()) < 32:
             raise ValueError("LOYALTY_SECRET_KEY must be at least 32 bytes in production (HS256)")
+        return self
+
+    @model_validator(mode="after")
+    def _public_address(self) -> Settings:
+        if self.env == "production" and "public_base_url" not in self.model_fields_set:
+            raise ValueError(
+                "LOYALTY_PUBLIC_BASE_URL is not set: production needs the address members reach the shop at "
+                "(every link in a message starts with it), e.g. https://sadakat.example.com"
+            )
         return self
 
     @field_validator("database_url")
@@ -150,6 +240,21 @@ class Settings(BaseSettings):
         return self.beat_schedule_file or self.data_dir / "celerybeat-schedule"
 
     @property
+    def apple_pass_configured(self) -> bool:
+        """The pass can be signed: its identifiers, certificate, key and Apple's intermediate are all set."""
+        return bool(
+            self.apple_pass_type_id
+            and self.apple_pass_team_id
+            and self.apple_pass_certificate
+            and self.apple_pass_key
+            and self.apple_pass_wwdr
+        )
+
+    @property
+    def google_wallet_configured(self) -> bool:
+        return bool(self.google_wallet_issuer_id and self.google_wallet_service_account)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -173,7 +278,18 @@ def merge_shop_settings(settings: Settings, stored: dict[str, object]) -> Settin
         for name, value in stored.items()
         if name in SHOP_FIELDS and value is not None and name not in settings.model_fields_set
     }
-    return settings.model_copy(update=update) if update else settings
+    if not update:
+        return settings
+    merged = settings.model_copy(update=update)
+    # the stored values stay "not set": merging again (with_stored_shop) may replace them with newer ones
+    object.__setattr__(merged, "__pydantic_fields_set__", set(settings.model_fields_set))
+    return merged
+
+
+def with_stored_shop(settings: Settings) -> Settings:
+    """``settings`` with the shop's values as stored now (one small SELECT). Workers call it per task or
+    batch, so what /admin saves reaches the next message every process sends, without a restart."""
+    return merge_shop_settings(settings, stored_shop_settings(settings.database_url))
 
 
 def stored_shop_settings(database_url: str) -> dict[str, object]:

@@ -10,10 +10,12 @@ foreign token reads as ``NotFound`` (links) or ``None`` (access), never with a h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import jwt
+from jwt.types import Options
 
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
 
@@ -22,7 +24,7 @@ ACCESS = "access"
 MEMBER_PAGE = "m"  # short: the member's page link goes into SMS
 MEMBER_LINK_DAYS = 180
 UNSUBSCRIBE = "unsubscribe"
-_INVALID_LINK = "this link is not valid / bu bağlantı geçerli değil"
+_INVALID_LINK = "common.link_invalid"
 
 
 def _encode(secret: str, claims: dict[str, object]) -> str:
@@ -30,11 +32,14 @@ def _encode(secret: str, claims: dict[str, object]) -> str:
 
 
 def _decode(secret: str, token: str, purpose: str, require: list[str]) -> dict[str, object]:
-    claims: dict[str, object] = jwt.decode(
-        token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "p", *require]}
-    )
+    # PyJWT checks exp/iat against the machine's time: the product's clock (LOYALTY_NOW) checks exp here
+    options: Options = {"require": ["sub", "p", *require], "verify_exp": False, "verify_iat": False}
+    claims: dict[str, object] = jwt.decode(token, secret, algorithms=[ALGORITHM], options=options)
     if claims["p"] != purpose:
         raise ValueError(f"not a {purpose} token")
+    expires = claims.get("exp")
+    if expires is not None and float(expires) <= utcnow().timestamp():  # type: ignore[arg-type]
+        raise jwt.ExpiredSignatureError("Signature has expired")
     return claims
 
 
@@ -87,7 +92,7 @@ def member_page_token(
 ) -> str:
     """A link that expires after ``days`` (it lives in messages: long enough for a year's occasions, not
     forever) and that the member's ``link_version`` can revoke. Kept short: it goes into SMS."""
-    expires = (now or datetime.now(UTC)) + timedelta(days=days)
+    expires = (now or utcnow()) + timedelta(days=days)
     return _encode(
         secret, {"sub": str(member_id), "v": version, "exp": int(expires.timestamp()), "p": MEMBER_PAGE}
     )
@@ -125,27 +130,37 @@ class EmailConfirmation:
     member_id: int
     email: str
     consent: bool  # the member asked for offers at that address too
+    version: int = 0  # the member's email_link_version when it was made: only that link works, once
 
 
 def email_confirm_token(
-    secret: str, member_id: int, email: str, consent: bool, *, now: datetime | None = None
+    secret: str,
+    member_id: int,
+    email: str,
+    consent: bool,
+    *,
+    now: datetime | None = None,
+    version: int = 0,
 ) -> str:
-    expires = (now or datetime.now(UTC)) + timedelta(days=EMAIL_CONFIRM_DAYS)
+    expires = (now or utcnow()) + timedelta(days=EMAIL_CONFIRM_DAYS)
     claims = {"sub": str(member_id), "em": email, "c": int(consent), "exp": int(expires.timestamp())}
-    return _encode(secret, claims | {"p": EMAIL_CONFIRM})
+    return _encode(secret, claims | {"p": EMAIL_CONFIRM, "v": version})
 
 
 def read_email_confirm_token(secret: str, token: str) -> EmailConfirmation:
     """NotFound for a forged, damaged, expired or foreign token."""
     try:
         claims = _decode(secret, token, EMAIL_CONFIRM, ["exp", "em", "c"])
-        return EmailConfirmation(int(str(claims["sub"])), str(claims["em"]), bool(claims["c"]))
+        version = int(str(claims.get("v", 0)))
+        return EmailConfirmation(int(str(claims["sub"])), str(claims["em"]), bool(claims["c"]), version)
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise NotFound(_INVALID_LINK) from exc
 
 
-def email_confirm_url(settings: Settings, member_id: int, email: str, consent: bool) -> str:
-    token = email_confirm_token(settings.secret_key, member_id, email, consent)
+def email_confirm_url(
+    settings: Settings, member_id: int, email: str, consent: bool, *, version: int = 0
+) -> str:
+    token = email_confirm_token(settings.secret_key, member_id, email, consent, version=version)
     return f"{settings.public_base_url.rstrip('/')}/e/{token}"
 
 

@@ -60,24 +60,18 @@ def normalize_code(raw: str) -> str:
     codes never contain them, so the code was mistyped and the answer says which character to check."""
     bare = (raw or "").translate(_SEPARATORS).upper()
     if not bare:
-        raise Invalid("code", "coupon code is required / kupon kodu gerekli")
+        raise Invalid("code", "coupons.coupon_code_required")
     wrong = sorted({ch for ch in bare if ch not in ALPHABET})
     if wrong:
         shown = ", ".join(repr(ch) for ch in wrong)
-        hint = (
-            " (codes never contain 0, O, 1, I or L / kodlarda 0, O, 1, I, L yoktur)"
-            if set(wrong) & set(LOOK_ALIKES)
-            else ""
-        )
-        raise Invalid(
-            "code",
-            f"coupon code has characters it never contains: {shown}{hint}; check the code / "
-            f"kupon kodunda olmayan karakterler var: {shown}",
-        )
+        look_alike = bool(set(wrong) & set(LOOK_ALIKES))
+        key = "coupons.code_look_alikes" if look_alike else "coupons.coupon_code_characters_never_contains"
+        raise Invalid("code", key, shown=shown)
     if len(bare) != CODE_LENGTH:
         raise Invalid(
             "code",
-            f"a coupon code has {CODE_LENGTH} characters (XXXX-XXXX-XXX), this one has {len(bare)} / "
-            f"kupon kodu {CODE_LENGTH} karakterdir, girilen {len(bare)}",
+            "coupons.coupon_code_characters_xxxx_xxxx",
+            code_length=CODE_LENGTH,
+            bare_length=len(bare),
         )
     return bare

@@ -7,21 +7,26 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.coupons.issuing import C
+from loyalty.messaging import pass_updates
 from loyalty.models.coupons import COUPONS, CouponStatus
 
 
 def expire_coupons(session: Session, now: datetime | None = None) -> int:
     """Mark issued coupons past their expiry as expired (the daily beat task); returns how many."""
     now = now or utcnow()
-    result = session.execute(
-        sa.update(COUPONS)
-        .where(C.status == CouponStatus.issued.value, C.expires_at <= now)
-        .values(status=CouponStatus.expired.value)
+    expired = list(
+        session.execute(
+            sa.update(COUPONS)
+            .where(C.status == CouponStatus.issued.value, C.expires_at <= now)
+            .values(status=CouponStatus.expired.value)
+            .returning(C.id)
+        ).scalars()
     )
     session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    pass_updates.coupons_changed(session, expired, now)  # the wallet passes list them no more
+    return len(expired)
 
 
 def cancel_coupons(session: Session, *, run_id: int | None = None, campaign_id: int | None = None) -> int:
@@ -33,6 +38,9 @@ def cancel_coupons(session: Session, *, run_id: int | None = None, campaign_id: 
         query = query.where(C.run_id == run_id)
     if campaign_id is not None:
         query = query.where(C.campaign_id == campaign_id)
-    result = session.execute(query.values(status=CouponStatus.cancelled.value))
+    cancelled = list(
+        session.execute(query.values(status=CouponStatus.cancelled.value).returning(C.id)).scalars()
+    )
     session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    pass_updates.coupons_changed(session, cancelled)
+    return len(cancelled)

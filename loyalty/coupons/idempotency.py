@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from loyalty.core.db import is_postgres, utcnow
+from loyalty.core import dialect
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Invalid
 from loyalty.models.idempotency import KEYS, MAX_KEY_LENGTH, IdempotencyKey
 
@@ -42,15 +42,16 @@ def check_key(key: str) -> str:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Invalid(
             HEADER,
-            f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters (a UUID is ideal) / "
-            f"{HEADER} 1-{MAX_KEY_LENGTH} karakter olmalı",
+            "coupons.idempotency_key_invalid",
+            header=HEADER,
+            max_key_length=MAX_KEY_LENGTH,
         )
     return key
 
 
 def _reserve(session: Session, *, key: str, user_id: int, scope: str, print_: str) -> IdempotencyKey | None:
     """Reserve the key: None when this request is the first, else the existing row (once its writer ended)."""
-    insert = (postgresql if is_postgres(session) else sqlite).insert(KEYS)
+    insert = dialect.insert(session, KEYS)
     inserted = session.execute(
         insert.values(user_id=user_id, key=key, scope=scope, fingerprint=print_, created_at=utcnow())
         .on_conflict_do_nothing()
@@ -94,13 +95,9 @@ def run_once(
             )
             return answer
     if earlier.fingerprint != print_ or earlier.scope != scope:
-        raise Invalid(
-            HEADER,
-            f"this {HEADER} was already used for a different request; use a new key for a new request / "
-            f"bu {HEADER} başka bir istek için kullanıldı",
-        )
+        raise Invalid(HEADER, "coupons.was_already_used_different_request", header=HEADER)
     if earlier.status_code is None:
-        raise Conflict(f"a request with this {HEADER} is still running; retry in a moment / istek sürüyor")
+        raise Conflict("coupons.request_still_running_retry_moment", header=HEADER)
     return Answer(earlier.status_code, earlier.response, replayed=True)
 
 

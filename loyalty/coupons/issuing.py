@@ -1,8 +1,9 @@
 """Issuing coupons in bulk, exactly once.
 
-Set-based and idempotent: ``unique(run_id, member_id)`` with ``ON CONFLICT DO NOTHING``, so a retried or
-concurrent run issues nothing twice; a code that collides with an existing one is redrawn. PostgreSQL
-stages rows with COPY; SQLite uses executemany."""
+Set-based and idempotent: unique per (run, member), or for an occasion campaign per (run, occasion) (a
+member's own birthday and her daughter's on one day are two coupons), with ``ON CONFLICT DO NOTHING``, so
+a retried or concurrent run issues nothing twice; a code that collides with an existing one is redrawn.
+PostgreSQL stages rows with COPY; SQLite uses executemany."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from loyalty.core.db import UTCDateTime, is_postgres, utcnow
+from loyalty.core import dialect
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime, is_postgres
 from loyalty.coupons.codes import new_code
 from loyalty.coupons.offers import Offer
 from loyalty.models.coupons import COUPONS, CouponStatus
@@ -28,6 +29,12 @@ MAX_CODE_ATTEMPTS = 8  # redraws for codes that collided; 2**-54 per pair makes 
 
 
 C = COUPONS.c
+
+Issue = tuple[int, datetime, datetime] | tuple[int, datetime, datetime, int | None]
+"""What to issue: (member_id, valid_from UTC, expires_at UTC[, occasion_id])."""
+
+_Row = tuple[int, int | None, datetime, datetime]  # member_id, occasion_id, valid_from, expires_at
+_Key = tuple[int, int | None]  # member_id, occasion_id: one coupon each per run
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -46,17 +53,18 @@ def issue_coupons(
     *,
     campaign_id: int,
     run_id: int,
-    members: Iterable[tuple[int, datetime, datetime]],
+    members: Iterable[Issue],
     offer: Offer,
     code_source: Callable[[], str] = new_code,
 ) -> int:
-    """Issue one coupon per member of the run (tuples: member_id, valid_from UTC, expires_at UTC).
+    """Issue one coupon per member of the run (tuples: member_id, valid_from UTC, expires_at UTC), or for
+    an occasion campaign one per occasion (a fourth item: the occasion's id).
 
     Set-based: staged with COPY and inserted with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` on
-    PostgreSQL, an ``INSERT ... ON CONFLICT DO NOTHING`` executemany on SQLite. Members who already have a
-    coupon of this run are skipped, so a retry after a crash, or a second worker on the same run, issues
-    nothing twice; codes that collide with existing ones are redrawn. Returns the number newly issued.
-    Flushes, never commits."""
+    PostgreSQL, an ``INSERT ... ON CONFLICT DO NOTHING`` executemany on SQLite. Members (occasions) who
+    already have a coupon of this run are skipped, so a retry after a crash, or a second worker on the same
+    run, issues nothing twice; codes that collide with existing ones are redrawn. Returns the number newly
+    issued. Flushes, never commits."""
     session.flush()
     issue = _issue_postgres if is_postgres(session) else _issue_sqlite
     offer_values = {
@@ -71,44 +79,54 @@ def issue_coupons(
     }
     issued = 0
     for batch in _batches(members, ISSUE_CHUNK):
-        unique: dict[int, tuple[int, datetime, datetime]] = {}
-        for member_id, valid_from, expires_at in batch:
+        unique: dict[_Key, _Row] = {}
+        for item in batch:
+            member_id, valid_from, expires_at = int(item[0]), item[1], item[2]
+            occasion_id = None if len(item) < 4 or item[3] is None else int(item[3])
             _check_aware(valid_from, "valid_from")
             _check_aware(expires_at, "expires_at")
-            unique.setdefault(int(member_id), (int(member_id), valid_from, expires_at))
-        issued += issue(session, offer_values, sorted(unique.values()), code_source)
+            unique.setdefault((member_id, occasion_id), (member_id, occasion_id, valid_from, expires_at))
+        rows = sorted(unique.values(), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
+        issued += issue(session, offer_values, rows, code_source)
     return issued
 
 
 def _issue_sqlite(
     session: Session,
     offer_values: dict[str, Any],
-    rows: list[tuple[int, datetime, datetime]],
+    rows: list[_Row],
     code_source: Callable[[], str],
 ) -> int:
     run_id = offer_values["run_id"]
-    ids = [r[0] for r in rows]
+    ids = sorted({r[0] for r in rows})
 
-    def having_coupons() -> set[int]:
-        found: set[int] = set()
+    def having_coupons() -> set[_Key]:
+        found: set[_Key] = set()
         for part in _batches(ids, 900):
-            query = sa.select(C.member_id).where(C.run_id == run_id, C.member_id.in_(part))
-            found.update(session.execute(query).scalars())
+            query = sa.select(C.member_id, C.occasion_id).where(C.run_id == run_id, C.member_id.in_(part))
+            found.update((m, o) for m, o in session.execute(query))
         return found
 
     before = having_coupons()
-    pending = [r for r in rows if r[0] not in before]
-    stmt = sqlite.insert(COUPONS).on_conflict_do_nothing()
+    pending = [r for r in rows if r[:2] not in before]
+    stmt = dialect.insert(session, COUPONS).on_conflict_do_nothing()
     for _attempt in range(MAX_CODE_ATTEMPTS):
         if not pending:
             break
         params = [
-            {**offer_values, "member_id": m, "valid_from": f, "expires_at": e, "code": code_source()}
-            for m, f, e in pending
+            {
+                **offer_values,
+                "member_id": m,
+                "occasion_id": o,
+                "valid_from": f,
+                "expires_at": e,
+                "code": code_source(),
+            }
+            for m, o, f, e in pending
         ]
         session.execute(stmt, params)
         done = having_coupons()
-        pending = [r for r in pending if r[0] not in done]  # left: their code collided
+        pending = [r for r in pending if r[:2] not in done]  # left: their code collided
     else:
         if pending:
             raise RuntimeError(f"could not draw unique coupon codes for {len(pending)} members")
@@ -117,48 +135,60 @@ def _issue_sqlite(
 
 
 _STAGE = "coupon_stage"
+_STAGE_COLUMNS = (
+    "member_id integer NOT NULL, occasion_id integer, code text NOT NULL, valid_from timestamptz NOT NULL, "
+    "expires_at timestamptz NOT NULL"
+)
 
 
 def _issue_postgres(
     session: Session,
     offer_values: dict[str, Any],
-    rows: list[tuple[int, datetime, datetime]],
+    rows: list[_Row],
     code_source: Callable[[], str],
 ) -> int:
     connection = session.connection()
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {_STAGE} (member_id integer NOT NULL, code text NOT NULL, "
-        "valid_from timestamptz NOT NULL, expires_at timestamptz NOT NULL) ON COMMIT DROP"
-    )
+    with dialect.staging_table(connection, _STAGE, ddl=_STAGE_COLUMNS):
+        return _issue_staged(connection, offer_values, rows, code_source)
+
+
+def _issue_staged(
+    connection: sa.Connection,
+    offer_values: dict[str, Any],
+    rows: list[_Row],
+    code_source: Callable[[], str],
+) -> int:
     insert = sa.text(
         f"""
-        INSERT INTO coupons (campaign_id, run_id, member_id, code, offer_kind, offer_value, min_purchase,
-                             currency, valid_from, expires_at, status, created_at)
-        SELECT CAST(:campaign_id AS integer), CAST(:run_id AS integer), s.member_id, s.code,
+        INSERT INTO coupons (campaign_id, run_id, member_id, occasion_id, code, offer_kind, offer_value,
+                             min_purchase, currency, valid_from, expires_at, status, created_at)
+        SELECT CAST(:campaign_id AS integer), CAST(:run_id AS integer), s.member_id, s.occasion_id, s.code,
                CAST(:offer_kind AS varchar), CAST(:offer_value AS numeric), CAST(:min_purchase AS numeric),
                CAST(:currency AS varchar), s.valid_from, s.expires_at, CAST(:status AS varchar),
                CAST(:created_at AS timestamptz)
         FROM {_STAGE} s
-        WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.run_id = :run_id AND c.member_id = s.member_id)
-        ORDER BY s.member_id
+        WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.run_id = :run_id AND c.member_id = s.member_id
+                          AND c.occasion_id IS NOT DISTINCT FROM s.occasion_id)
+        ORDER BY s.member_id, s.occasion_id
         ON CONFLICT DO NOTHING
-        RETURNING member_id
+        RETURNING member_id, occasion_id
         """
     ).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
-    having = sa.text("SELECT member_id FROM coupons WHERE run_id = :run_id AND member_id = ANY(:ids)")
+    having = sa.text(
+        "SELECT member_id, occasion_id FROM coupons WHERE run_id = :run_id AND member_id = ANY(:ids)"
+    )
     run_id = offer_values["run_id"]
 
-    def having_coupons(part: list[tuple[int, datetime, datetime]]) -> set[int]:
-        ids = [r[0] for r in part]
-        return set(connection.execute(having, {"run_id": run_id, "ids": ids}).scalars())
+    def having_coupons(part: list[_Row]) -> set[_Key]:
+        ids = sorted({r[0] for r in part})
+        return {(m, o) for m, o in connection.execute(having, {"run_id": run_id, "ids": ids})}
 
     done = having_coupons(rows)  # a retry after a crash: most members are done, stage only the rest
-    pending = [r for r in rows if r[0] not in done]
+    pending = [r for r in rows if r[:2] not in done]
     drawn: Iterator[str] = iter(())
     if not done and pending:
         codes = [code_source() for _ in pending]
         if _copy_new(connection, offer_values, pending, codes):
-            connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
             return len(pending)
         drawn = iter(codes)  # staged with the same codes first: only the colliding ones are redrawn
 
@@ -170,26 +200,25 @@ def _issue_postgres(
         if not pending:
             break
         if attempt:
-            connection.exec_driver_sql(f"TRUNCATE {_STAGE}")
+            dialect.truncate(connection, _STAGE)
         _copy_stage(connection, pending, draw)
-        inserted = set(connection.execute(insert, offer_values).scalars())
+        inserted = {(m, o) for m, o in connection.execute(insert, offer_values)}
         issued += len(inserted)
-        rest = [r for r in pending if r[0] not in inserted]
+        rest = [r for r in pending if r[:2] not in inserted]
         if rest:  # another worker issued them meanwhile, or their code collided: redraw for the latter
             done = having_coupons(rest)
-            pending = [r for r in rest if r[0] not in done]
+            pending = [r for r in rest if r[:2] not in done]
         else:
             pending = []
     else:
         if pending:
             raise RuntimeError(f"could not draw unique coupon codes for {len(pending)} members")
-    # (on an error the transaction is rolled back, and the temporary table with it)
-    connection.exec_driver_sql(f"DROP TABLE {_STAGE}")
     return issued
 
 
 _COLUMNS = (
     "member_id",
+    "occasion_id",
     "code",
     "valid_from",
     "expires_at",
@@ -207,46 +236,29 @@ _COLUMNS = (
 def _copy_new(
     connection: sa.Connection,
     offer_values: dict[str, Any],
-    rows: Sequence[tuple[int, datetime, datetime]],
+    rows: Sequence[_Row],
     codes: Sequence[str],
 ) -> bool:
     """The common case (a run's first pass, no member of the batch has its coupon yet): binary COPY straight
-    into ``coupons`` inside a savepoint. False when a row collided (a code already taken, or a coupon a
-    second worker issued meanwhile): the savepoint is rolled back and the caller stages the rows."""
-    types: dict[str, int] = dict(
-        connection.execute(
-            sa.text(
-                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST('coupons' AS regclass) "
-                "AND attnum > 0 AND NOT attisdropped"
-            )
-        ).all()
+    into ``coupons``. False when a row collided (a code already taken, or a coupon a second worker issued
+    meanwhile): nothing of it stays and the caller stages the rows."""
+    fixed = tuple(offer_values[name] for name in _COLUMNS[5:])
+    return dialect.copy_new_rows(
+        connection,
+        "coupons",
+        _COLUMNS,
+        (
+            (member_id, occasion_id, code, valid_from, expires_at, *fixed)
+            for (member_id, occasion_id, valid_from, expires_at), code in zip(rows, codes, strict=True)
+        ),
     )
-    fixed = tuple(offer_values[name] for name in _COLUMNS[4:])
-    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
-    with driver.cursor() as cursor:
-        cursor.execute("SAVEPOINT coupon_rows")
-        try:
-            with cursor.copy(f"COPY coupons ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types([int(types[name]) for name in _COLUMNS])
-                for (member_id, valid_from, expires_at), code in zip(rows, codes, strict=True):
-                    copy.write_row((member_id, code, valid_from, expires_at, *fixed))
-        except psycopg.errors.UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT coupon_rows")
-            return False
-        cursor.execute("RELEASE SAVEPOINT coupon_rows")
-    return True
 
 
-def _copy_stage(
-    connection: sa.Connection, rows: Sequence[tuple[int, datetime, datetime]], code_source: Callable[[], str]
-) -> None:
-    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(
-            f"COPY {_STAGE} (member_id, code, valid_from, expires_at) FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.set_types(["int4", "text", "timestamptz", "timestamptz"])
-        for member_id, valid_from, expires_at in rows:
-            copy.write_row((member_id, code_source(), valid_from, expires_at))
+def _copy_stage(connection: sa.Connection, rows: Sequence[_Row], code_source: Callable[[], str]) -> None:
+    dialect.copy_rows(
+        connection,
+        _STAGE,
+        ("member_id", "occasion_id", "code", "valid_from", "expires_at"),
+        ((member, occasion, code_source(), start, end) for member, occasion, start, end in rows),
+        types=["int4", "int4", "text", "timestamptz", "timestamptz"],
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.coupons.codes import format_code, normalize_code
 from loyalty.models.coupons import Coupon, CouponRedemption, CouponStatus
@@ -17,7 +17,7 @@ def get_coupon(session: Session, code: str) -> Coupon:
     bare = normalize_code(code)
     coupon = session.exec(select(Coupon).where(Coupon.code == bare)).first()
     if coupon is None:
-        raise NotFound(f"no coupon with code {format_code(bare)} / bu kodla kupon yok")
+        raise NotFound("coupons.code_unknown", bare=format_code(bare))
     return coupon
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from loyalty.core.errors import Invalid
-from loyalty.core.money import CENT, MAX_MONEY
+from loyalty.core.money import CENT, MAX_MONEY, ZERO, parse_amount
 from loyalty.models.coupons import Coupon, OfferKind
 
 
@@ -22,28 +22,22 @@ class Offer:
 
     def __post_init__(self) -> None:
         if self.kind not in set(OfferKind):
-            raise Invalid(
-                "offer.kind", "offer kind must be percent or amount / indirim türü percent ya da amount"
-            )
+            raise Invalid("offer.kind", "coupons.offer_kind_percent_amount")
         value = Decimal(self.value)
         if not value.is_finite() or value <= 0:
-            raise Invalid(
-                "offer.value", "offer value must be more than 0 / indirim değeri 0'dan büyük olmalı"
-            )
+            raise Invalid("offer.value", "coupons.offer_value_more_than_0")
         if self.kind == OfferKind.percent and value > 100:
-            raise Invalid("offer.value", "a percent offer is at most 100 / yüzde indirim en çok 100")
-        if value > MAX_MONEY:
-            raise Invalid("offer.value", "offer value is too large / indirim değeri çok büyük")
-        if self.min_purchase is not None and not (0 <= Decimal(self.min_purchase) <= MAX_MONEY):
-            raise Invalid(
-                "offer.min_purchase", "minimum purchase must be 0 or more / en az alışveriş 0 ya da üstü"
-            )
+            raise Invalid("offer.value", "coupons.percent_offer_most_100")
+        if self.kind == OfferKind.amount:
+            parse_amount(value, "offer.value")
+        elif value > MAX_MONEY:
+            raise Invalid("offer.value", "coupons.offer_value_too_large")
+        min_purchase = parse_amount(self.min_purchase, "offer.min_purchase", minimum=ZERO, required=False)
         if self.valid_days < 1:
-            raise Invalid("offer.valid_days", "valid_days must be at least 1 / geçerlilik en az 1 gün")
+            raise Invalid("offer.valid_days", "coupons.valid_days_least_1")
         object.__setattr__(self, "kind", OfferKind(self.kind).value)
         object.__setattr__(self, "value", value.quantize(CENT))
-        if self.min_purchase is not None:
-            object.__setattr__(self, "min_purchase", Decimal(self.min_purchase).quantize(CENT))
+        object.__setattr__(self, "min_purchase", min_purchase)
 
     def discount_for(self, purchase_amount: Decimal | None) -> Decimal | None:
         """The money off a purchase of ``purchase_amount`` (None for a percent offer without an amount)."""

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Gone, Invalid
-from loyalty.core.money import CENT, MAX_MONEY
+from loyalty.core.money import ZERO, parse_amount
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.issuing import C
 from loyalty.coupons.lookup import get_coupon
 from loyalty.coupons.offers import coupon_offer
 from loyalty.coupons.views import _when
+from loyalty.messaging import pass_updates
 from loyalty.models.coupons import COUPONS, Coupon, CouponRedemption, CouponStatus, RedemptionAction
-from loyalty.models.stores import Store
+from loyalty.models.stores import Store, known_store
 from loyalty.models.users import User
 
 
@@ -32,51 +34,46 @@ def _refuse(session: Session, coupon: Coupon, now: datetime) -> None:
         store = session.get(Store, coupon.redeemed_store_id) if coupon.redeemed_store_id else None
         user = session.get(User, coupon.redeemed_by_user_id) if coupon.redeemed_by_user_id else None
         when = _when(coupon.redeemed_at) if coupon.redeemed_at else "?"
-        where = f" at {store.name}" if store else ""
-        where_tr = f" {store.name} mağazasında" if store else ""
         raise Conflict(
-            f"coupon {code} already redeemed on {when}{where} / kupon {when} tarihinde{where_tr} kullanıldı",
+            "coupons.redeemed_at_store" if store else "coupons.redeemed",
             code=code,
-            redeemed_at=coupon.redeemed_at.isoformat() if coupon.redeemed_at else None,
-            store_id=coupon.redeemed_store_id,
-            store_name=store.name if store else None,
-            redeemed_by=user.username if user else None,
+            when=when,
+            store=store.name if store else "",
+            extra={
+                "code": code,
+                "redeemed_at": coupon.redeemed_at.isoformat() if coupon.redeemed_at else None,
+                "store_id": coupon.redeemed_store_id,
+                "store_name": store.name if store else None,
+                "redeemed_by": user.username if user else None,
+            },
         )
     if coupon.status == CouponStatus.cancelled:
-        raise Gone(f"coupon {code} was cancelled / kupon iptal edildi", code=code)
+        raise Gone("coupons.coupon_was_cancelled", code=code, extra={"code": code})
     if coupon.status == CouponStatus.expired or coupon.expires_at <= now:
         when = _when(coupon.expires_at)
         raise Gone(
-            f"coupon {code} expired on {when} / kuponun süresi {when} tarihinde doldu",
+            "coupons.coupon_expired",
             code=code,
-            expires_at=coupon.expires_at.isoformat(),
+            when=when,
+            extra={"code": code, "expires_at": coupon.expires_at.isoformat()},
         )
     if coupon.valid_from > now:
         when = _when(coupon.valid_from)
         raise Conflict(
-            f"coupon {code} is not valid before {when} / kupon {when} tarihinden önce geçerli değil",
+            "coupons.coupon_valid_before",
             code=code,
-            valid_from=coupon.valid_from.isoformat(),
+            when=when,
+            extra={"code": code, "valid_from": coupon.valid_from.isoformat()},
         )
 
 
 def _money(field: str, value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(value)
-    except (ArithmeticError, ValueError, TypeError):
-        raise Invalid(field, f"{field} must be an amount of money / geçerli bir tutar girin") from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
-        raise Invalid(field, f"{field} must be an amount of 0 or more / {field} 0 ya da üstü olmalı")
-    if amount != amount.quantize(CENT):
-        raise Invalid(field, f"{field} has more than 2 decimals / en fazla 2 ondalık basamak")
-    return amount.quantize(CENT)
+    return parse_amount(value, field, minimum=ZERO, required=False)
 
 
 def _check_store(session: Session, store_id: int | None) -> None:
-    if store_id is not None and session.get(Store, store_id) is None:
-        raise Invalid("store_id", f"there is no store {store_id} / {store_id} numaralı mağaza yok")
+    if store_id is not None:
+        known_store(session, store_id)
 
 
 def redeem(
@@ -100,13 +97,13 @@ def redeem(
     _refuse(session, coupon, now)
     minimum = coupon.min_purchase
     if minimum is not None and minimum > 0 and (amount is None or amount < minimum):
-        given = "none given / girilmedi" if amount is None else f"{amount} {coupon.currency}"
         raise Invalid(
             "purchase_amount",
-            f"this coupon needs a purchase of at least {minimum} {coupon.currency}; "
-            f"purchase_amount: {given} / "
-            f"bu kupon en az {minimum} {coupon.currency} alışverişte geçerli",
-            min_purchase=str(minimum),
+            "coupons.min_purchase_none" if amount is None else "coupons.min_purchase",
+            minimum=minimum,
+            currency=coupon.currency,
+            given=amount,
+            extra={"min_purchase": str(minimum)},
         )
     _check_store(session, store_id)
     discount = coupon_offer(coupon).discount_for(amount)
@@ -118,20 +115,13 @@ def redeem(
             C.expires_at > now,
             C.valid_from <= now,
         )
-        .values(
-            status=CouponStatus.redeemed.value,
-            redeemed_at=now,
-            redeemed_store_id=store_id,
-            redeemed_by_user_id=actor_user_id,
-            redeemed_purchase_amount=amount,
-            redeemed_discount=discount,
-        )
+        .values(redeemed_values(now, store_id, actor_user_id, amount, discount))
         .returning(C.id)
     ).first()
     session.refresh(coupon)
     if won is None:  # someone else got there first, or it expired a moment ago
         _refuse(session, coupon, now)
-        raise Conflict(f"coupon {format_code(coupon.code)} cannot be redeemed now / kupon şu an kullanılamaz")
+        raise Conflict("coupons.coupon_redeemed_now", code=format_code(coupon.code))
     session.add(
         CouponRedemption(
             coupon_id=coupon.id or 0,
@@ -145,6 +135,7 @@ def redeem(
         )
     )
     session.flush()
+    pass_updates.coupons_changed(session, [coupon.id or 0], now)  # the wallet pass lists it no more
     return coupon
 
 
@@ -162,32 +153,20 @@ def reverse_redemption(
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("reason", "a reason is required to reverse a redemption / geri alma nedeni gerekli")
+        raise Invalid("reason", "coupons.reason_required_reverse_redemption")
     if len(reason) > 500:
-        raise Invalid("reason", "reason must be at most 500 characters / neden en çok 500 karakter")
+        raise Invalid("reason", "common.reason_most_500_characters")
     coupon = get_coupon(session, code)
     _check_store(session, store_id)
-    back = sa.case((C.expires_at > now, CouponStatus.issued.value), else_=CouponStatus.expired.value)
-    done = session.execute(
-        sa.update(COUPONS)
-        .where(C.id == coupon.id, C.status == CouponStatus.redeemed.value)
-        .values(
-            status=back,
-            redeemed_at=None,
-            redeemed_store_id=None,
-            redeemed_by_user_id=None,
-            redeemed_purchase_amount=None,
-            redeemed_discount=None,
-        )
-        .returning(C.id)
-    ).first()
+    done = mark_unredeemed(session, coupon.id or 0, now)
     session.refresh(coupon)
-    if done is None:
+    if not done:
         code = format_code(coupon.code)
         raise Conflict(
-            f"coupon {code} is not redeemed (status: {coupon.status}) / kupon kullanılmamış",
+            "coupons.coupon_redeemed_status",
             code=code,
-            status=str(coupon.status),
+            status=coupon.status,
+            extra={"code": code, "status": str(coupon.status)},
         )
     session.add(
         CouponRedemption(
@@ -200,4 +179,39 @@ def reverse_redemption(
         )
     )
     session.flush()
+    pass_updates.coupons_changed(session, [coupon.id or 0], now)  # usable again: back on the pass
     return coupon
+
+
+def redeemed_values(
+    at: datetime, store_id: int | None, user_id: int | None, amount: Decimal | None, discount: Decimal | None
+) -> dict[str, Any]:
+    """The columns a redemption sets (the counter's, or one re-applied after a restore)."""
+    return {
+        "status": CouponStatus.redeemed.value,
+        "redeemed_at": at,
+        "redeemed_store_id": store_id,
+        "redeemed_by_user_id": user_id,
+        "redeemed_purchase_amount": amount,
+        "redeemed_discount": discount,
+    }
+
+
+def mark_unredeemed(session: Session, coupon_id: int, at: datetime) -> bool:
+    """A redeemed coupon back to issued (expired if its end has passed at ``at``); False if it was not
+    redeemed. The caller records the reversal (its audit row)."""
+    back = sa.case((C.expires_at > at, CouponStatus.issued.value), else_=CouponStatus.expired.value)
+    done = session.execute(
+        sa.update(COUPONS)
+        .where(C.id == coupon_id, C.status == CouponStatus.redeemed.value)
+        .values(
+            status=back,
+            redeemed_at=None,
+            redeemed_store_id=None,
+            redeemed_by_user_id=None,
+            redeemed_purchase_amount=None,
+            redeemed_discount=None,
+        )
+        .returning(C.id)
+    ).first()
+    return done is not None

@@ -36,7 +36,8 @@ class CouponPublic(CouponSummary):
     member_name: str
     run_id: int
     redeemable_now: bool
-    reason: str | None = None  # why it cannot be redeemed now
+    reason: str | None = None  # why it cannot be redeemed now (in the request's language)
+    reason_key: str | None = None  # the same as a message key (loyalty/core/texts/errors.py)
     redeemed_at: datetime | None = None
     redeemed_store_id: int | None = None
     redeemed_store_name: str | None = None

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.i18n import gettext
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.schemas import CouponPublic, CouponSummary, OfferPublic, RedemptionPublic
 from loyalty.models.coupons import Coupon, CouponStatus
@@ -20,19 +21,16 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def unusable_reason(coupon: Coupon, now: datetime) -> str | None:
-    """Why the coupon cannot be redeemed at ``now`` (None when it can)."""
+def unusable_reason(coupon: Coupon, now: datetime) -> tuple[str, str] | None:
+    """Why the coupon cannot be redeemed at ``now`` as (message key, its time), None when it can."""
     if coupon.status == CouponStatus.redeemed:
-        when = _when(coupon.redeemed_at) if coupon.redeemed_at else "?"
-        return f"already redeemed at {when} / {when} tarihinde kullanıldı"
+        return "coupons.reason_redeemed", _when(coupon.redeemed_at) if coupon.redeemed_at else "?"
     if coupon.status == CouponStatus.cancelled:
-        return "cancelled / iptal edildi"
+        return "coupons.reason_cancelled", ""
     if coupon.status == CouponStatus.expired or coupon.expires_at <= now:
-        when = _when(coupon.expires_at)
-        return f"expired at {when} / süresi {when} tarihinde doldu"
+        return "coupons.reason_expired", _when(coupon.expires_at)
     if coupon.valid_from > now:
-        when = _when(coupon.valid_from)
-        return f"not valid before {when} / {when} tarihinden önce geçerli değil"
+        return "coupons.reason_not_yet", _when(coupon.valid_from)
     return None
 
 
@@ -56,8 +54,11 @@ def coupon_summary(coupon: Coupon) -> CouponSummary:
     )
 
 
-def coupon_public(session: Session, coupon: Coupon, now: datetime | None = None) -> CouponPublic:
-    """The coupon as the counter sees it (member name, redeemable now or why not, where it was used)."""
+def coupon_public(
+    session: Session, coupon: Coupon, now: datetime | None = None, *, lang: str = "tr"
+) -> CouponPublic:
+    """The coupon as the counter sees it (member name, redeemable now or why not — in ``lang`` —, where it
+    was used)."""
     now = now or utcnow()
     member = session.get(Member, coupon.member_id)
     store = session.get(Store, coupon.redeemed_store_id) if coupon.redeemed_store_id else None
@@ -69,7 +70,8 @@ def coupon_public(session: Session, coupon: Coupon, now: datetime | None = None)
         member_name=member.full_name if member else "",
         run_id=coupon.run_id,
         redeemable_now=reason is None,
-        reason=reason,
+        reason=gettext(reason[0], lang, when=reason[1]) if reason else None,
+        reason_key=reason[0] if reason else None,
         redeemed_at=coupon.redeemed_at,
         redeemed_store_id=coupon.redeemed_store_id,
         redeemed_store_name=store.name if store else None,
@@ -80,12 +82,17 @@ def coupon_public(session: Session, coupon: Coupon, now: datetime | None = None)
 
 
 def redemption_public(
-    session: Session, coupon: Coupon, purchase_amount: Decimal | None, now: datetime | None = None
+    session: Session,
+    coupon: Coupon,
+    purchase_amount: Decimal | None,
+    now: datetime | None = None,
+    *,
+    lang: str = "tr",
 ) -> RedemptionPublic:
     discount = coupon.redeemed_discount
     due = None if purchase_amount is None or discount is None else max(purchase_amount - discount, Decimal(0))
     return RedemptionPublic(
-        **coupon_public(session, coupon, now).model_dump(),
+        **coupon_public(session, coupon, now, lang=lang).model_dump(),
         purchase_amount=purchase_amount,
         discount=discount,
         amount_due=due,

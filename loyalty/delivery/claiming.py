@@ -1,11 +1,17 @@
 """Claiming a message for sending: re-check it, apply the policy, render it, and mark it ``sending`` with
-``UPDATE ... WHERE state='queued' RETURNING`` before any provider is called."""
+``UPDATE ... WHERE state='queued' RETURNING`` before any provider is called.
+
+Each claim draws a fresh token (the fence): the worker renews the lease with it right before its
+provider call (``messaging.claims.renew_claim``), so a claim recovered after its lease and taken by
+another worker is never sent by the first one too."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -16,8 +22,12 @@ from loyalty.delivery.render import render_outgoing, render_test
 from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import M, set_state
 from loyalty.messaging.outbox import record_events
+from loyalty.models.cards import Card
+from loyalty.models.coupons import Coupon
 from loyalty.models.members import Member
 from loyalty.models.messages import EVENTS, MESSAGES, Category, Message, MessageState
+from loyalty.models.occasions import Occasion
+from loyalty.wallet import announce
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +39,7 @@ class Batch:
     messages: dict[int, Message]
     members: dict[int, Member]
     pending: list[tuple[Message, Outgoing]] = field(default_factory=list)
+    named: list[Any] = field(default_factory=list)  # the cards, coupons and occasions the messages name
 
 
 def lock_batch(session: Session, message_ids: list[int]) -> Batch:
@@ -50,7 +61,19 @@ def lock_batch(session: Session, message_ids: list[int]) -> Batch:
             select(Member).where(col(Member.id).in_(member_ids)).order_by(col(Member.id)).with_for_update()
         )
     }
-    return Batch(messages, members)
+    return Batch(messages, members, named=_named(session, list(messages.values())))
+
+
+def _named(session: Session, messages: list[Message]) -> list[Any]:
+    """What the messages name, one statement per kind: held by the batch, so the policy's checks of them
+    (``session.get``) find them in the session instead of asking the database once per message."""
+    out: list[Any] = []
+    for model, key in ((Card, "card_id"), (Coupon, "coupon_id"), (Occasion, "occasion_id")):
+        ids = sorted({value for m in messages if (value := getattr(m, key)) is not None})
+        if ids:
+            query = select(model).where(col(model.id).in_(ids)).execution_options(populate_existing=True)
+            out.extend(session.exec(query))
+    return out
 
 
 def claim_pending(session: Session, batch: Batch, now: datetime, settings: Settings) -> list[Outgoing]:
@@ -65,6 +88,7 @@ def claim_pending(session: Session, batch: Batch, now: datetime, settings: Setti
             "m_id": message.id,
             "m_first": out.first_claimed_at,
             "m_to": out.to,
+            "m_token": out.claim_token,
         }
         for message, out in pending
     ]
@@ -78,6 +102,7 @@ def claim_pending(session: Session, batch: Batch, now: datetime, settings: Setti
             first_claimed_at=sa.bindparam("m_first", type_=M.first_claimed_at.type),
             lease_until=lease_until,
             to_address=sa.bindparam("m_to"),
+            claim_token=sa.bindparam("m_token"),
             updated_at=now,
         ),
         rows,
@@ -138,6 +163,7 @@ def prepare_send(
         set_state(
             session, message, MessageState.cancelled, decision.reason, now, error_message=decision.reason
         )
+        announce.coupon_message_cancelled(session, message, now)  # the pass lists it, silently
         return None
     if decision.action == "defer":
         assert decision.until is not None
@@ -169,7 +195,10 @@ def prepare_send(
         log.exception("rendering message %s failed", message_id)
         set_state(session, message, MessageState.failed, f"render: {exc}", now, error_message=str(exc)[:500])
         return None
-    return _claim(session, message, outgoing, now, settings, batch)
+    claimed = _claim(session, message, outgoing, now, settings, batch)
+    if claimed is not None:
+        announce.coupon_message_claimed(session, message, now)  # the coupon on the pass's lock screen
+    return claimed
 
 
 def _claim(
@@ -183,8 +212,9 @@ def _claim(
     """``UPDATE ... WHERE state='queued' RETURNING``: the one claim before the provider is called."""
     message_id = message.id or 0
     first = message.first_claimed_at or now
+    token = new_token()
+    claimed_out = Outgoing(**{**outgoing.__dict__, "first_claimed_at": first, "claim_token": token})
     if batch is not None:
-        claimed_out = Outgoing(**{**outgoing.__dict__, "first_claimed_at": first})
         batch.pending.append((message, claimed_out))
         return claimed_out
     claimed = session.execute(
@@ -197,6 +227,7 @@ def _claim(
             first_claimed_at=first,
             lease_until=now + timedelta(seconds=settings.message_lease_seconds),
             to_address=outgoing.to,
+            claim_token=token,
             updated_at=now,
         )
         .returning(M.id)
@@ -205,4 +236,8 @@ def _claim(
         return None
     record_events(session, [message_id], MessageState.sending, f"attempt to {outgoing.to}", now)
     session.expire(message)
-    return Outgoing(**{**outgoing.__dict__, "first_claimed_at": first})
+    return claimed_out
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)

@@ -11,16 +11,21 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.members.consent import record_consent
 from loyalty.messaging.adapter import SendError
-from loyalty.messaging.claims import RANK, load_message, set_state
+from loyalty.messaging.claims import RANK, holds_claim, load_message, set_state
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Message, MessageState
 
 
-def record_failure(session: Session, message_id: int, now: datetime, error: SendError) -> None:
-    """A permanent failure: the message fails, and the member's record learns from its effect."""
+def record_failure(
+    session: Session, message_id: int, now: datetime, error: SendError, *, token: str | None = None
+) -> bool:
+    """A permanent failure: the message fails, and the member's record learns from its effect. With a
+    claim ``token``: only while that claim still holds (False, nothing changes, when it was taken over)."""
+    if not holds_claim(session, message_id, token):
+        return False
     message = load_message(session, message_id)
     set_state(
         session,
@@ -33,9 +38,12 @@ def record_failure(session: Session, message_id: int, now: datetime, error: Send
         error_message=str(error)[:500],
     )
     learn_from_refusal(session, message.member_id, getattr(error, "effect", None), now)
+    return True
 
 
-def learn_from_refusal(session: Session, member_id: int | None, effect: str | None, now: datetime) -> None:
+def learn_from_refusal(
+    session: Session, member_id: int | None, effect: str | None, now: datetime, actor: str = "twilio"
+) -> None:
     """What the member's record learns from a provider's refusal: the number is invalid, or opted out
     (nothing for a test send, which has no member)."""
     member = session.get(Member, member_id) if effect and member_id is not None else None
@@ -46,7 +54,7 @@ def learn_from_refusal(session: Session, member_id: int | None, effect: str | No
         session.add(member)
         session.flush()
     elif effect == "opted_out":
-        record_consent(session, member, Channel.sms, False, source="sms provider", actor="twilio", now=now)
+        record_consent(session, member, Channel.sms, False, source="sms provider", actor=actor, now=now)
 
 
 def apply_provider_status(
@@ -59,6 +67,7 @@ def apply_provider_status(
     error_code: str | None = None,
     effect: str | None = None,
     now: datetime | None = None,
+    actor: str = "twilio",
 ) -> bool:
     """A delivery report (``state``: the provider's status mapped by the channel; None for one that moves
     nothing, like "queued"): moves the message forward only (repeats and late arrivals change nothing).
@@ -87,7 +96,7 @@ def apply_provider_status(
             values["error_code"] = error_code
         set_state(session, message, target, f"provider status {provider_status}", now, **values)
         if target == MessageState.failed and message.channel == Channel.sms:
-            learn_from_refusal(session, message.member_id, effect, now)
+            learn_from_refusal(session, message.member_id, effect, now, actor)
         return True
     if changed:
         session.add(message)

@@ -9,17 +9,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from loyalty.cards.pdf import card_view, render_card_pdf
 from loyalty.core.errors import NotFound
+from loyalty.core.languages import language_of
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import member_page_url, unsubscribe_url
+from loyalty.core.tokens import unsubscribe_url
+from loyalty.members.links import SAMPLE_KEY, page_link_key, page_url
 from loyalty.messaging.adapter import Attachment, Outgoing
 from loyalty.messaging.reach import EMAIL_CONFIRMATION
+from loyalty.messaging.routes import iys_filter, kind_of, opt_out_line, sms_as_sent
 from loyalty.messaging.templates import render_message, shop_values
 from loyalty.models.cards import Card
-from loyalty.models.members import Channel, Member
+from loyalty.models.members import Channel, ConsentEvent, Member, RecipientType
 from loyalty.models.messages import Message
 
 log = logging.getLogger(__name__)
@@ -46,15 +49,28 @@ def render_outgoing(
             "member_name": member.full_name,
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
             "unsubscribe_url": unsubscribe,
-            "member_page_url": member_page_url(
-                settings, member.id or 0, member.link_version, issued=message.created_at
+            # the day's short key: the same at every attempt of this message
+            "member_page_url": page_url(
+                settings.public_base_url,
+                page_link_key(session, member, issued=message.created_at, days=settings.member_link_days),
             ),
         }
         | shop_values(settings, message.locale)
     )
+    if message.card_id is not None and settings.apple_pass_configured:  # the welcome: the card for Wallet
+        values["apple_wallet_url"] = f"{values['member_page_url']}/card.pkpass"
+    kind = kind_of(message.purpose, message.category)
+    meta: dict[str, str] = {"kind": kind.value}
+    if channel == Channel.sms:
+        values["opt_out"] = opt_out_line(settings, message.locale, member.phone)
+        recipient_type = sms_recipient_type(session, member.id or 0)
+        meta |= {"recipient_type": recipient_type, "iysfilter": iys_filter(kind, recipient_type)}
     rendered = render_message(
         message.purpose, message.locale, channel.value, values, gsm7_only=settings.sms_gsm7_only
     )
+    text = rendered.text
+    if channel == Channel.sms:
+        text = sms_as_sent(text, settings, message.locale, kind)
     attachments: tuple[Attachment, ...] = ()
     if channel == Channel.email and message.card_id is not None:
         attachments = (card_attachment(session, message.card_id, settings),)
@@ -65,14 +81,35 @@ def render_outgoing(
         message_id=message.id or 0,
         channel=channel.value,
         to=to,
-        text=rendered.text,
+        text=text,
         subject=rendered.subject or "",
         html=rendered.html or "",
         attachments=attachments,
         unsubscribe_url=unsubscribe,
         first_claimed_at=message.first_claimed_at,
         check_provider_first=message.needs_reconcile,
+        meta=meta,
+        variable_parts=variable_parts(message, values),
     )
+
+
+def variable_parts(message: Message, values: dict[str, Any]) -> tuple[str, ...]:
+    """What a campaign run made again after a restore words differently from the lost message: the
+    coupon's code (the lost coupon is gone, a new one is issued) and the day's page link."""
+    if not message.needs_reconcile or message.run_id is None:
+        return ()
+    return tuple(str(values[key]) for key in ("coupon_code", "member_page_url") if values.get(key))
+
+
+def sms_recipient_type(session: Session, member_id: int) -> str:
+    """İYS's recipient type of the member's newest SMS consent (BIREYSEL when none)."""
+    found = session.exec(
+        select(ConsentEvent.recipient_type)
+        .where(ConsentEvent.member_id == member_id, ConsentEvent.channel == Channel.sms)
+        .order_by(col(ConsentEvent.id).desc())
+        .limit(1)
+    ).first()
+    return str(found or RecipientType.BIREYSEL)
 
 
 TEST_MARK = {"tr": "[DENEME]", "en": "[TEST]"}
@@ -81,12 +118,12 @@ TEST_MARK = {"tr": "[DENEME]", "en": "[TEST]"}
 def render_test(message: Message, settings: Settings) -> Outgoing:
     """A campaign's test send: the stored sample context to the stored address, marked as a test in the
     text and subject (and in ``meta`` for the channel)."""
-    mark = TEST_MARK["en" if message.locale.startswith("en") else "tr"]
+    mark = TEST_MARK[language_of(message.locale)]
     base = settings.public_base_url.rstrip("/")
     sample_link = f"{base}/u/sample"
     values = (
         revive_values(message.context)
-        | {"unsubscribe_url": sample_link, "member_page_url": f"{base}/m/sample"}
+        | {"unsubscribe_url": sample_link, "member_page_url": page_url(base, SAMPLE_KEY)}
         | shop_values(settings, message.locale)
     )
     rendered = render_message(
@@ -102,13 +139,13 @@ def render_test(message: Message, settings: Settings) -> Outgoing:
         unsubscribe_url=sample_link,
         first_claimed_at=message.first_claimed_at,
         check_provider_first=message.needs_reconcile,
-        meta={"test": "true"},
+        meta={"test": "true", "kind": "commercial", "iysfilter": "11", "recipient_type": "BIREYSEL"},
     )
 
 
 def card_attachment(session: Session, card_id: int, settings: Settings) -> Attachment:
     card = session.get(Card, card_id)
     if card is None:
-        raise NotFound(f"card {card_id} not found")
+        raise NotFound("common.card_not_found", card_id=card_id)
     pdf = render_card_pdf(card_view(card, settings.shop_name))
     return Attachment(f"card-{card.number}.pdf", "application/pdf", pdf)

@@ -21,7 +21,7 @@ def holidays_for(
     """Every public, commercial and (with a session) store day of ``year``, sorted by date."""
     country, lang = check_country(country), check_lang(lang)
     if not 1900 <= year <= 2200:
-        raise Invalid("year", "year must be 1900-2200")
+        raise Invalid("year", "holidays.year_1900_2200")
     entries = [*public_days(year, country, lang), *commercial_days(year, country, lang)]
     if session is not None:
         entries.extend(store_days_in(session, year, lang))
@@ -37,7 +37,7 @@ def holiday_date(key: str, year: int, country: str = "TR", session: Session | No
     """The first day of the holiday ``key`` in ``year`` (its first occurrence when it falls twice)."""
     found = holiday_dates(key, year, country, session)
     if not found:
-        raise NotFound(f"no holiday {key!r} in {year} for {country}")
+        raise NotFound("holidays.unknown_in_year", key_name=repr(key), year=year, country=country)
     return found[0]
 
 

@@ -10,26 +10,24 @@ from functools import lru_cache
 import holidays as holidays_lib
 
 from loyalty.core.errors import Invalid
+from loyalty.core.languages import LANGUAGES
 from loyalty.holidays.keys import slugify, tr_key
 from loyalty.holidays.schemas import HolidayInfo
+from loyalty.messaging.wording import spoken_holiday
 from loyalty.models.holidays import HolidayKind
-
-LANGUAGES = ("tr", "en")
 
 
 def check_country(country: str) -> str:
     country = (country or "").strip().upper()
     if country not in holidays_lib.list_supported_countries():
-        raise Invalid(
-            "country", f"country {country!r} is not a supported ISO 3166 code / desteklenmeyen ülke"
-        )
+        raise Invalid("country", "holidays.country_supported_iso_3166_code", country=repr(country))
     return country
 
 
 def check_lang(lang: str) -> str:
     lang = (lang or "").strip().lower()
     if lang not in LANGUAGES:
-        raise Invalid("lang", f"lang must be one of {', '.join(LANGUAGES)} / dil tr ya da en olmalı")
+        raise Invalid("lang", "holidays.lang_one", languages=', '.join(LANGUAGES))
     return lang
 
 
@@ -99,7 +97,8 @@ def public_days(year: int, country: str, lang: str) -> tuple[HolidayInfo, ...]:
                     key = tr_key(english_clean, _without(local_name, local_est), day, half_day)
                 else:
                     key = slugify(english_clean)
-                days.append((day, key, _without(shown_name, shown_est), estimated))
+                # the name as people say it ("Ramazan Bayramı Arifesi"), not the half-day label
+                days.append((day, key, spoken_holiday(key, _without(shown_name, shown_est), lang), estimated))
 
     # one entry per run of consecutive days with the same key (a four-day bayram is one holiday)
     entries: list[HolidayInfo] = []

@@ -38,24 +38,24 @@ def add_store_day(session: Session, data: StoreDayCreate, *, actor: str, country
     """A shop's own day (anniversary, ...): yearly when ``year`` is None, else that year only."""
     name_tr = " ".join(data.name_tr.split())
     if not name_tr or len(name_tr) > 120:
-        raise Invalid("name_tr", "name_tr is required (at most 120 characters) / Türkçe ad gerekli")
+        raise Invalid("name_tr", "holidays.name_tr_required_most_120")
     name_en = " ".join(data.name_en.split())
     if len(name_en) > 120:
-        raise Invalid("name_en", "name_en must be at most 120 characters")
+        raise Invalid("name_en", "holidays.name_en_most_120_characters")
     if not 1 <= data.month <= 12:
-        raise Invalid("month", "month must be 1-12 / geçersiz ay")
+        raise Invalid("month", "holidays.month_1_12")
     if data.year is not None and not 1900 <= data.year <= 2200:
-        raise Invalid("year", "year is out of range / geçersiz yıl")
+        raise Invalid("year", "common.year_out_range")
     if not 1 <= data.day <= calendar.monthrange(data.year or 2000, data.month)[1]:
-        raise Invalid("day", f"{data.month:02d}-{data.day:02d} is not a real date / geçersiz tarih")
+        raise Invalid("day", "common.real_date", month=data.month, day=data.day)
     key = data.key.strip().lower() if data.key else slugify(name_tr)[:64]
     if not _KEY.match(key):
-        raise Invalid("key", "key must be 2-64 characters of a-z, 0-9 and _ / geçersiz anahtar")
+        raise Invalid("key", "holidays.key_2_64_characters_z")
     reserved = COMMERCIAL_KEYS | (TR_PUBLIC_KEYS if country == "TR" else frozenset())
     if key in reserved:
-        raise Conflict(f"key {key!r} is already a public or commercial holiday / bu anahtar kullanılıyor")
+        raise Conflict("holidays.key_already_public_commercial_holiday", key_name=repr(key))
     if session.exec(select(StoreDay).where(StoreDay.key == key)).first() is not None:
-        raise Conflict(f"store day {key!r} already exists / bu mağaza günü zaten var")
+        raise Conflict("holidays.store_day_already_exists", key_name=repr(key))
     row = StoreDay(
         key=key,
         name_tr=name_tr,
@@ -79,6 +79,6 @@ def list_store_days(session: Session) -> list[StoreDay]:
 def delete_store_day(session: Session, key: str) -> None:
     row = session.exec(select(StoreDay).where(StoreDay.key == key)).first()
     if row is None:
-        raise NotFound(f"store day {key!r} not found")
+        raise NotFound("holidays.store_day_not_found", key_name=repr(key))
     session.delete(row)
     session.flush()

@@ -10,11 +10,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Invalid, NotFound
 from loyalty.models.members import Channel, ConsentEvent, IysSource, Member, RecipientType
 
 IMPORT = "import"
+IYS_ACTOR = "iys"  # rows pulled from İYS (loyalty.members.iys_sync)
 
 # the product's own sources and the İYS source code each stands for (anything else: in store)
 IYS_SOURCES: dict[str, IysSource] = {
@@ -39,7 +40,7 @@ def _channel(value: Channel | str) -> Channel:
     try:
         return Channel(value)
     except ValueError:
-        raise Invalid("channel", "channel must be sms or email / kanal sms veya email olmalı") from None
+        raise Invalid("channel", "members.channel_sms_email") from None
 
 
 def _lock_member(session: Session, member: Member) -> None:
@@ -63,6 +64,20 @@ def _ever_revoked(session: Session, member_id: int, channel: Channel) -> bool:
     return row is not None
 
 
+def _refused_at_iys_after(session: Session, member_id: int, channel: Channel, given: datetime) -> bool:
+    """A refusal made at İYS later than ``given``: an older consent never overwrites it."""
+    row = session.exec(
+        select(ConsentEvent.id).where(
+            ConsentEvent.member_id == member_id,
+            ConsentEvent.channel == channel,
+            ConsentEvent.actor == IYS_ACTOR,
+            col(ConsentEvent.granted).is_(False),
+            col(ConsentEvent.consent_at) > given,
+        )
+    ).first()
+    return row is not None
+
+
 def record_consent(
     session: Session,
     member: Member,
@@ -79,26 +94,32 @@ def record_consent(
     """Append a grant or revocation to the ledger and update the member's current consent at once.
 
     An ``import`` grant (source or actor "import") never overrides an opt-out the member ever made on that
-    channel: nothing is written and None is returned. An e-mail grant needs an e-mail address.
+    channel: nothing is written and None is returned; nor does any grant older than a refusal the member
+    made at İYS (pulled by loyalty.members.iys_sync). An e-mail grant needs an e-mail address.
     ``iys_source`` defaults to the code ``source`` stands for; ``consent_at`` (when the member gave it, an
     import's evidence date) defaults to the time recorded.
     """
     channel = _channel(channel)
     source = (source or "").strip()
     if not source or len(source) > 32:
-        raise Invalid("source", "source must have 1 to 32 characters / kaynak 1-32 karakter olmalı")
+        raise Invalid("source", "members.source_1_32_characters")
     if not actor or len(actor) > 120:
-        raise Invalid("actor", "actor must have 1 to 120 characters")
+        raise Invalid("actor", "members.actor_1_120_characters")
     if member.id is None:
         session.add(member)
         session.flush()
     assert member.id is not None
     _lock_member(session, member)
     if granted and channel == Channel.email and not member.email:
-        raise Invalid(
-            "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
-        )
+        raise Invalid("email", "members.mail_consent_needs_mail_address")
     if granted and IMPORT in (source, actor) and _ever_revoked(session, member.id, channel):
+        return None
+    recorded = now or utcnow()
+    if (
+        granted
+        and actor != IYS_ACTOR
+        and _refused_at_iys_after(session, member.id, channel, consent_at or recorded)
+    ):
         return None
     event = ConsentEvent(
         member_id=member.id,
@@ -106,7 +127,7 @@ def record_consent(
         granted=granted,
         source=source,
         actor=actor,
-        recorded_at=now or utcnow(),
+        recorded_at=recorded,
         recipient_type=recipient_type,
         iys_source=iys_source or iys_source_for(source),
         consent_at=consent_at,
@@ -124,7 +145,7 @@ def record_consent(
 def consent_history(session: Session, member_id: int) -> list[ConsentEvent]:
     """The member's ledger, oldest first (NotFound for an unknown member)."""
     if session.get(Member, member_id) is None:
-        raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
+        raise NotFound("members.member_id_unknown", member_id=member_id)
     return list(
         session.exec(
             select(ConsentEvent).where(ConsentEvent.member_id == member_id).order_by(col(ConsentEvent.id))

@@ -14,10 +14,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select, update
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.members.consent import record_consent
 from loyalty.members.registration import get_member
+from loyalty.messaging import pass_updates
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.idempotency import KEYS
 from loyalty.models.members import Channel, Member
@@ -46,12 +47,17 @@ def erase_member(session: Session, member_id: int, *, actor: str, now: datetime 
     session.execute(
         sa.update(MESSAGES)
         .where(messages.member_id == member_id, messages.state == MessageState.queued)
-        .values(state=MessageState.cancelled, error_message=None, updated_at=now)
+        .values(state=MessageState.cancelled, error_message="member erased", updated_at=now)
     )
     session.execute(
         sa.update(MESSAGES)
-        .where(messages.member_id == member_id)
+        .where(messages.member_id == member_id, messages.state != MessageState.cancelled)
         .values(context={}, to_address=None, error_message=None)
+    )
+    session.execute(  # the fate of what was still to go stays readable: a reason, never personal data
+        sa.update(MESSAGES)
+        .where(messages.member_id == member_id, messages.state == MessageState.cancelled)
+        .values(context={}, to_address=None)
     )
     session.execute(
         sa.update(EVENTS)
@@ -70,6 +76,7 @@ def erase_member(session: Session, member_id: int, *, actor: str, now: datetime 
         )
     )
     session.execute(update(Feedback).where(col(Feedback.member_id) == member_id).values(comment=None))
+    pass_updates.members_changed(session, [member_id], now)  # the wallet pass: voided, the name gone
     response_text = sa.cast(KEYS.c.response, sa.Text)
     for text in quoted:
         session.execute(sa.delete(KEYS).where(response_text.contains(text, autoescape=True)))
@@ -118,12 +125,20 @@ def list_requests(
     return list(session.exec(query.order_by(col(MemberRequest.id))).all())
 
 
+def request_names(session: Session, member_ids: list[int]) -> dict[int, str]:
+    """The names of the members who asked (an erased member has none left to show)."""
+    if not member_ids:
+        return {}
+    rows = session.exec(select(Member.id, Member.full_name).where(col(Member.id).in_(set(member_ids)))).all()
+    return {member_id: name for member_id, name in rows if member_id is not None and name}
+
+
 def close_request(
     session: Session, request_id: int, *, actor: str, now: datetime | None = None
 ) -> MemberRequest:
     request = session.get(MemberRequest, request_id)
     if request is None:
-        raise NotFound(f"no request with id {request_id} / bu numarada talep yok")
+        raise NotFound("members.request_id_unknown", request_id=request_id)
     if request.status == RequestStatus.open:
         request.status = RequestStatus.done
         request.handled_by = actor

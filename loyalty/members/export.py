@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.members.registration import get_member
 from loyalty.models.cards import Card
 from loyalty.models.coupons import Coupon, CouponRedemption
@@ -18,7 +18,15 @@ from loyalty.models.shop import MemberRequest
 from loyalty.models.stores import Store
 
 EXPORT_VERSION = 1
-_INTERNAL = {"name_search", "created_by_user_id", "needs_reconcile", "lease_until", "dedupe_key"}
+_INTERNAL = {
+    "name_search",
+    "created_by_user_id",
+    "needs_reconcile",
+    "lease_until",
+    "claim_token",
+    "email_link_version",
+    "dedupe_key",
+}
 
 
 def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> list[dict[str, Any]]:

@@ -14,11 +14,15 @@ ledger's rule (``consent.record_consent``), an import never grants a channel the
 A phone already in the database is an existing member: their profile is left alone (the counter owns it)
 and only consent they do not have yet is added, so importing the same file twice changes nothing. Rows
 are written in chunks with set-based statements (one lookup, one insert of members, one of ledger rows per
-chunk); every bad row is reported with its line and field and the rest goes in.
+chunk); every bad row is reported with its line and field and the rest goes in. The boundary commits after
+each chunk (``chunk_done``), so an import never holds SQLite's one write lock, or PostgreSQL's row locks on
+members already there, for longer than a chunk: the counter, sign-in and webhooks wait a fraction of a
+second meanwhile. An interrupted import is finished by importing the file again (it is idempotent).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -29,11 +33,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from loyalty.core.db import is_postgres, utcnow
-from loyalty.core.errors import Invalid
+from loyalty.core import dialect
+from loyalty.core.clock import utcnow
+from loyalty.core.csv_cells import safe_row
+from loyalty.core.db import is_postgres
+from loyalty.core.errors import DomainError, Invalid
 from loyalty.core.text import fold
 from loyalty.members.validation import full_name, locale_code, normalize_email, normalize_phone
 from loyalty.models.members import Channel, ConsentEvent, IysSource, Member, RecipientType
@@ -57,7 +63,9 @@ REQUIRED = ("full_name", "phone")
 YES = frozenset({"yes", "evet", "1", "true", "onay", "y", "e"})
 NO = frozenset({"no", "hayır", "hayir", "0", "false", "ret", "n", "h"})
 SOURCE = "import"
-CHUNK = 2000
+CHUNK = 2000  # rows per chunk on PostgreSQL (COPY); SQLite writes smaller ones, each under its one lock
+SQLITE_CHUNK = 250
+MAX_FIELD = 1000  # characters in one field: more than any column holds (a name, an address)
 MEMBERS: sa.Table = Member.__table__  # type: ignore[attr-defined]
 CONSENT: sa.Table = ConsentEvent.__table__  # type: ignore[attr-defined]
 
@@ -88,8 +96,12 @@ class Row:
 class RowError:
     line: int
     field: str
-    message: str
+    error: DomainError  # its key and parameters: worded in the reader's language
     phone: str = ""
+
+    @property
+    def message(self) -> str:
+        return self.error.message
 
 
 @dataclass
@@ -101,12 +113,12 @@ class ImportReport:
     consent_kept: int = 0  # a grant not imported: the member opted out of that channel before
     errors: list[RowError] = field(default_factory=list)
 
-    def errors_csv(self) -> str:
+    def errors_csv(self, lang: str = "en") -> str:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["line", "phone", "field", "error"])
         for error in self.errors:
-            writer.writerow([error.line, error.phone, error.field, error.message])
+            writer.writerow(safe_row([error.line, error.phone, error.field, error.error.text(lang)]))
         return out.getvalue()
 
     def summary(self) -> dict[str, Any]:
@@ -128,7 +140,26 @@ def _flag(raw: str, name: str) -> bool | None:
         return True
     if text in NO:
         return False
-    raise Invalid(name, f"{raw!r}: write yes or no / evet veya hayır yazın")
+    raise Invalid(name, "members.write_yes", raw=repr(raw))
+
+
+# dates as Turkish spreadsheets write them (20.11.2026, 20/11/2026, with a time or not), day first
+TURKISH_DATES = ("%d.%m.%Y", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        if len(text) > 10:
+            return datetime.fromisoformat(text)
+        return datetime.combine(date.fromisoformat(text), time())
+    except ValueError:
+        pass
+    for pattern in TURKISH_DATES:
+        try:
+            return datetime.strptime(text, pattern)  # naive: the caller applies the shop's zone
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def _given_at(raw: str, name: str, zone: ZoneInfo, now: datetime) -> datetime | None:
@@ -136,16 +167,12 @@ def _given_at(raw: str, name: str, zone: ZoneInfo, now: datetime) -> datetime | 
     if not text:
         return None
     try:
-        parsed = (
-            datetime.fromisoformat(text)
-            if len(text) > 10
-            else datetime.combine(date.fromisoformat(text), time())
-        )
+        parsed = _parse_date(text)
     except ValueError:
-        raise Invalid(name, f"{raw!r} is not a date (YYYY-MM-DD) / tarih değil (YYYY-AA-GG)") from None
+        raise Invalid(name, "members.date_write_20_11_2026", raw=repr(raw)) from None
     aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     if aware > now:
-        raise Invalid(name, "the consent date is in the future / izin tarihi gelecekte")
+        raise Invalid(name, "members.consent_date_future")
     return aware.astimezone(UTC)
 
 
@@ -160,16 +187,19 @@ def _statement(
     given_at = _given_at(values.get(f"{prefix}_consent_date", ""), f"{prefix}_consent_date", zone, now)
     if raw_source and raw_source not in IysSource.__members__:
         codes = ", ".join(IysSource)
-        raise Invalid(f"{prefix}_source", f"{raw_source!r} is not an İYS source code ({codes})")
+        raise Invalid(
+            f"{prefix}_source",
+            "members.i_ys_source_code",
+            raw_source=repr(raw_source),
+            codes=codes,
+        )
     if granted:
         if not raw_source:
-            raise Invalid(
-                f"{prefix}_source", "a given consent needs its İYS source code / izin kaynağı gerekli"
-            )
+            raise Invalid(f"{prefix}_source", "members.given_consent_needs_i_ys")
         if given_at is None:
-            raise Invalid(f"{prefix}_consent_date", "a given consent needs its date / izin tarihi gerekli")
+            raise Invalid(f"{prefix}_consent_date", "members.given_consent_needs_date")
         if channel == Channel.email and not email:
-            raise Invalid("email", "e-mail consent needs an e-mail address / e-posta izni için adres gerekli")
+            raise Invalid("email", "members.mail_consent_needs_mail_address")
     source = IysSource(raw_source) if raw_source else IysSource.HS_FIZIKSEL_ORTAM
     return Statement(channel, granted, source, given_at)
 
@@ -199,10 +229,10 @@ def parse_row(
     if store_code:
         store_id = stores.get(store_code.casefold())
         if store_id is None:
-            raise Invalid("home_store", f"no store with code {store_code!r} / bu kodla mağaza yok")
+            raise Invalid("home_store", "members.store_code_unknown", store_code=repr(store_code))
     raw_type = values.get("recipient_type", "").strip().upper() or RecipientType.BIREYSEL.value
     if raw_type not in RecipientType.__members__:
-        raise Invalid("recipient_type", "recipient_type must be BIREYSEL or TACIR")
+        raise Invalid("recipient_type", "members.recipient_type_bireysel_tacir")
     statements = [_statement(values, channel, email, zone, now) for channel in Channel]
     return Row(
         line=line,
@@ -238,27 +268,88 @@ def read_rows(
     header = [(name or "").strip().lstrip("\ufeff").casefold() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise Invalid("file", f"missing columns: {', '.join(missing)} / eksik sütunlar")
+        raise Invalid("file", "members.missing_columns", missing=', '.join(missing))
     reader.fieldnames = header
     seen: dict[str, int] = {}
-    for values in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit (128 KiB): the rest of its row goes
+            report.rows += 1
+            too_long = Invalid("file", "members.import_field_too_long", reason=str(exc))
+            report.errors.append(RowError(reader.line_num + 1, "file", too_long))
+            continue
         line = reader.line_num
         report.rows += 1
         clean = {k: (v or "") for k, v in values.items() if isinstance(k, str)}
+        bad = _bad_field(clean)
+        if bad is not None:
+            report.errors.append(RowError(line, bad.field, bad, _printable(clean.get("phone", ""))))
+            continue
         try:
             row = parse_row(
                 line, clean, region=region, default_locale=default_locale, stores=stores, zone=zone, now=now
             )
         except Invalid as exc:
-            report.errors.append(RowError(line, exc.field, exc.message, clean.get("phone", "").strip()))
+            report.errors.append(RowError(line, exc.field, exc, clean.get("phone", "").strip()))
             continue
         if row.phone in seen:
-            report.errors.append(
-                RowError(line, "phone", f"same phone as line {seen[row.phone]} / tekrar", row.phone)
-            )
+            twin = Invalid("phone", "members.same_phone", line=seen[row.phone])
+            report.errors.append(RowError(line, "phone", twin, row.phone))
             continue
         seen[row.phone] = line
         yield row
+
+
+WINDOWS_TURKISH = "cp1254"  # what Excel on Turkish Windows writes for "CSV (comma delimited)"
+NOT_TEXT = "members.file_not_text"  # how to save the file in Excel
+
+
+def file_encoding(chunks: Iterable[bytes]) -> str:
+    """"utf-8-sig" when the bytes are UTF-8, else "cp1254" (Turkish Excel's CSV) when they are that;
+    Invalid("file") with how to save the file otherwise. Reads the chunks once, keeps none."""
+    decoders = {
+        "utf-8-sig": codecs.getincrementaldecoder("utf-8-sig")(),
+        WINDOWS_TURKISH: codecs.getincrementaldecoder(WINDOWS_TURKISH)(),
+    }
+    for chunk in chunks:
+        for name, decoder in list(decoders.items()):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                del decoders[name]
+        if not decoders:
+            raise Invalid("file", NOT_TEXT)
+    for name, decoder in list(decoders.items()):
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            del decoders[name]
+    if not decoders:
+        raise Invalid("file", NOT_TEXT)
+    return next(iter(decoders))  # UTF-8 first: a UTF-8 file is nearly never also sensible 1254
+
+
+def decode_file(raw: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without BOM) or Windows Turkish (1254)."""
+    return raw.decode(file_encoding([raw]))
+
+
+def _bad_field(values: dict[str, str]) -> Invalid | None:
+    """A NUL character (PostgreSQL refuses it in text) or a value longer than any column takes."""
+    for name, value in values.items():
+        if "\x00" in value:
+            return Invalid(name, "members.import_field_nul")
+        if len(value) > MAX_FIELD:
+            return Invalid(name, "members.import_field_longer", max_field=MAX_FIELD)
+    return None
+
+
+def _printable(value: str) -> str:
+    return value.replace("\x00", "")[:40]
 
 
 class _Semicolon(csv.excel):
@@ -307,25 +398,21 @@ def _insert_members(session: Session, rows: list[dict[str, Any]]) -> list[tuple[
     PostgreSQL: COPY into a temporary table and one INSERT ... SELECT (a multi-row INSERT of thousands of
     rows costs more to parse than to run)."""
     if not is_postgres(session):
-        stmt = sqlite.insert(MEMBERS).on_conflict_do_nothing(index_elements=["phone"])
+        stmt = dialect.insert(session, MEMBERS).on_conflict_do_nothing(index_elements=["phone"])
         return [
             (int(i), str(p)) for i, p in session.execute(stmt.returning(MEMBERS.c.id, MEMBERS.c.phone), rows)
         ]
     names = list(rows[0])
     columns = ", ".join(names)
     connection = session.connection()
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE member_stage ON COMMIT DROP AS SELECT {columns} FROM members WITH NO DATA"
-    )
-    driver: Any = connection.connection.driver_connection  # psycopg.Connection, same transaction
-    with driver.cursor() as cursor, cursor.copy(f"COPY member_stage ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
-    inserted = connection.exec_driver_sql(
-        f"INSERT INTO members ({columns}) SELECT {columns} FROM member_stage ORDER BY phone "
-        "ON CONFLICT (phone) DO NOTHING RETURNING id, phone"
-    ).all()
-    connection.exec_driver_sql("DROP TABLE member_stage")
+    with dialect.staging_table(connection, "member_stage", like="members", names=names):
+        dialect.copy_rows(
+            connection, "member_stage", names, ([row[n] for n in names] for row in rows), binary=False
+        )
+        inserted = connection.exec_driver_sql(
+            f"INSERT INTO members ({columns}) SELECT {columns} FROM member_stage ORDER BY phone "
+            "ON CONFLICT (phone) DO NOTHING RETURNING id, phone"
+        ).all()
     return [(int(i), str(p)) for i, p in inserted]
 
 
@@ -334,13 +421,9 @@ def _insert_consent(session: Session, events: list[dict[str, Any]]) -> None:
         session.execute(sa.insert(CONSENT), events)
         return
     names = list(events[0])
-    driver: Any = session.connection().connection.driver_connection
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY consent_events ({', '.join(names)}) FROM STDIN") as copy,
-    ):
-        for event in events:
-            copy.write_row([event[name] for name in names])
+    dialect.copy_rows(
+        session.connection(), "consent_events", names, ([e[n] for n in names] for e in events), binary=False
+    )
 
 
 def _write_chunk(
@@ -435,29 +518,14 @@ def import_members(
     default_locale: str,
     timezone: str,
     progress: Callable[[int], None] | None = None,
-    chunk_size: int = CHUNK,
+    chunk_size: int | None = None,
     dry_run: bool = False,
+    chunk_done: Callable[[], None] | None = None,
 ) -> ImportReport:
-    """Import the CSV text's rows (flushes; the caller commits). A dry run does all the work inside a
-    SAVEPOINT and rolls it back: the report says what the import would do."""
-    with session.begin_nested() as savepoint:  # released at the end, or rolled back on an error
-        report = _import(session, lines, actor, region, default_locale, timezone, progress, chunk_size)
-        if dry_run:
-            savepoint.rollback()
-    session.expire_all()  # members loaded before see the statements' changes
-    return report
-
-
-def _import(
-    session: Session,
-    lines: Iterable[str],
-    actor: str,
-    region: str,
-    default_locale: str,
-    timezone: str,
-    progress: Callable[[int], None] | None,
-    chunk_size: int,
-) -> ImportReport:
+    """Import the CSV text's rows (flushes). Each chunk is written inside a SAVEPOINT (rolled back for a
+    dry run: the report says what the import would do), then ``chunk_done`` runs: the boundary's commit,
+    which ends the chunk's transaction and its locks (None: the caller commits everything at the end)."""
+    size = chunk_size or (CHUNK if is_postgres(session) else SQLITE_CHUNK)
     report = ImportReport()
     rows = read_rows(
         lines,
@@ -467,8 +535,14 @@ def _import(
         stores=store_codes(session),
         zone=ZoneInfo(timezone),
     )
-    for chunk in _chunks(rows, chunk_size):
-        _write_chunk(session, chunk, report, actor=actor, timezone=timezone)
+    for chunk in _chunks(rows, size):
+        with session.begin_nested() as savepoint:  # rolled back on an error, or for a dry run
+            _write_chunk(session, chunk, report, actor=actor, timezone=timezone)
+            if dry_run:
+                savepoint.rollback()
+        if chunk_done is not None:
+            chunk_done()
         if progress is not None:
             progress(report.rows)
+    session.expire_all()  # members loaded before see the statements' changes
     return report

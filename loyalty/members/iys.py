@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from loyalty.core.csv_cells import safe_cell
 from loyalty.models.members import Channel, ConsentEvent, Member
 
 IYS_FIELDS = ("type", "source", "recipient", "recipientType", "status", "consentDate")
 IYS_TYPES = {Channel.sms: "MESAJ", Channel.email: "EPOSTA"}
+IYS_DATE = "%Y-%m-%d %H:%M:%S"  # İYS's dates, in Turkish time
 
 
 def iys_records(session: Session, since: datetime, timezone: str) -> Iterator[dict[str, str]]:
@@ -34,19 +36,26 @@ def iys_records(session: Session, since: datetime, timezone: str) -> Iterator[di
         .execution_options(yield_per=2000)
     )
     for event, phone, email in session.exec(query):
-        channel = Channel(event.channel)
-        recipient = phone if channel == Channel.sms else email
-        if not recipient:
-            continue
-        given = event.consent_at or event.recorded_at
-        yield {
-            "type": IYS_TYPES[channel],
-            "source": str(event.iys_source),
-            "recipient": recipient,
-            "recipientType": str(event.recipient_type),
-            "status": "ONAY" if event.granted else "RET",
-            "consentDate": given.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-        }
+        record = iys_record(event, phone, email, zone)
+        if record is not None:
+            yield record
+
+
+def iys_record(event: ConsentEvent, phone: str, email: str | None, zone: ZoneInfo) -> dict[str, str] | None:
+    """One ledger row as İYS's consent record; None when the member has no address on that channel."""
+    channel = Channel(event.channel)
+    recipient = phone if channel == Channel.sms else email
+    if not recipient:
+        return None
+    given = event.consent_at or event.recorded_at
+    return {
+        "type": IYS_TYPES[channel],
+        "source": str(event.iys_source),
+        "recipient": recipient,
+        "recipientType": str(event.recipient_type),
+        "status": "ONAY" if event.granted else "RET",
+        "consentDate": given.astimezone(zone).strftime(IYS_DATE),
+    }
 
 
 def iys_csv(records: Iterator[dict[str, str]]) -> Iterator[str]:
@@ -55,7 +64,7 @@ def iys_csv(records: Iterator[dict[str, str]]) -> Iterator[str]:
     writer = csv.DictWriter(buffer, fieldnames=IYS_FIELDS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(record)
+        writer.writerow({key: safe_cell(value) for key, value in record.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -2,7 +2,8 @@
 
 The rule (docs/marketing.md, "Opt-out keywords"): a short message, **up to three words**, that contains an
 opt-out keyword (STOP, RET, İPTAL, ...) opts out: "RET", "Ret lütfen", "iptal edin lütfen" do; a longer
-text that merely mentions one ("stop sending me the menu please") does not (staff read it). An opt-in
+text that merely mentions one ("stop sending me the menu please") does not (staff read it), nor does a
+negated one ("iptal etmeyin", "ret etmeyin lütfen", "don't stop", "iptal değil"). An opt-in
 needs the whole message to be the keyword ("START", "BAŞLA"): re-subscribing is never guessed. Matching is
 case-insensitive and Turkish-aware (İPTAL, iptal, IPTAL alike), punctuation ignored.
 
@@ -19,15 +20,21 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from loyalty.core import jobs
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.text import fold
 from loyalty.members.consent import record_consent
-from loyalty.messaging.outbox import SEND_TASK, NewMessage, queue_messages
+from loyalty.messaging.outbox import SEND_TASK
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.messaging.reach import OPT_OUT_REPLY
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Category
 
-OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "ret", "iptal"}
+OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "ret", "iptal", "dur", "durdur"}
+
+# a negation anywhere in the short message turns it around: "iptal etmeyin", "ret etmeyin lütfen",
+# "don't stop", "do not cancel", "iptal değil" (folded: ı -> i, ğ -> g ...)
+NEGATIONS = {"dont", "don", "not", "never", "degil", "doesnt", "didnt"}
+_NEGATED_VERB = re.compile(r"^(et|yap|kil|durdur)m[ae](z|y|yin|yiniz|yelim|sin|yiz|m|n|niz)?$")
 
 
 OPT_IN = {"start", "yes", "unstop", "basla"}
@@ -47,10 +54,11 @@ def _words(body: str) -> list[str]:
 
 
 def keyword_effect(body: str) -> bool | None:
-    """False for an opt-out (a keyword in a message of up to three words), True for an opt-in (the whole
-    message is the keyword), None otherwise."""
+    """False for an opt-out (a keyword in a message of up to three words, none of them a negation), True
+    for an opt-in (the whole message is the keyword), None otherwise."""
     words = _words(body)
-    if 0 < len(words) <= MAX_WORDS and any(word in OPT_OUT for word in words):
+    negated = any(word in NEGATIONS or _NEGATED_VERB.match(word) for word in words)
+    if 0 < len(words) <= MAX_WORDS and any(word in OPT_OUT for word in words) and not negated:
         return False
     if len(words) == 1 and words[0] in OPT_IN:
         return True
@@ -58,7 +66,13 @@ def keyword_effect(body: str) -> bool | None:
 
 
 def handle_inbound_sms(
-    session: Session, *, sender: str, body: str, message_sid: str = "", now: datetime | None = None
+    session: Session,
+    *,
+    sender: str,
+    body: str,
+    message_sid: str = "",
+    now: datetime | None = None,
+    actor: str = "twilio",
 ) -> bool | None:
     """Apply a keyword from ``sender`` (E.164); returns the consent recorded, or None when nothing was.
     An opt-out queues one confirmation reply (deduplicated on ``message_sid``), sent after the commit."""
@@ -70,12 +84,12 @@ def handle_inbound_sms(
         return None
     now = now or utcnow()
     # queued messages are re-checked at send time (a ``preferred`` one may still go by e-mail)
-    record_consent(session, member, Channel.sms, granted, source="sms keyword", actor="twilio", now=now)
+    record_consent(session, member, Channel.sms, granted, source="sms keyword", actor=actor, now=now)
     if not granted and message_sid:
-        ids = queue_messages(
+        ids = queue(
             session,
             [
-                NewMessage(
+                MessageRow(
                     member_id=member.id or 0,
                     requested_channel=Channel.sms.value,
                     dedupe_key=f"optout:{message_sid}"[:120],

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Invalid
 from loyalty.core.zones import end_of_day, local_instant
 from loyalty.members.registration import get_member
@@ -42,7 +42,7 @@ def pause_promotions(
     member = get_member(session, member_id)
     paused_until = _until_utc(member, until) if until is not None else None
     if paused_until is not None and paused_until <= now:
-        raise Invalid("until", "until must be in the future / bitiş tarihi gelecekte olmalı")
+        raise Invalid("until", "members.until_future")
     member.paused = True
     member.paused_until = paused_until
     session.add(member)

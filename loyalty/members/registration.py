@@ -18,21 +18,25 @@ from loyalty.members.validation import (
     timezone_name,
 )
 from loyalty.models.members import Channel, Member
-from loyalty.models.stores import Store
+from loyalty.models.stores import known_store
 
 
 def _conflict(member: Member) -> Conflict:
     return Conflict(
-        f"phone {member.phone} already belongs to member {member.id} ({member.full_name}) / "
-        f"bu telefon numarası zaten kayıtlı: {member.full_name}",
-        member_id=member.id,
-        member={"id": member.id, "full_name": member.full_name, "phone": member.phone},
+        "members.phone_already_belongs_member",
+        phone=member.phone,
+        id=member.id,
+        full_name=member.full_name,
+        extra={
+            "member_id": member.id,
+            "member": {"id": member.id, "full_name": member.full_name, "phone": member.phone},
+        },
     )
 
 
 def _store(session: Session, store_id: int | None) -> int | None:
-    if store_id is not None and session.get(Store, store_id) is None:
-        raise Invalid("home_store_id", f"store {store_id} does not exist / böyle bir mağaza yok")
+    if store_id is not None:
+        known_store(session, store_id, "home_store_id")
     return store_id
 
 
@@ -63,12 +67,10 @@ def register_member(
     preferred = data.preferred_channel or Channel.sms
     check_channel(preferred, email)
     if data.consent.email and not email:
-        raise Invalid(
-            "email", "e-mail consent needs an e-mail address / e-posta izni için e-posta adresi gerekli"
-        )
+        raise Invalid("email", "members.mail_consent_needs_mail_address")
     source = (data.consent_source or "counter").strip()
     if not source or len(source) > 32:
-        raise Invalid("consent_source", "consent_source must have 1 to 32 characters / en çok 32 karakter")
+        raise Invalid("consent_source", "members.consent_source_1_32_characters")
     store_id = _store(session, data.home_store_id)
     existing = _by_phone(session, phone)
     if existing is not None:
@@ -101,7 +103,7 @@ def register_member(
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.erased_at is not None:  # an erased member (KVKK) is not found
-        raise NotFound(f"no member with id {member_id} / bu numarada üye yok")
+        raise NotFound("members.member_id_unknown", member_id=member_id)
     return member
 
 
@@ -133,7 +135,7 @@ def update_member(
         member.timezone = timezone_name(data.timezone or "")
     if "preferred_channel" in sent:
         if data.preferred_channel is None:
-            raise Invalid("preferred_channel", "preferred channel must be sms or email")
+            raise Invalid("preferred_channel", "members.preferred_channel_sms_email")
         member.preferred_channel = data.preferred_channel
     if "home_store_id" in sent:
         member.home_store_id = _store(session, data.home_store_id)

@@ -151,10 +151,13 @@ class DataRequestPublic(SQLModel):
     created_at: datetime
     handled_by: str | None
     handled_at: datetime | None
+    member_name: str | None = None  # who asked: the admin page names them (None once erased)
 
 
-def data_request_public(request: MemberRequest) -> DataRequestPublic:
-    return DataRequestPublic.model_validate(request, from_attributes=True)
+def data_request_public(request: MemberRequest, member_name: str | None = None) -> DataRequestPublic:
+    view = DataRequestPublic.model_validate(request, from_attributes=True)
+    view.member_name = member_name
+    return view
 
 
 class ImportResult(BaseModel):
@@ -165,7 +168,7 @@ class ImportResult(BaseModel):
     consent_recorded: int
     consent_kept: int
     errors: int
-    error_rows: list[dict[str, Any]]  # the first errors: line, phone, field, error
+    error_rows: list[dict[str, Any]]  # the first errors: line, phone, field, error (text), key
     errors_csv: str  # every error, as the CSV report
 
 

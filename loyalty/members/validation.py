@@ -8,23 +8,24 @@ from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
 
 from loyalty.core.errors import Invalid
+from loyalty.core.languages import LANGUAGES
 from loyalty.core.zones import is_known_zone
 from loyalty.models.members import Channel
 
-SUPPORTED_LOCALES = ("tr", "en")  # message templates exist for these (templates/messages/<locale>)
+SUPPORTED_LOCALES = LANGUAGES  # message templates exist for these (templates/messages/<locale>)
 
 
 def normalize_phone(raw: str, region: str = "TR") -> str:
     """Any common written form -> E.164 (``0532 123 45 67`` -> ``+905321234567``); Invalid("phone")."""
     text = (raw or "").strip()
     if not text:
-        raise Invalid("phone", "phone is required / telefon numarası gerekli")
+        raise Invalid("phone", "members.phone_required")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise Invalid("phone", f"{text!r} is not a valid phone number / geçerli bir telefon numarası değil")
+        raise Invalid("phone", "members.phone_invalid", text=repr(text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -46,21 +47,21 @@ def normalize_email(raw: str | None) -> str | None:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise Invalid("email", f"{exc} / geçerli bir e-posta adresi değil") from None
+        raise Invalid("email", "members.email_invalid", exc=exc) from None
 
 
 def full_name(raw: str) -> str:
     name = " ".join((raw or "").split())
     if not name:
-        raise Invalid("full_name", "full name is required / ad soyad gerekli")
+        raise Invalid("full_name", "members.full_name_required")
     if len(name) > 200:
-        raise Invalid("full_name", "full name must have at most 200 characters / en çok 200 karakter")
+        raise Invalid("full_name", "members.full_name_most_200_characters")
     return name
 
 
 def timezone_name(raw: str) -> str:
     if not is_known_zone(raw):
-        raise Invalid("timezone", f"unknown time zone {raw!r} / bilinmeyen saat dilimi")
+        raise Invalid("timezone", "common.unknown_time_zone", raw=repr(raw))
     return raw
 
 
@@ -70,15 +71,10 @@ def locale_code(raw: str) -> str:
     except (ValueError, TypeError, UnknownLocaleError):
         language = None
     if language not in SUPPORTED_LOCALES:
-        raise Invalid(
-            "locale", f"locale must be one of {', '.join(SUPPORTED_LOCALES)} / dil tr veya en olmalı"
-        )
+        raise Invalid("locale", "members.locale_one", supported_locales=', '.join(SUPPORTED_LOCALES))
     return language
 
 
 def check_channel(preferred: Channel, email: str | None) -> None:
     if preferred == Channel.email and not email:
-        raise Invalid(
-            "preferred_channel",
-            "e-mail as preferred channel needs an e-mail address / e-posta tercihi için adres gerekli",
-        )
+        raise Invalid("preferred_channel", "members.mail_preferred_channel_needs_mail")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -59,6 +60,10 @@ class Outgoing:
     unsubscribe_url: str = ""
     first_claimed_at: datetime | None = None
     check_provider_first: bool = False
+    claim_token: str = ""  # the claim's fence (``messaging.claims.renew_claim``)
+    # parts of ``text`` that differ when the same message is made again after a restore (a re-issued
+    # coupon's code, the day's page link): any word stands for them when asking the provider
+    variable_parts: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,3 +80,17 @@ class ChannelAdapter(Protocol):
     def send(self, out: Outgoing) -> str: ...
 
     def find_accepted(self, out: Outgoing) -> str | None: ...
+
+
+def same_text(out: Outgoing, body: str) -> bool:
+    """Is ``body`` (what the provider accepted) this message? Its text exactly, or with each of its
+    ``variable_parts`` replaced by any other word (a campaign run made again after a restore issues new
+    coupon codes for the lost ones)."""
+    if body == out.text:
+        return True
+    parts = sorted({p for p in out.variable_parts if p and p in out.text}, key=len, reverse=True)
+    if not parts:
+        return False
+    masked = re.split("(" + "|".join(re.escape(p) for p in parts) + ")", out.text)
+    pattern = "".join(r"\S+" if i % 2 else re.escape(piece) for i, piece in enumerate(masked))
+    return re.fullmatch(pattern, body) is not None

@@ -13,6 +13,7 @@ from loyalty.core import jobs
 from loyalty.core.errors import NotFound
 from loyalty.messaging.adapter import TransientSendError
 from loyalty.messaging.outbox import SEND_TASK, record_events
+from loyalty.models.coupons import COUPONS
 from loyalty.models.messages import EVENTS, MESSAGES, Message, MessageEvent, MessageState
 
 M = MESSAGES.c
@@ -78,6 +79,7 @@ def recover_stuck(session: Session, now: datetime, *, limit: int = 500) -> list[
             state=MessageState.queued.value,
             needs_reconcile=True,
             lease_until=None,
+            claim_token=None,  # the old holder's renewal now fails: it skips the message
             dispatched_at=None,
             updated_at=now,
         )
@@ -88,6 +90,34 @@ def recover_stuck(session: Session, now: datetime, *, limit: int = 500) -> list[
         session, ids, MessageState.queued, "lease expired: reconcile with the provider before resending", now
     )
     return ids
+
+
+def renew_claim(session: Session, message_id: int, token: str, now: datetime, lease: timedelta) -> bool:
+    """The fence before a provider call: extend the lease only while the claim is still this token's
+    (still ``sending``, not recovered and re-claimed by another worker). False: do not call the provider.
+
+    The caller commits at once; the call must then end within ``lease`` (``workers.checks.lease_problem``
+    refuses settings whose provider timeout or batch could outlive it)."""
+    renewed = session.execute(
+        sa.update(MESSAGES)
+        .where(M.id == message_id, M.state == MessageState.sending.value, M.claim_token == token)
+        .values(lease_until=now + lease)
+        .returning(M.id)
+    ).first()
+    return renewed is not None
+
+
+def holds_claim(session: Session, message_id: int, token: str | None) -> bool:
+    """Whether ``token`` (None: any holder) still holds the message's claim; the row stays locked (on
+    PostgreSQL; SQLite's write transaction holds its one lock) until the caller's commit."""
+    if token is None:
+        return True
+    held = session.execute(
+        sa.select(M.id)
+        .where(M.id == message_id, M.state == MessageState.sending.value, M.claim_token == token)
+        .with_for_update()
+    ).first()
+    return held is not None
 
 
 def set_state(
@@ -105,7 +135,7 @@ def set_state(
 def load_message(session: Session, message_id: int) -> Message:
     message = session.get(Message, message_id, populate_existing=True)
     if message is None:
-        raise NotFound(f"message {message_id} not found")
+        raise NotFound("messaging.message_not_found", message_id=message_id)
     return message
 
 
@@ -173,12 +203,21 @@ def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: da
 
 
 def record_retry(
-    session: Session, message_id: int, now: datetime, error: TransientSendError, retry_at: datetime
-) -> None:
-    """A transient failure: back to queued for ``retry_at`` (the Celery retry is already scheduled)."""
+    session: Session,
+    message_id: int,
+    now: datetime,
+    error: TransientSendError,
+    retry_at: datetime,
+    *,
+    token: str | None = None,
+) -> bool:
+    """A transient failure: back to queued for ``retry_at`` (the Celery retry is already scheduled).
+    Only while ``token`` still holds the claim; False when another claim took over (nothing changes)."""
+    if not holds_claim(session, message_id, token):
+        return False
     message = load_message(session, message_id)
     if message.state != MessageState.sending:
-        return
+        return False
     set_state(
         session,
         message,
@@ -192,6 +231,120 @@ def record_retry(
         error_code=error.code,
         error_message=str(error)[:500],
     )
+    return True
+
+
+OUTAGE = "outage"  # error_code of a message given up at the retry window, not at its own deadline
+
+
+def retry_deadline(session: Session, message_id: int, window: timedelta) -> tuple[datetime, bool]:
+    """Until when a transient failure is retried: the earliest of the message's send-by, its expiry, its
+    coupon's end, and ``window`` after it was queued. Second value: whether that is the message's own
+    deadline (False: the window's, after which a provider outage that ends re-queues it)."""
+    message = load_message(session, message_id)
+    own = [t for t in (message.send_by, message.expires_at) if t is not None]
+    if message.coupon_id is not None:
+        ends = session.execute(
+            sa.select(COUPONS.c.expires_at).where(COUPONS.c.id == message.coupon_id)
+        ).scalar_one_or_none()
+        if ends is not None:
+            own.append(ends)
+    by_window = message.created_at + window
+    if own and min(own) <= by_window:
+        return min(own), True
+    return by_window, False
+
+
+def requeue_after_outage(session: Session, now: datetime, *, limit: int = 5000) -> list[int]:
+    """Messages given up at the retry window (``OUTAGE``) go back to queued once their channel's provider
+    accepts messages again (something on that channel was sent after they failed), while their own
+    deadline has not passed. Reconciled with the provider first, like any interrupted attempt."""
+    later = MESSAGES.alias("later")
+    stuck = (
+        sa.select(M.id)
+        .where(
+            M.state == MessageState.failed.value,
+            M.error_code == OUTAGE,
+            sa.or_(M.send_by.is_(None), M.send_by > now),
+            sa.or_(M.expires_at.is_(None), M.expires_at > now),
+            sa.exists().where(later.c.channel == M.channel, later.c.sent_at > M.updated_at),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = sorted(
+        row[0]
+        for row in session.execute(
+            sa.update(MESSAGES)
+            .where(M.id.in_(stuck.scalar_subquery()))
+            .values(
+                state=MessageState.queued.value,
+                not_before=now,
+                dispatched_at=None,
+                needs_reconcile=True,
+                error_code=None,
+                updated_at=now,
+            )
+            .returning(M.id)
+        )
+    )
+    record_events(session, ids, MessageState.queued, "re-queued: the provider accepts messages again", now)
+    return ids
+
+
+def reconcile_after_restore(session: Session, backup_at: datetime, now: datetime) -> list[int]:
+    """After restoring a backup taken at ``backup_at``: every message the backup shows as not yet sent
+    (queued, or in ``sending``) may have reached the provider since. Each goes back to queued with
+    ``needs_reconcile`` and its first claim no later than ``backup_at``, so its next attempt first asks
+    the provider for a message with its text to its address since then (minus the adapter's margin) and
+    records that instead of sending again. Returns their ids; appends an event to each."""
+    stmt = (
+        sa.update(MESSAGES)
+        .where(M.state.in_([MessageState.queued.value, MessageState.sending.value]))
+        .values(
+            state=MessageState.queued.value,
+            needs_reconcile=True,
+            first_claimed_at=sa.case(
+                (M.first_claimed_at.is_(None), backup_at),
+                (M.first_claimed_at > backup_at, backup_at),
+                else_=M.first_claimed_at,
+            ),
+            lease_until=None,
+            claim_token=None,
+            dispatched_at=None,
+            updated_at=now,
+        )
+        .returning(M.id)
+    )
+    ids = sorted(row[0] for row in session.execute(stmt))
+    when = backup_at.isoformat(timespec="seconds")
+    record_events(
+        session, ids, MessageState.queued, f"restored from a backup of {when}: ask the provider first", now
+    )
+    return ids
+
+
+def ask_provider_first(session: Session, run_id: int, since: datetime, now: datetime) -> list[int]:
+    """The not yet attempted messages of a campaign run made again after a restore: each asks the provider
+    for what it accepted since ``since`` (the backup's time) before sending. Returns their ids."""
+    ids = sorted(
+        row[0]
+        for row in session.execute(
+            sa.update(MESSAGES)
+            .where(M.run_id == run_id, M.state == MessageState.queued.value, M.first_claimed_at.is_(None))
+            .values(needs_reconcile=True, first_claimed_at=since, updated_at=now)
+            .returning(M.id)
+        )
+    )
+    when = since.isoformat(timespec="seconds")
+    record_events(
+        session,
+        ids,
+        MessageState.queued,
+        f"run made again after a restore of {when}: ask the provider first",
+        now,
+    )
+    return ids
 
 
 def message_history(session: Session, message_id: int) -> list[MessageEvent]:

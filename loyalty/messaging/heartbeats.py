@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from loyalty.core.db import is_postgres
+from loyalty.core import dialect
 from loyalty.models.operations import Heartbeat
 
 BEAT = "beat"
@@ -16,7 +15,7 @@ BEAT = "beat"
 def beat(session: Session, name: str, now: datetime) -> None:
     """Record that ``name`` is alive at ``now`` (one row per name, upserted). Flushes."""
     table = Heartbeat.__table__  # type: ignore[attr-defined]
-    insert = (postgresql if is_postgres(session) else sqlite).insert(table)
+    insert = dialect.insert(session, table)
     session.execute(
         insert.values(name=name, at=now).on_conflict_do_update(index_elements=["name"], set_={"at": now})
     )

@@ -86,19 +86,67 @@ def choose_channel(member: Member, requested: str) -> Channel | None:
     return None
 
 
-def resolved_channel() -> sa.ColumnElement[str]:
-    """For ``preferred``: the member's preferred channel if reachable there, else the other one."""
-    sms, email = _sms_ok(), _email_ok()
-    prefers_sms = col(Member.preferred_channel) == Channel.sms.value
-    return sa.case(
-        (sa.and_(prefers_sms, sms), "sms"),
-        (sa.and_(sa.not_(prefers_sms), email), "email"),
-        (sms, "sms"),
-        else_="email",
-    )
+BOTH = "both"
 
 
-def both_label() -> sa.ColumnElement[str]:
-    """For ``both``: "both" when reachable on each channel, else the one it is reachable on."""
+def message_channel(member: Member, requested: str) -> str | None:
+    """The channel a message asked for on ``requested`` is queued on, as the audience tells it:
+
+    - ``sms`` / ``email``: that one (the send-time policy re-checks consent);
+    - ``preferred``: the member's preferred channel if reachable there, else the other reachable one, else
+      the preferred one (the send-time policy then drops it);
+    - ``both``: ``both`` when reachable on each, else the one reachable, else None (nothing to send).
+
+    :func:`message_channel_sql` is its SQL twin; :func:`channels_of` turns the answer into channels."""
+    if requested == PREFERRED:
+        chosen = choose_channel(member, PREFERRED)
+        return (chosen or Channel(member.preferred_channel)).value
+    if requested == BOTH:
+        sms, email = reachable(member, Channel.sms), reachable(member, Channel.email)
+        return BOTH if sms and email else Channel.sms.value if sms else Channel.email.value if email else None
+    return Channel(requested).value
+
+
+def message_channel_sql(requested: str) -> sa.ColumnElement[str | None]:
+    """SQL twin of :func:`message_channel`, on ``members``."""
     sms, email = _sms_ok(), _email_ok()
-    return sa.case((sa.and_(sms, email), "both"), (sms, "sms"), else_="email")
+    if requested == PREFERRED:
+        prefers_sms = col(Member.preferred_channel) == Channel.sms.value
+        return sa.case(
+            (sa.and_(prefers_sms, sms), Channel.sms.value),
+            (sa.and_(sa.not_(prefers_sms), email), Channel.email.value),
+            (sms, Channel.sms.value),
+            (email, Channel.email.value),
+            else_=col(Member.preferred_channel),
+        )
+    if requested == BOTH:
+        return sa.case(
+            (sa.and_(sms, email), BOTH),
+            (sms, Channel.sms.value),
+            (email, Channel.email.value),
+            else_=sa.null(),
+        )
+    return sa.literal(Channel(requested).value)
+
+
+def requested_on(requested: str, channel: str) -> str:
+    """What a message queued on ``channel`` records as asked for: for ``both`` its own channel (one message
+    per channel, each re-checked on its own), else the campaign's request."""
+    return channel if requested == BOTH else requested
+
+
+def one_per_channel(requested: str) -> bool:
+    """A request that queues one message per channel (``both``); else one message on whichever channel."""
+    return requested == BOTH
+
+
+def best_channel(member: Member) -> Channel | None:
+    """The channel a ``preferred`` message would go on now (None: not reachable at all)."""
+    return choose_channel(member, PREFERRED)
+
+
+def channels_of(label: str | None) -> list[str]:
+    """The channels a :func:`message_channel` answer stands for (``both``: SMS and e-mail)."""
+    if label is None:
+        return []
+    return [Channel.sms.value, Channel.email.value] if label == BOTH else [label]

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from loyalty.core.db import is_postgres
+from loyalty.core import dialect
 from loyalty.models.operations import WebhookReceipt
 
 
 def first_receipt(session: Session, kind: str, message_sid: str, now: datetime) -> bool:
     """Record ``message_sid``; False when it was recorded before (a replay: do nothing). Flushes."""
     table = WebhookReceipt.__table__  # type: ignore[attr-defined]
-    insert = (postgresql if is_postgres(session) else sqlite).insert(table)
+    insert = dialect.insert(session, table)
     inserted = session.execute(
         insert.values(kind=kind, message_sid=message_sid[:64], received_at=now)
         .on_conflict_do_nothing()

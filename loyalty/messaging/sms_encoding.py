@@ -16,8 +16,13 @@ import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
 GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
+# GSM-7 with Turkish's national-language single shift table (3GPP TS 23.038 A.2.1), what Turkish gateways
+# send as "TR" encoding: the shift table's letters are an escape plus a septet (2), and the header that
+# names the table takes 3 bytes more: 155 septets in one SMS, 149 per part of a concatenated one
+TR_SINGLE, TR_PART = 155, 149
+TURKISH_SHIFT = frozenset("ĞİŞçğış")
 
-Encoding = Literal["GSM-7", "UCS-2"]
+Encoding = Literal["GSM-7", "GSM-7 TR", "UCS-2"]
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,25 @@ def _pack(units: list[int], single: int, part: int) -> int:
     return segments
 
 
-def sms_segments(text: str) -> SmsInfo:
-    """Encoding, segment count and length of ``text`` as an SMS."""
+def sms_segments(text: str, *, turkish: bool = False) -> SmsInfo:
+    """Encoding, segment count and length of ``text`` as an SMS. ``turkish``: the route offers Turkish's
+    national-language shift table, so ş ğ ı İ Ş Ğ ç keep GSM-7 (155 / 149 per part) instead of UCS-2."""
     gsm = [_gsm_units(c) for c in text]
     if all(u is not None for u in gsm):
         units = [u for u in gsm if u is not None]
         return SmsInfo("GSM-7", _pack(units, GSM_SINGLE, GSM_PART), sum(units))
+    if turkish and all(u is not None or c in TURKISH_SHIFT for c, u in zip(text, gsm, strict=True)):
+        units = [2 if u is None else u for u in gsm]
+        return SmsInfo("GSM-7 TR", _pack(units, TR_SINGLE, TR_PART), sum(units))
     offending = "".join(dict.fromkeys(c for c, u in zip(text, gsm, strict=True) if u is None))
     ucs2 = [len(c.encode("utf-16-le")) // 2 for c in text]
     return SmsInfo("UCS-2", _pack(ucs2, UCS2_SINGLE, UCS2_PART), sum(ucs2), offending)
+
+
+def sms_parts_by_encoding(text: str) -> dict[str, SmsInfo]:
+    """What ``text`` costs on each kind of route: one that only has GSM-7 and UCS-2 (Twilio: "UCS-2" for
+    Turkish letters), and one with the Turkish shift table (a Turkish gateway's "TR" encoding)."""
+    return {"international": sms_segments(text), "turkish": sms_segments(text, turkish=True)}
 
 
 # Characters outside GSM-7 with a readable GSM-7 stand-in; the rest are decomposed (NFKD) and their marks

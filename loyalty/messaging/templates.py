@@ -2,7 +2,8 @@
 
 Parts: ``sms.txt`` (SMS body), ``subject.txt``, ``email.txt`` and ``email.html`` (autoescaped). Templates get
 primitive values only; missing values are errors (``StrictUndefined``), so a typo never sends "{{ }}"-holes.
-Filters format with Babel in the message's locale: ``date`` (9 Mayıs 2027 / May 9, 2027), ``money``
+Filters format with Babel in the message's locale: ``date`` (9 Mayıs 2027 / May 9, 2027), ``day`` (9 Mayıs /
+May 9, for SMS), ``money``
 (₺150,00), ``percent`` (%15 / 15%) and ``offer`` (the discount of an offer as one phrase).
 """
 
@@ -19,17 +20,30 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 
 from loyalty.core.errors import Invalid
+from loyalty.core.grammar_tr import upper_first_tr
+from loyalty.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from loyalty.core.money import format_money, parsed_locale
 from loyalty.core.settings import TEMPLATES_DIR, Settings
+from loyalty.messaging.copy import COPY_PARTS, placeholder_values, render_copy
 from loyalty.messaging.sms_encoding import fold_to_gsm7
+from loyalty.messaging.wording import occasion_words, short_day
 
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
 
 
-LOCALES = ("tr", "en")
+LOCALES = LANGUAGES  # templates/messages/<locale>
 
 
-DEFAULT_LOCALE = "tr"
+DEFAULT_LOCALE = DEFAULT_LANGUAGE
+
+
+# values a template may test without every producer passing them
+OPTIONAL_VALUES: dict[str, Any] = {
+    "purpose": "",
+    "holiday_name": "",
+    "holiday_greeting": "",
+    "on_the_day": False,
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,15 @@ def _date_filter(ctx: jinja2.runtime.Context, value: Any) -> str:
 
 
 @jinja2.pass_context
+def _day_filter(ctx: jinja2.runtime.Context, value: Any) -> str:
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return short_day(value, ctx.get("locale", DEFAULT_LOCALE))
+
+
+@jinja2.pass_context
 def _money_filter(ctx: jinja2.runtime.Context, value: Any) -> str:
     return format_money(value, ctx.get("locale", DEFAULT_LOCALE), ctx["currency"])
 
@@ -88,7 +111,14 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
-    env.filters.update(date=_date_filter, money=_money_filter, percent=_percent_filter, offer=_offer_filter)
+    env.filters.update(
+        capitalize_first=upper_first_tr,
+        day=_day_filter,
+        date=_date_filter,
+        money=_money_filter,
+        percent=_percent_filter,
+        offer=_offer_filter,
+    )
     return env
 
 
@@ -99,7 +129,12 @@ def _check_primitive(key: str, value: Any) -> None:
         for item in value:
             _check_primitive(key, item)
         return
-    raise Invalid("values", f"template value {key!r} must be a primitive, not {type(value).__name__}")
+    raise Invalid(
+        "values",
+        "messaging.template_value_primitive",
+        key_name=repr(key),
+        type_name=type(value).__name__,
+    )
 
 
 def has_template(purpose: str, locale: str, part: str) -> bool:
@@ -125,20 +160,37 @@ def render_message(
     locale = locale if locale in LOCALES and (MESSAGES_DIR / locale).is_dir() else DEFAULT_LOCALE
     for key, value in values.items():
         _check_primitive(key, value)
-    context = {"locale": locale, **values}  # values carry the shop's "currency"
+    # optional facts default to "not there"; the occasion is worded here (wording.py), once for every path
+    context = {"locale": locale, **OPTIONAL_VALUES, **values}  # values carry the shop's "currency"
+    context |= occasion_words(context, locale, purpose)
     env = environment()
 
     def part(name: str) -> str:
         if not has_template(purpose, locale, name):
             if name in ("sms.txt", "email.txt"):
-                raise Invalid("template", f"no {name} template for {purpose!r} in {locale!r}")
+                raise Invalid(
+                    "template",
+                    "messaging.template_missing",
+                    name=name,
+                    purpose=repr(purpose),
+                    locale=repr(locale),
+                )
             return ""
         return env.get_template(f"{locale}/{purpose}.{name}").render(context).strip()
 
+    if channel not in ("sms", "email"):
+        raise Invalid("channel", "messaging.unknown_channel", channel=repr(channel))
+    written = {name: str(context[f"copy_{name}"]) for name in COPY_PARTS if context.get(f"copy_{name}")}
+    if channel in written:  # marketing's own words, the product's additions around them
+        offer = ""
+        if context.get("offer_kind"):
+            offer = offer_phrase(context["offer_kind"], context["offer_value"], locale, context["currency"])
+        copied = render_copy(written, channel, context, placeholder_values(context, locale, offer))
+        if channel == "sms":
+            return RenderedMessage("", fold_to_gsm7(copied.text) if gsm7_only else copied.text, "")
+        return RenderedMessage(copied.subject, copied.text, copied.html)
     if channel == "sms":
         text = part("sms.txt")
         return RenderedMessage("", fold_to_gsm7(text) if gsm7_only else text, "")
-    if channel != "email":
-        raise Invalid("channel", f"unknown channel {channel!r}")
     subject = " ".join(part("subject.txt").split())
     return RenderedMessage(subject, part("email.txt"), part("email.html"))

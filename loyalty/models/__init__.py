@@ -21,6 +21,7 @@ from loyalty.models import (  # noqa: F401  (each import registers its tables on
     shop,
     stores,
     users,
+    wallet,
 )
 
 metadata = SQLModel.metadata

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class AuditEntry(SQLModel, table=True):

@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 from loyalty.models.coupons import OfferKind
 
 
@@ -69,6 +70,9 @@ class Campaign(SQLModel, table=True):
     valid_days: int = 14
     channel: CampaignChannel = Field(default=CampaignChannel.preferred, sa_type=sa.String(16))
     template: str | None = Field(default=None, max_length=40)  # message purpose; default holiday_coupon
+    # marketing's own words: {"tr": {"sms": ..., "email": ..., "subject": ...}, "en": {...}} with named
+    # placeholders ({ad}, {kod}, ...: loyalty.messaging.copy); a language or channel left out: the template
+    message_copy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     created_by: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -93,4 +97,7 @@ class CampaignRun(SQLModel, table=True):
     targeted: int = 0
     coupons_issued: int = 0
     messages_queued: int = 0
+    # set by a restore (``loyalty db reconcile-restore``): this run may have run after the backup, so the
+    # messages it queues ask the provider for what it accepted since this time before sending
+    reconcile_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -8,7 +8,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 CARD_NUMBER_LENGTH = 16
 

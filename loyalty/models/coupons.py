@@ -9,7 +9,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class CouponStatus(StrEnum):
@@ -32,7 +33,23 @@ class RedemptionAction(StrEnum):
 class Coupon(SQLModel, table=True):
     __tablename__ = "coupons"
     __table_args__ = (
-        sa.UniqueConstraint("run_id", "member_id"),  # one coupon per member per campaign run
+        # one coupon per member per campaign run; an occasion campaign's: one per occasion of the run's day
+        sa.Index(
+            "uq_coupons_run_member",
+            "run_id",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("occasion_id IS NULL"),
+            postgresql_where=sa.text("occasion_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_coupons_run_occasion",
+            "run_id",
+            "occasion_id",
+            unique=True,
+            sqlite_where=sa.text("occasion_id IS NOT NULL"),
+            postgresql_where=sa.text("occasion_id IS NOT NULL"),
+        ),
         sa.Index("ix_coupons_status_expires_at", "status", "expires_at"),
         sa.Index("ix_coupons_member_id_status", "member_id", "status"),
     )
@@ -40,6 +57,9 @@ class Coupon(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaigns.id", index=True)
     run_id: int = Field(foreign_key="campaign_runs.id")
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    # the occasion this coupon celebrates (occasion campaigns). No foreign key: erasing a member deletes her
+    # occasions while her coupons' audit stays
+    occasion_id: int | None = Field(default=None)
     code: str = Field(max_length=16, unique=True)  # bare, upper case; format_code() for people
     # the offer as it was when the coupon was issued
     offer_kind: OfferKind = Field(sa_type=sa.String(8))

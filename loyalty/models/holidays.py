@@ -7,7 +7,8 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class HolidayKind(StrEnum):

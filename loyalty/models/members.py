@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class Channel(StrEnum):
@@ -32,6 +33,11 @@ class IysSource(StrEnum):
     HS_MESAJ = "HS_MESAJ"  # an SMS (keyword)
     HS_EORTAM = "HS_EORTAM"  # electronic media (e-mail link)
     HS_CAGRI_MERKEZI = "HS_CAGRI_MERKEZI"  # call centre
+    # changes the citizen made at İYS itself (pulled back into the ledger)
+    IYS_WEB = "IYS_WEB"
+    IYS_MOBIL = "IYS_MOBIL"
+    IYS_CAGRI_MERKEZI = "IYS_CAGRI_MERKEZI"
+    IYS_KISA_MESAJ = "IYS_KISA_MESAJ"
 
 
 class MemberBase(SQLModel):
@@ -61,6 +67,9 @@ class Member(MemberBase, table=True):
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # carried in the member's page links; raised to revoke every link handed out before (loyalty.core.tokens)
     link_version: int = 0
+    # carried in e-mail confirmation links: raised by each new request and by each use (single-use, the
+    # newest link wins; loyalty.members.email_change)
+    email_link_version: int = 0
 
 
 class ConsentEvent(SQLModel, table=True):
@@ -68,6 +77,7 @@ class ConsentEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_consent_events_member_channel", "member_id", "channel", "id"),
         sa.Index("ix_consent_events_recorded_at", "recorded_at"),
+        sa.Index("ix_consent_events_iys_state", "iys_state", "iys_next_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
@@ -81,3 +91,38 @@ class ConsentEvent(SQLModel, table=True):
     recipient_type: RecipientType = Field(default=RecipientType.BIREYSEL, sa_type=sa.String(8))
     iys_source: IysSource = Field(default=IysSource.HS_FIZIKSEL_ORTAM, sa_type=sa.String(20))
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the upload to İYS (loyalty.members.iys_sync): pending -> sent | failed; "skipped" for rows that came
+    # from İYS itself. İYS's answer (its transaction id, or its error) is kept on the row.
+    iys_state: str = Field(default="pending", max_length=8)
+    iys_attempts: int = 0
+    iys_next_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # not before (retry or lease)
+    iys_answer: str | None = Field(default=None, max_length=500)
+    iys_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MemberLink(SQLModel, table=True):
+    """A short member-page link ``/m/{key}``: a random key kept on the server, expiring at ``expires_at``
+    and revoked with the member's ``link_version`` (or by deleting the row). One per member, link version
+    and day it was made, so a message's text (link included) is the same at every attempt."""
+
+    __tablename__ = "member_links"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "link_version", "issued_on", name="uq_member_links_day"),
+    )
+    key: str = Field(primary_key=True, max_length=16)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    link_version: int = 0
+    issued_on: date
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class IysSync(SQLModel, table=True):
+    """The İYS sync's state, one row (id 1): the pull cursor İYS hands out and what the last runs did."""
+
+    __tablename__ = "iys_sync"
+    id: int = Field(default=1, primary_key=True)
+    pull_after: str | None = Field(default=None, max_length=200)
+    last_push_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_pull_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

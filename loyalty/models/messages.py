@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 from loyalty.models.members import Channel
 
 
@@ -74,6 +75,8 @@ class Message(SQLModel, table=True):
     first_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the fence: each claim draws a new token; only its holder may renew the lease or call the provider
+    claim_token: str | None = Field(default=None, max_length=32)
     needs_reconcile: bool = False  # a previous attempt may have reached the provider
     to_address: str | None = Field(default=None, max_length=254)
     provider_id: str | None = Field(default=None, max_length=80, index=True)

@@ -1,4 +1,5 @@
-"""Operational records: provider webhooks already acted on, and the heartbeats of periodic processes."""
+"""Operational records: provider webhooks already acted on, the heartbeats of periodic processes, and each
+channel's next free send slot."""
 
 from __future__ import annotations
 
@@ -23,3 +24,11 @@ class Heartbeat(SQLModel, table=True):
     __tablename__ = "heartbeats"
     name: str = Field(primary_key=True, max_length=32)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SendRateSlot(SQLModel, table=True):
+    """A channel's next free send slot (loyalty.delivery.pacing): the provider's pace across workers."""
+
+    __tablename__ = "send_rate_slots"
+    channel: str = Field(primary_key=True, max_length=16)
+    next_slot: datetime = Field(sa_type=UTCDateTime)

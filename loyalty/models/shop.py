@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class ShopSettings(SQLModel, table=True):
@@ -24,6 +26,8 @@ class ShopSettings(SQLModel, table=True):
     quiet_hours_start: int | None = None
     quiet_hours_end: int | None = None
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the shop's default campaign copy, same shape as ``Campaign.copy`` (edited on /admin)
+    message_copy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

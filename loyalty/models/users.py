@@ -8,7 +8,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from loyalty.core.db import UTCDateTime, utcnow
+from loyalty.core.clock import utcnow
+from loyalty.core.db import UTCDateTime
 
 
 class Role(StrEnum):
@@ -45,3 +46,13 @@ class LoginFailure(SQLModel, table=True):
     username: str = Field(max_length=MAX_NAME)
     address: str = Field(max_length=64)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class FirstAdmin(SQLModel, table=True):
+    """The one claim (id 1) that the browser's first-admin form was used: its primary key lets one request
+    through on both databases, and the row stays, so the form never works again."""
+
+    __tablename__ = "first_admin"
+    id: int = Field(default=1, primary_key=True)
+    username: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -28,23 +28,21 @@ def _parse_date(data: OccasionCreate) -> tuple[int | None, int, int]:
             year = None
             month, day = (int(g) for g in no_year.groups())
         else:
-            raise Invalid(
-                "date", "date must be YYYY-MM-DD, or MM-DD when the year is unknown / tarih YYYY-AA-GG olmalı"
-            )
+            raise Invalid("date", "occasions.date_yyyy_mm_dd_mm")
         field = "date"
     else:
         if data.month is None or data.day is None:
-            raise Invalid("date", "date is required (or month and day) / tarih gerekli")
+            raise Invalid("date", "occasions.date_required_month_day")
         year, month, day = data.year, data.month, data.day
         field = "day"
     if not 1 <= month <= 12:
-        raise Invalid("date" if field == "date" else "month", f"month {month} is not 1-12 / geçersiz ay")
+        raise Invalid("date" if field == "date" else "month", "occasions.month_1_12", month=month)
     if year is not None and not 1900 <= year <= 2200:
-        raise Invalid("date" if field == "date" else "year", f"year {year} is out of range / geçersiz yıl")
+        raise Invalid("date" if field == "date" else "year", "occasions.year_out_range", year=year)
     # a year-less date may be Feb 29 (celebrated Feb 28 in common years): check it against a leap year
     last = calendar.monthrange(year if year is not None else 2000, month)[1]
     if not 1 <= day <= last:
-        raise Invalid(field, f"{month:02d}-{day:02d} is not a real date / geçersiz tarih")
+        raise Invalid(field, "common.real_date", month=month, day=day)
     return year, month, day
 
 
@@ -53,36 +51,32 @@ def validate_occasion(data: OccasionCreate) -> dict[str, Any]:
     try:
         kind = OccasionKind(data.kind)
     except ValueError:
-        raise Invalid(
-            "kind", f"kind must be one of {', '.join(k.value for k in OccasionKind)} / geçersiz tür"
-        ) from None
+        raise Invalid("kind", "occasions.kind_one", value=', '.join(k.value for k in OccasionKind)) from None
     purpose = " ".join((data.purpose or "").split())
     if not purpose:
-        raise Invalid("purpose", "purpose is required: the occasion in the customer's words / amaç gerekli")
+        raise Invalid("purpose", "occasions.purpose_required_occasion_customer_s")
     if len(purpose) > PURPOSE_MAX:
-        raise Invalid(
-            "purpose", f"purpose must be at most {PURPOSE_MAX} characters / amaç en fazla 280 karakter"
-        )
+        raise Invalid("purpose", "occasions.purpose_most_characters", purpose_max=PURPOSE_MAX)
     for_whom = (data.for_whom or "self").strip().lower()
     if for_whom not in RELATIONS:
-        raise Invalid("for_whom", f"for_whom must be one of {', '.join(RELATIONS)} / geçersiz kişi")
+        raise Invalid("for_whom", "occasions.whom_one", relations=', '.join(RELATIONS))
     relation_name = " ".join((data.relation_name or "").split()) or None
     if relation_name and len(relation_name) > 100:
-        raise Invalid("relation_name", "relation_name must be at most 100 characters")
+        raise Invalid("relation_name", "occasions.relation_name_most_100_characters")
     if data.recurrence is None:
         if kind not in DEFAULT_RECURRENCE:
-            raise Invalid("recurrence", "recurrence (yearly or once) is required for a custom occasion")
+            raise Invalid("recurrence", "occasions.recurrence_yearly_once_required_custom")
         recurrence = DEFAULT_RECURRENCE[kind]
     else:
         try:
             recurrence = Recurrence(data.recurrence)
         except ValueError:
-            raise Invalid("recurrence", "recurrence must be yearly or once / yıllık ya da bir kez") from None
+            raise Invalid("recurrence", "occasions.recurrence_yearly_once") from None
     if not 0 <= data.remind_days_before <= REMIND_MAX:
-        raise Invalid("remind_days_before", f"remind_days_before must be 0-{REMIND_MAX}")
+        raise Invalid("remind_days_before", "occasions.remind_days_before_0", remind_max=REMIND_MAX)
     year, month, day = _parse_date(data)
     if recurrence is Recurrence.once and year is None:
-        raise Invalid("date", "a one-off (once) occasion needs a full date with its year / yıl gerekli")
+        raise Invalid("date", "occasions.one_off_once_occasion_needs")
     return {
         "kind": kind.value,
         "purpose": purpose,

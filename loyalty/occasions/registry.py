@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import NotFound
 from loyalty.core.zones import local_date
+from loyalty.messaging import pass_updates
 from loyalty.messaging.outbox import cancel_pending
 from loyalty.models.members import Member
 from loyalty.models.occasions import Occasion, OccasionStatus
@@ -21,23 +22,24 @@ from loyalty.occasions.vocabulary import for_whom_addressed, for_whom_label
 def add_occasion(session: Session, member_id: int, data: OccasionCreate, *, stated_by: str) -> Occasion:
     """Record an occasion the member stated (``stated_by`` "member" or "user:<username>")."""
     if session.get(Member, member_id) is None:
-        raise NotFound(f"member {member_id} not found")
+        raise NotFound("common.member_not_found", member_id=member_id)
     occasion = Occasion(member_id=member_id, stated_by=stated_by, **validate_occasion(data))
     session.add(occasion)
     session.flush()
+    pass_updates.members_changed(session, [member_id])  # the wallet pass names the next occasion
     return occasion
 
 
 def get_occasion(session: Session, occasion_id: int) -> Occasion:
     occasion = session.get(Occasion, occasion_id)
     if occasion is None:
-        raise NotFound(f"occasion {occasion_id} not found")
+        raise NotFound("common.occasion_not_found", occasion_id=occasion_id)
     return occasion
 
 
 def list_occasions(session: Session, member_id: int, *, include_retired: bool = False) -> list[Occasion]:
     if session.get(Member, member_id) is None:
-        raise NotFound(f"member {member_id} not found")
+        raise NotFound("common.member_not_found", member_id=member_id)
     query = select(Occasion).where(Occasion.member_id == member_id)
     if not include_retired:
         query = query.where(Occasion.status == OccasionStatus.active)
@@ -59,6 +61,7 @@ def retire_occasion(
         session.add(occasion)
         session.flush()
     cancel_pending(session, member_id=occasion.member_id, occasion_id=occasion.id, reason="occasion retired")
+    pass_updates.members_changed(session, [occasion.member_id])
     return occasion
 
 
@@ -73,7 +76,9 @@ def occasion_public(session: Session, occasion: Occasion, *, now: datetime | Non
     assert member is not None and occasion.id is not None
     active = occasion.status == OccasionStatus.active
     return OccasionPublic(
-        **occasion.model_dump(),
+        # the column holds the status as text (read back a str, not the enum the model declares)
+        **occasion.model_dump(exclude={"status"}),
+        status=OccasionStatus(occasion.status).value,
         date=date_text(occasion),
         for_whom_label=for_whom_label(occasion, member.locale),
         for_whom_addressed=for_whom_addressed(occasion, member.locale),

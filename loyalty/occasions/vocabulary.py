@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loyalty.messaging.wording import ADDRESSED
 from loyalty.models.occasions import Occasion, OccasionBase, OccasionKind, Recurrence
 
 # Birthdays and anniversaries come back; a new job or a new home happened once. A custom occasion has no
@@ -47,25 +48,8 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-# the same relations as the shop says them to the member: "kızınız Elif", "your daughter Elif". Everything a
-# member reads (messages, the member's page, previews) uses these; staff views keep the member's own words.
-ADDRESSED: dict[str, tuple[str, str]] = {
-    "self": ("siz", "you"),
-    "daughter": ("kızınız", "your daughter"),
-    "son": ("oğlunuz", "your son"),
-    "spouse": ("eşiniz", "your spouse"),
-    "partner": ("sevgiliniz", "your partner"),
-    "mother": ("anneniz", "your mother"),
-    "father": ("babanız", "your father"),
-    "sister": ("kız kardeşiniz", "your sister"),
-    "brother": ("erkek kardeşiniz", "your brother"),
-    "grandmother": ("büyükanneniz", "your grandmother"),
-    "grandfather": ("dedeniz", "your grandfather"),
-    "grandchild": ("torununuz", "your grandchild"),
-    "friend": ("arkadaşınız", "your friend"),
-    "colleague": ("iş arkadaşınız", "your colleague"),
-    "other": ("yakınınız", "someone close to you"),
-}
+# the same relations as the shop says them to the member ("kızınız Elif", "your daughter Elif") live with the
+# rest of the messages' wording: ``messaging.wording.ADDRESSED``.
 
 
 REMIND_MAX = 60

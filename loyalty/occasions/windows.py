@@ -7,15 +7,17 @@ import calendar
 import functools
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
-from loyalty.core.db import utcnow
+from loyalty.core import dialect
+from loyalty.core.clock import utcnow
+from loyalty.core.db import is_postgres
 from loyalty.core.errors import Invalid
 from loyalty.core.zones import local_date
 from loyalty.messaging.reach import paused_now
@@ -131,20 +133,21 @@ def celebrated_between(first: date, last: date) -> sa.ColumnElement[bool]:
     return _dates_filter(first, last)[0]
 
 
-Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]]
+# the condition for members whose local today is the date, and the yyyymmdd of the day celebrated (None:
+# the caller's ``celebrated`` computes it from the row)
+Match = Callable[[date], tuple[sa.ColumnElement[bool], sa.ColumnElement[int] | None]]
 
 
 def _in_zones(zones: list[str], postgres: bool) -> sa.ColumnElement[bool]:
     """``members.timezone`` among ``zones``; on PostgreSQL one array parameter rather than hundreds."""
-    if postgres:
-        return col(Member.timezone) == sa.any_(sa.bindparam(None, zones, type_=ARRAY(sa.String)))
-    return col(Member.timezone).in_(zones)
+    return dialect.among(col(Member.timezone), zones, postgres=postgres)
 
 
 def _window_filter(
     match: Match, today_of_zone: dict[str, date], *, postgres: bool = False
-) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
-    """The WHERE clause and the ordinal of the celebrated day, grouped by each distinct local today."""
+) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int] | None] | None:
+    """The WHERE clause and the ordinal of the celebrated day (None when ``match`` gives none), grouped by
+    each distinct local today."""
     zones_by_today: dict[date, list[str]] = defaultdict(list)
     for zone, today in today_of_zone.items():
         zones_by_today[today].append(zone)
@@ -156,8 +159,9 @@ def _window_filter(
         condition, ordinal = match(today)
         in_zone = sa.and_(_in_zones(sorted(zones), postgres), condition)
         conditions.append(in_zone)
-        whens.append((in_zone, ordinal))
-    return sa.or_(*conditions), sa.case(*whens, else_=0)
+        if ordinal is not None:
+            whens.append((in_zone, ordinal))
+    return sa.or_(*conditions), (sa.case(*whens, else_=0) if whens else None)
 
 
 def upcoming_occasions(
@@ -180,13 +184,13 @@ def upcoming_occasions(
     by the celebrated day.
     """
     if not 1 <= days <= 366:
-        raise Invalid("days", "days must be 1-366")
+        raise Invalid("days", "occasions.days_1_366")
     offset = offset_days or 0
     if not 0 <= offset <= 366:
-        raise Invalid("offset_days", "offset_days must be 0-366")
+        raise Invalid("offset_days", "occasions.offset_days_0_366")
     now = now or utcnow()
     if now.tzinfo is None:
-        raise Invalid("now", "now must be an aware datetime")
+        raise Invalid("now", "occasions.now_aware_datetime")
 
     def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
         first = today + timedelta(days=offset)
@@ -206,30 +210,35 @@ def due_reminders(
     kinds: Sequence[str] | None = None,
     exclude_paused: bool = True,
     once_on_the_day: bool = False,
+    zones: Collection[str] | None = None,
 ) -> list[UpcomingOccasion]:
     """Occasions whose reminder is due today in the member's own time zone: celebrated exactly
     ``remind_days_before`` days from the member's today (``once_on_the_day``: one-offs on the day itself
-    instead). Filtered in the database, unlike fetching ``upcoming_occasions(days=61)`` and filtering."""
+    instead). Filtered in the database, unlike fetching ``upcoming_occasions(days=61)`` and filtering.
+    ``zones``: only members in those zones (the forecast asks for the zones whose day begins).
+
+    One (month, day, remind_days_before) row-value IN list per year the window touches: the same point
+    lookups on the index as an OR of equalities, but one expanding parameter, so the statement is built and
+    compiled once (SQLAlchemy's cache) instead of from ~1,000 expression nodes per run. The celebrated day
+    is the zone's today plus ``remind_days_before``, so it is computed here rather than in SQL."""
     now = now or utcnow()
     if now.tzinfo is None:
-        raise Invalid("now", "now must be an aware datetime")
+        raise Invalid("now", "occasions.now_aware_datetime")
     remind, month, day_col = col(Occasion.remind_days_before), col(Occasion.month), col(Occasion.day)
     yearly = col(Occasion.recurrence) == Recurrence.yearly
+    point = sa.tuple_(month, day_col, remind)
 
-    def match(today: date) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    def match(today: date) -> tuple[sa.ColumnElement[bool], None]:
         # one point lookup on (month, day, remind_days_before) per possible reminder distance
         last = today + timedelta(days=REMIND_MAX)
         conditions: list[sa.ColumnElement[bool]] = []
         for segment in _segments(today, last):
-            days_in = [
-                (ahead, day)
+            points = [
+                (day.month, day.day, ahead)
                 for ahead in range(REMIND_MAX + 1)
                 if segment.start <= (day := today + timedelta(days=ahead)) <= segment.end
             ]
-            exact = sa.or_(
-                *(sa.and_(month == d.month, day_col == d.day, remind == ahead) for ahead, d in days_in)
-            )
-            condition = sa.and_(exact, _year_ok(segment.year))
+            condition = sa.and_(point.in_(points), _year_ok(segment.year))
             if once_on_the_day:
                 condition = sa.and_(condition, yearly)
             feb28 = date(segment.year, 2, 28)
@@ -243,17 +252,34 @@ def due_reminders(
                 )
                 condition = sa.or_(condition, leap_day)
             conditions.append(condition)
-        by_remind = {ahead: _ordinal(today + timedelta(days=ahead)) for ahead in range(REMIND_MAX + 1)}
-        ordinal: sa.ColumnElement[int] = sa.case(by_remind, value=remind, else_=0)
         if once_on_the_day:
             on_the_day, _ = _dates_filter(today, today)
             conditions.append(sa.and_(sa.not_(yearly), on_the_day))
-            ordinal = sa.case((yearly, ordinal), else_=_ordinal(today))
-        return sa.or_(*conditions), ordinal
+        return sa.or_(*conditions), None
 
-    utc_day = now.astimezone(UTC).date()
-    wide = sa.or_(*(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1)))
-    return _select(session, match, wide, now=now, kinds=kinds, exclude_paused=exclude_paused, limit=None)
+    def celebrated(row: Any, today: date) -> date:
+        if once_on_the_day and row.recurrence != Recurrence.yearly:
+            return today  # a one-off on its day
+        return today + timedelta(days=row.remind_days_before)  # Feb 29 in a common year: Feb 28 (above)
+
+    if zones is None:
+        utc_day = now.astimezone(UTC).date()
+        wide: sa.ColumnElement[bool] | None = sa.or_(
+            *(match(utc_day + timedelta(days=shift))[0] for shift in (-1, 0, 1))
+        )
+    else:
+        wide = None  # few zones, one or two local todays: their own windows are the lookups
+    return _select(
+        session,
+        match,
+        wide,
+        now=now,
+        kinds=kinds,
+        exclude_paused=exclude_paused,
+        limit=None,
+        zones=zones,
+        celebrated=celebrated,
+    )
 
 
 def _ordinal(day: date) -> int:
@@ -266,22 +292,27 @@ def _known_zones() -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
     return tuple((name, zoneinfo.ZoneInfo(name)) for name in sorted(zoneinfo.available_timezones() | {"UTC"}))
 
 
-def _todays(now: datetime) -> dict[str, date]:
-    """Each known zone's local today at ``now``: no query needed to learn which zones members use."""
-    return {name: local_date(now, zone) for name, zone in _known_zones()}
+def _todays(now: datetime, zones: Collection[str] | None = None) -> dict[str, date]:
+    """Each known zone's local today at ``now`` (or only of ``zones``): no query needed to learn which zones
+    members use."""
+    return {name: local_date(now, zone) for name, zone in _known_zones() if zones is None or name in zones}
 
 
 def _select(
     session: Session,
     match: Match,
-    wide: sa.ColumnElement[bool],
+    wide: sa.ColumnElement[bool] | None,
     *,
     now: datetime,
     kinds: Sequence[str] | None,
     exclude_paused: bool,
     limit: int | None,
+    zones: Collection[str] | None = None,
+    celebrated: Callable[[Any, date], date] | None = None,
 ) -> list[UpcomingOccasion]:
-    """One indexed query: ``wide`` on the (month, day) index, then ``match`` per distinct local today."""
+    """One indexed query: ``wide`` on the (month, day) index, then ``match`` per distinct local today
+    (only of ``zones`` when given). ``celebrated``: the day from the row and its zone's today, for a
+    ``match`` that gives no ordinal (then sorted here, as the database would: by that day, then id)."""
     base = (
         sa.select(
             col(Occasion.id),
@@ -305,23 +336,24 @@ def _select(
 
     # one statement: ``wide`` is a single (month, day) index range covering every local today's window;
     # the exact window of each member's own today is checked on the joined row
-    today_of_zone = _todays(now)
-    window = _window_filter(match, today_of_zone, postgres=session.get_bind().dialect.name == "postgresql")
+    today_of_zone = _todays(now, zones)
+    window = _window_filter(match, today_of_zone, postgres=is_postgres(session))
     if window is None:
         return []
     condition, ordinal = window
-    query = (
-        base.add_columns(ordinal.label("celebrated"))
-        .where(wide, condition)
-        .order_by(ordinal, col(Occasion.id))
-    )
+    query = base.where(condition) if wide is None else base.where(wide, condition)
+    if ordinal is not None:
+        query = query.add_columns(ordinal.label("celebrated")).order_by(ordinal, col(Occasion.id))
     if limit is not None:
         query = query.limit(limit)
 
     out = []
     for row in session.execute(query):
-        # the database already said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29 if common)
-        when = date(row.celebrated // 10000, row.celebrated // 100 % 100, row.celebrated % 100)
+        today = today_of_zone[row.timezone]
+        if celebrated is not None:
+            when = celebrated(row, today)
+        else:  # the database said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29 if common)
+            when = date(row.celebrated // 10000, row.celebrated // 100 % 100, row.celebrated % 100)
         out.append(
             UpcomingOccasion(
                 occasion_id=row.id,
@@ -332,10 +364,12 @@ def _select(
                 relation_name=row.relation_name,
                 purpose=row.purpose,
                 date=when,
-                days_until=(when - today_of_zone[row.timezone]).days,
+                days_until=(when - today).days,
                 remind_days_before=row.remind_days_before,
                 recurrence=row.recurrence,
                 timezone=row.timezone,
             )
         )
+    if ordinal is None:
+        out.sort(key=lambda u: (u.date, u.occasion_id))
     return out

@@ -79,6 +79,29 @@ def card_progress(session: Session, member: Member, rule: CardRule, now: datetim
     return CardProgress(visits=visits, needed=rule.visits_needed, window_days=rule.window_days)
 
 
+_LATEST_SCORE = (
+    select(Feedback.score)
+    .where(Feedback.member_id == sa.bindparam("member_id"))
+    .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# built once with bound parameters: the counter's hot path pays no statement construction or cache key
+_RULE_READS = (
+    select(Purchase.occurred_at, Card, _LATEST_SCORE)
+    .outerjoin(
+        Card,
+        sa.and_(col(Card.member_id) == col(Purchase.member_id), col(Card.status).in_(CURRENT_STATUSES)),
+    )
+    .where(
+        Purchase.member_id == sa.bindparam("member_id"),
+        col(Purchase.occurred_at) >= sa.bindparam("start"),
+        col(Purchase.occurred_at) <= sa.bindparam("end"),
+        sa.or_(col(Card.id).is_(None), col(Purchase.id) == sa.bindparam("purchase_id")),
+    )
+)
+
+
 def _rule_reads(
     session: Session, member_id: int, purchase: Purchase, margin: timedelta
 ) -> tuple[Card | None, list[datetime], int | None]:
@@ -86,26 +109,13 @@ def _rule_reads(
     ``margin`` of ``purchase`` (only ``purchase`` itself once a card is held) and the latest feedback score.
 
     ``purchase`` is already written, so there is always a row to carry the card and the score."""
-    latest_score = (
-        select(Feedback.score)
-        .where(Feedback.member_id == member_id)
-        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = session.exec(
-        select(Purchase.occurred_at, Card, latest_score)
-        .outerjoin(
-            Card,
-            sa.and_(col(Card.member_id) == col(Purchase.member_id), col(Card.status).in_(CURRENT_STATUSES)),
-        )
-        .where(
-            Purchase.member_id == member_id,
-            col(Purchase.occurred_at) >= purchase.occurred_at - margin,
-            col(Purchase.occurred_at) <= purchase.occurred_at + margin,
-            sa.or_(col(Card.id).is_(None), col(Purchase.id) == purchase.id),
-        )
-    ).all()
+    params = {
+        "member_id": member_id,
+        "start": purchase.occurred_at - margin,
+        "end": purchase.occurred_at + margin,
+        "purchase_id": purchase.id,
+    }
+    rows = session.execute(_RULE_READS, params).all()
     card = rows[0][1] if rows else None
     score = rows[0][2] if rows else None
     return card, [row[0] for row in rows], score

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from loyalty.core.errors import DomainError, Invalid
+from loyalty.core.errors import DomainError, Invalid, for_field
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.lookup import get_coupon
 from loyalty.coupons.redeeming import redeem
@@ -24,8 +24,8 @@ FIELD = "coupon_code"
 def _named(exc: DomainError) -> DomainError:
     """The same refusal, naming the field it is about."""
     if isinstance(exc, Invalid):
-        return Invalid(FIELD, exc.message, **exc.extra)
-    renamed = type(exc)(exc.message, **{**exc.extra, "field": FIELD})
+        return for_field(exc, FIELD)
+    renamed = type(exc)(exc.key, extra={**exc.extra, "field": FIELD}, **exc.params)
     return renamed
 
 
@@ -37,10 +37,7 @@ def redeem_with_purchase(
     try:
         coupon = get_coupon(session, code)
         if coupon.member_id != purchase.member_id:
-            raise Invalid(
-                FIELD,
-                f"coupon {format_code(coupon.code)} belongs to another member / bu kupon başka bir üyenin",
-            )
+            raise Invalid(FIELD, "purchases.coupon_belongs_another_member", code=format_code(coupon.code))
         return redeem(
             session,
             coupon.code,

@@ -8,8 +8,9 @@ from loyalty.core.errors import Invalid, NotFound
 from loyalty.models.members import Member
 from loyalty.models.purchases import Feedback, Purchase
 
-DETRACTOR_MAX = 6
+# the one place of the 0-10 scale's bands (NPS): 0-6 detractor, 7-8 passive, 9-10 promoter
 SCORE_MIN, SCORE_MAX = 0, 10
+DETRACTOR_MAX, PROMOTER_MIN = 6, 9
 
 
 def is_detractor(score: int) -> bool:
@@ -27,16 +28,13 @@ def record_feedback(
 ) -> Feedback:
     """Record one score; a purchase it refers to must be the same member's."""
     if session.get(Member, member_id) is None:
-        raise NotFound(f"member {member_id} not found / üye bulunamadı")
+        raise NotFound("common.member_not_found", member_id=member_id)
     if isinstance(score, bool) or not SCORE_MIN <= score <= SCORE_MAX:
-        raise Invalid("score", "score must be a whole number from 0 to 10 / puan 0 ile 10 arasında olmalı")
+        raise Invalid("score", "purchases.score_whole_number_from_0", low=SCORE_MIN, high=SCORE_MAX)
     if purchase_id is not None:
         purchase = session.get(Purchase, purchase_id)
         if purchase is None or purchase.member_id != member_id:
-            raise Invalid(
-                "purchase_id",
-                f"purchase {purchase_id} is not this member's / alışveriş {purchase_id} bu üyenin değil",
-            )
+            raise Invalid("purchase_id", "purchases.purchase_member_s", purchase_id=purchase_id)
     comment = (comment or "").strip() or None
     feedback = Feedback(
         member_id=member_id,

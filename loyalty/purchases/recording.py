@@ -10,32 +10,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from loyalty.accounts.audit import AUDIT, inserted_row
 from loyalty.cards.issuing import current_card
-from loyalty.core.db import utcnow
+from loyalty.core import dialect
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.core.money import parse_amount
 from loyalty.models.cards import Card
 from loyalty.models.coupons import Coupon
 from loyalty.models.members import Member
 from loyalty.models.purchases import Purchase
-from loyalty.models.stores import Store
+from loyalty.models.stores import known_store
 from loyalty.purchases.card_rule import CardRule, apply_card_rule
 from loyalty.purchases.coupon_use import redeem_with_purchase, redeemed_with
 
 # a till's clock may run a little ahead of ours; anything later than this is a typo, not a purchase
 CLOCK_SKEW = timedelta(minutes=5)
 HISTORY = timedelta(days=3653)  # a receipt older than ten years is a typo (year 1 overflowed the card rule)
-
-
-MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 
 
 @dataclass
@@ -70,11 +68,11 @@ def record_purchase(
     occurred_at = _valid_time(occurred_at, now)
 
     # lock the member: one purchase per member at a time, so the card rule counts every committed purchase
-    member = session.exec(select(Member).where(Member.id == member_id).with_for_update()).first()
+    member = session.execute(_LOCK_MEMBER, {"member_id": member_id}).scalars().first()
     if member is None:
-        raise NotFound(f"member {member_id} not found / üye bulunamadı")
-    if store_id is not None and session.get(Store, store_id) is None:
-        raise Invalid("store_id", f"store {store_id} does not exist / mağaza bulunamadı")
+        raise NotFound("common.member_not_found", member_id=member_id)
+    if store_id is not None:
+        known_store(session, store_id)
 
     purchase = _insert_once(
         session,
@@ -97,14 +95,12 @@ def record_purchase(
 
     existing = _by_receipt(session, receipt_id)  # recorded before, or by a transaction committed meanwhile
     if existing is None:  # that transaction's purchase was removed since (an erase): ask the till to retry
-        raise Conflict(
-            f"receipt {receipt_id} changed meanwhile, try again / fiş az önce değişti, tekrar deneyin"
-        )
+        raise Conflict("purchases.receipt_changed_meanwhile_try_again", receipt_id=receipt_id)
     if existing.member_id != member_id:
         raise Conflict(
-            f"receipt {receipt_id} is already recorded for another member / bu fiş başka bir üyeye kayıtlı",
-            purchase_id=existing.id,
-            member_id=existing.member_id,
+            "purchases.receipt_already_recorded_another_member",
+            receipt_id=receipt_id,
+            extra={"purchase_id": existing.id, "member_id": existing.member_id},
         )
     assert existing.id is not None
     return PurchaseOutcome(
@@ -117,32 +113,16 @@ def record_purchase(
 
 
 PURCHASES: sa.Table = Purchase.__table__  # type: ignore[attr-defined]
+_LOCK_MEMBER = select(Member).where(Member.id == sa.bindparam("member_id")).with_for_update()  # built once
 
 
 def _insert_once(session: Session, **values: Any) -> Purchase | None:
     """The new purchase and its audit row, or None when its receipt id is already recorded (nothing
     written). On PostgreSQL one statement: the audit row is inserted from the purchase's ``RETURNING``."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    statement = (
-        insert(PURCHASES)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["receipt_id"])
-        .returning(*PURCHASES.c)
-    )
     audit = inserted_row(session, Purchase(**values))
-    if audit is not None and postgres:
-        new = statement.cte("new_purchase")
-        names = [name for name in audit if name != "target_id"]
-        audit_insert = sa.insert(AUDIT).from_select(
-            [*names, "target_id"],
-            sa.select(*(sa.literal(audit[name], AUDIT.c[name].type) for name in names), new.c.id),
-        )
-        row = session.execute(sa.select(new).add_cte(audit_insert.cte("audit_row"))).first()
-    else:
-        row = session.execute(statement).first()
-        if row is not None and audit is not None:
-            session.execute(sa.insert(AUDIT).values(**{**audit, "target_id": row.id}))
+    row = dialect.insert_then(
+        session, PURCHASES, values, conflict="receipt_id", then=AUDIT, then_values=audit, key="target_id"
+    )
     if row is None:
         return None
     purchase = Purchase(**row._mapping)
@@ -156,28 +136,17 @@ def _by_receipt(session: Session, receipt_id: str) -> Purchase | None:
 
 
 def _valid_amount(amount: Decimal | int | str) -> Decimal:
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        raise Invalid("amount", "amount must be a number / tutar sayı olmalı") from None
-    if not value.is_finite() or value <= 0:
-        raise Invalid("amount", "amount must be greater than 0 / tutar 0'dan büyük olmalı")
-    if value > MAX_AMOUNT or value != value.quantize(Decimal("0.01")):
-        raise Invalid(
-            "amount",
-            "amount must have at most 2 decimals and 10 digits / tutar en çok 2 ondalık, 10 hane olmalı",
-        )
-    return value.quantize(Decimal("0.01"))
+    value = parse_amount(amount, "amount")
+    assert value is not None  # required
+    return value
 
 
 def _valid_receipt(receipt_id: str) -> str:
     value = (receipt_id or "").strip()
     if not value:
-        raise Invalid("receipt_id", "receipt_id is required / fiş numarası gerekli")
+        raise Invalid("receipt_id", "purchases.receipt_id_required")
     if len(value) > 64:
-        raise Invalid(
-            "receipt_id", "receipt_id is longer than 64 characters / fiş numarası en fazla 64 karakter"
-        )
+        raise Invalid("receipt_id", "purchases.receipt_id_longer_than_64")
     return value
 
 
@@ -185,15 +154,9 @@ def _valid_time(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is None:
         return now
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        raise Invalid(
-            "occurred_at",
-            "occurred_at needs a time zone offset, e.g. 2026-05-01T14:30:00+03:00 / saat dilimi belirtilmeli",
-        )
+        raise Invalid("occurred_at", "purchases.occurred_needs_time_zone_offset")
     if occurred_at > now + CLOCK_SKEW:
-        raise Invalid("occurred_at", "occurred_at is in the future / alışveriş zamanı gelecekte olamaz")
+        raise Invalid("occurred_at", "purchases.occurred_future")
     if occurred_at < now - HISTORY:
-        raise Invalid(
-            "occurred_at",
-            "occurred_at is more than 10 years ago / alışveriş zamanı 10 yıldan eski olamaz",
-        )
+        raise Invalid("occurred_at", "purchases.occurred_more_than_10_years")
     return occurred_at

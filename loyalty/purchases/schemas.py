@@ -122,3 +122,9 @@ class MessageLine(SQLModel):
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
+    # issue 19: sent / deferred / dropped / cancelled / failed / queued / sending, why, and when
+    fate: str = "queued"
+    reason: str | None = None
+    not_before: datetime | None = None  # when it goes (a deferred one: the new instant)
+    updated_at: datetime | None = None  # a cancelled one: when
+    wallet: bool = False  # issue 23: its coupon was also shown on the member's wallet pass (lock screen)

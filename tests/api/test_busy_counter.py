@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from api.main import create_app
 from loyalty.core import jobs
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import access_token
 from loyalty.models.cards import Card

@@ -85,7 +85,11 @@ def test_preview_counts_renders_and_prices(
     assert set(samples) == {("tr", "sms"), ("tr", "email"), ("en", "sms"), ("en", "email")}
     tr_sms = samples[("tr", "sms")]
     assert "Kurban Bayramı" in tr_sms["text"] and "%15 indirim" in tr_sms["text"]
-    assert tr_sms["encoding"] == "UCS-2" and "ı" in tr_sms["forced_by"]
+    # the dev outbox stands in for the Turkish gateway: Turkish letters as GSM-7 national characters on a
+    # Turkish number; a number abroad pays UCS-2
+    assert tr_sms["encoding"] == "GSM-7 TR" and tr_sms["forced_by"] is None
+    abroad = next(part for part in tr_sms["parts"] if part["route"] == "international")
+    assert abroad["encoding"] == "UCS-2" and "ı" in abroad["forced_by"]
     assert "Eid al-Adha" in samples[("en", "email")]["subject"]
     cost = p["estimated_cost"]
     segments = tr_sms["segments"] + samples[("en", "sms")]["segments"]

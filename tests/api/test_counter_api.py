@@ -22,7 +22,7 @@ from loyalty.models.cards import Card, CardStatus
 from loyalty.models.coupons import Coupon, CouponRedemption
 from loyalty.models.members import Member
 from loyalty.models.purchases import Feedback, Purchase
-from tests.builders import make_coupon, make_member, make_purchase, make_user
+from tests.builders import bearer, make_coupon, make_member, make_purchase, make_user
 
 
 def _post(client: TestClient, headers: dict[str, str], member_id: int | None, **body: object):  # type: ignore[no-untyped-def]
@@ -102,8 +102,7 @@ def real_client(settings: Settings, committing_engine: Engine) -> Iterator[tuple
         user = make_user(session, role="staff")
         session.commit()
     with TestClient(create_app(settings)) as client:
-        token = client.post("/api/v1/auth/token", data={"username": user.username, "password": "secret-pass"})
-        yield client, {"Authorization": f"Bearer {token.json()['access_token']}"}
+        yield client, bearer(settings, user)
 
 
 def test_a_bad_code_records_neither_the_purchase_nor_a_redemption(

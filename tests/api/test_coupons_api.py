@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from loyalty.cards.issuing import issue_card
 from loyalty.cards.numbers import format_card_number
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.coupons.codes import format_code
 from loyalty.models.coupons import Coupon
 from tests.builders import make_coupon, make_member, make_store

@@ -7,11 +7,12 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import email_confirm_token, member_page_token
 from loyalty.delivery.claiming import prepare_send
-from loyalty.models.members import ConsentEvent
+from loyalty.members.consent import record_consent
+from loyalty.models.members import Channel, ConsentEvent
 from loyalty.models.messages import Message
 from tests.builders import make_member
 
@@ -62,9 +63,49 @@ def test_opening_the_link_sets_the_address_and_the_consent_asked_for(
         select(ConsentEvent).where(ConsentEvent.member_id == member.id).order_by(col(ConsentEvent.id))
     ).all()
     assert (ledger[-1].channel, ledger[-1].granted, ledger[-1].actor) == ("email", True, "member")
-    assert client.post(f"/e/{token}").status_code == 200  # opened twice: no harm
+    assert client.post(f"/e/{token}").status_code == 200  # opened twice: says done, changes nothing again
     session.refresh(member)
     assert member.email == "new@example.com"
+
+
+def test_a_link_works_once_and_a_newer_change_voids_older_links(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """Issue 25 point 5: confirm A (with consent), then B (without), then POST A again: A stays used."""
+    member = make_member(session, email="old@example.com", email_opt_in=False)
+    assert member.id is not None
+    page = member_page_token(settings.secret_key, member.id)
+    links = []
+    for address, consent in (("a@example.com", True), ("b@example.com", False)):
+        assert _request(client, page, address, consent)[0] == 202
+        message = session.exec(
+            select(Message).where(Message.member_id == member.id).order_by(col(Message.id).desc())
+        ).first()
+        assert message is not None
+        links.append(str(message.context["confirm_url"]).removeprefix("http://testserver"))
+    link_a, link_b = links
+    assert client.post(link_a).status_code == 410  # B was asked for later: A's link no longer works
+    assert client.post(link_b).status_code == 200
+    session.refresh(member)
+    assert member.email == "b@example.com" and member.email_opt_in is False
+    assert client.post(link_a).status_code == 410  # replayed: the address does not go back to A
+    assert client.post(link_b).status_code == 200  # B again: done already, nothing changes
+    session.refresh(member)
+    assert member.email == "b@example.com" and member.email_opt_in is False
+    # a new request, confirmed, then the member withdraws consent: replaying its link grants nothing
+    assert _request(client, page, "b@example.com", True)[0] == 202
+    message = session.exec(
+        select(Message).where(Message.member_id == member.id).order_by(col(Message.id).desc())
+    ).first()
+    assert message is not None
+    link_c = str(message.context["confirm_url"]).removeprefix("http://testserver")
+    assert client.post(link_c).status_code == 200
+    session.refresh(member)
+    assert member.email_opt_in is True
+    record_consent(session, member, Channel.email, False, source="counter", actor="user:test")
+    assert client.post(link_c).status_code == 200
+    session.refresh(member)
+    assert member.email_opt_in is False
 
 
 def test_a_new_address_without_consent_starts_without_it(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.tokens import member_page_token, unsubscribe_token
 from loyalty.models.coupons import CouponRedemption
 from loyalty.models.members import Member

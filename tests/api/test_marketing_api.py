@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.coupons import Coupon
 from loyalty.models.messages import Category, Message, MessageState
@@ -168,6 +168,21 @@ def test_a_test_send_needs_an_address_for_the_campaigns_channel(
 # ---- draft -> schedule, overlaps and the cap
 
 
+def test_overlaps_of_a_send_beyond_the_forecast_name_the_collisions_without_playing(
+    client: TestClient, session: Session, marketing: dict[str, str]
+) -> None:
+    """A send more than the forecast's longest play away: the collisions are named, the cap's effect is not
+    guessed (``forecast_days`` 0), and the dialog does not wait for two plays that could foresee nothing."""
+    _member(session, "Uzak Üye")
+    far = {"type": "date", "send_at": "2030-01-15T23:02"}
+    first = _create(client, marketing, name="Uzak A", trigger=far)
+    second = _create(client, marketing, name="Uzak B", trigger=far, draft=True)
+    report = client.get(f"/api/v1/campaigns/{second['id']}/overlaps", headers=marketing).json()
+    assert [o["campaign_id"] for o in report["overlaps"]] == [first["id"]]
+    assert report["forecast_days"] == 0 and report["deferred_by_cap"] == 0 and report["others_deferred"] == 0
+    assert report["forecast_limit_days"] == 400  # the page names it: "more than 400 days away"
+
+
 def test_overlaps_name_the_same_holiday_and_the_members_the_cap_defers(
     client: TestClient, session: Session, marketing: dict[str, str], settings: Any
 ) -> None:
@@ -184,11 +199,16 @@ def test_overlaps_name_the_same_holiday_and_the_members_the_cap_defers(
     assert item["campaign_id"] == first["id"] and item["reasons"] == ["same_holiday", "same_window"]
     assert item["shared_members"] == 3
     assert report["deferred_by_cap"] == 0  # 2 messages in the week: within a cap of 2
+    assert report["forecast_days"] > settings.frequency_cap_days  # played up to a window after the send
 
     third = _create(client, marketing, name="Kurban C", draft=True)
     report = client.get(f"/api/v1/campaigns/{third['id']}/overlaps", headers=marketing).json()
     assert {o["campaign_id"] for o in report["overlaps"]} == {first["id"], second["id"]}
+    assert report["deferred_by_cap"] == 0  # a draft sends nothing: B does not use up the cap
+    client.post(f"/api/v1/campaigns/{second['id']}/schedule", headers=marketing)
+    report = client.get(f"/api/v1/campaigns/{third['id']}/overlaps", headers=marketing).json()
     assert report["deferred_by_cap"] == 3  # a third promotion in one week: every member waits
+    assert report["others_deferred"] == 0  # A and B go first, as they were
 
     scheduled = client.post(f"/api/v1/campaigns/{third['id']}/schedule", headers=marketing)
     assert scheduled.status_code == 200 and scheduled.json()["status"] == "scheduled"

@@ -59,22 +59,26 @@ def test_the_counter_shows_what_an_occasion_will_send(
     reminder = by[("reminder", "sms")]
     assert reminder["send_on"] == (on - timedelta(days=3)).isoformat()
     assert reminder["send_local"].endswith("T10:00 Europe/Istanbul")
-    assert "kızınız Elif için doğum günü" in reminder["text"] and "kızım" not in reminder["text"]
-    assert reminder["encoding"] == "UCS-2" and reminder["segments"] >= 2 and "ı" in reminder["forced_by"]
+    assert "kızınız Elif'in doğum günü yaklaşıyor" in reminder["text"] and "kızım" not in reminder["text"]
+    # the member's Turkish number on the dev outbox (which stands in for the Turkish gateway): GSM-7 TR
+    assert reminder["encoding"] == "GSM-7 TR" and reminder["segments"] <= 2 and reminder["forced_by"] is None
+    assert [p["backend"] for p in reminder["parts"]] == ["outbox"]
     assert "RET" in reminder["text"] and "/m/" in reminder["text"]
     sms, email = by[("coupon", "sms")], by[("coupon", "email")]
     assert sms["send_on"] == email["send_on"] == (on - timedelta(days=1)).isoformat()
     assert sms["campaign_id"] == created.json()["id"] and sms["sample_code"] is True
     last = on - timedelta(days=1) + timedelta(days=3)
     assert "%20 indirim" in sms["text"] and f"son gün {last.day} " in sms["text"]
-    assert "kızınız Elif" in email["subject"] and "/m/" in email["text"]
+    assert "Kızınız Elif'in doğum günü" in email["subject"] and "/m/" in email["text"]
 
     # the same builder in the campaign's own preview: the occasion text, not a generic holiday one
     preview = client.post(f"/api/v1/campaigns/{created.json()['id']}/preview", headers=marketing)
     assert preview.status_code == 200, preview.text
     samples = {(s["locale"], s["channel"]): s for s in preview.json()["samples"]}
-    assert "İyi ki doğdunuz" in samples[("tr", "sms")]["text"]
-    assert "Happy birthday" in samples[("en", "sms")]["text"]
+    # the day before: "yaklaşıyor", never "iyi ki doğdunuz" before the day
+    assert "doğum gününüz yaklaşıyor" in samples[("tr", "sms")]["text"]
+    assert "your birthday is coming up" in samples[("en", "sms")]["text"]
+    assert "doğdunuz" not in samples[("tr", "sms")]["text"]
     assert "özel bir hediyemiz var" not in samples[("tr", "email")]["text"]
 
     assert client.get("/api/v1/occasions/999999/preview", headers=staff).status_code == 404
@@ -89,7 +93,10 @@ def test_an_english_member_reads_it_in_english_and_a_retired_one_sends_nothing(
     view = client.get(f"/api/v1/occasions/{occasion['id']}/preview", headers=staff).json()
     [reminder] = view["messages"]
     assert view["locale"] == "en" and reminder["send_local"].endswith("T10:00 Europe/London")
-    assert "the birthday of your mother" in reminder["text"] and "Reply STOP to opt out." in reminder["text"]
+    assert (
+        "your mother's birthday is coming up" in reminder["text"]
+        and "Reply STOP to opt out." in reminder["text"]
+    )
     client.delete(f"/api/v1/occasions/{occasion['id']}", headers=staff)
     retired = client.get(f"/api/v1/occasions/{occasion['id']}/preview", headers=staff).json()
     assert retired["messages"] == [] and retired["notes"]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.messages import Category, Message
 from tests.builders import make_member
 
@@ -111,10 +111,10 @@ def test_pause_and_resume(
     client: TestClient, session: Session, staff: dict[str, str], marketing: dict[str, str]
 ) -> None:
     member = make_member(session)
-    [message_id] = queue_messages(
+    [message_id] = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=member.id,
                 requested_channel="sms",
                 dedupe_key="coupon:api-pause",

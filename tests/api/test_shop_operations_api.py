@@ -147,9 +147,14 @@ def test_stores_created_changed_and_listed_by_admins(
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "timezone"
     taken = client.post("/api/v1/stores", json={"name": "Kadıköy Şubesi"}, headers=admin)
     assert taken.status_code == 409
+    turkish = client.post("/api/v1/stores", json={"name": "Üsküdar", "code": "ÜSKÜDAR"}, headers=admin)
+    assert turkish.status_code == 201 and turkish.json()["code"] == "ÜSKÜDAR"  # Turkish letters are letters
+    spaced = client.post("/api/v1/stores", json={"name": "Ataşehir", "code": "ATA ŞEHİR"}, headers=admin)
+    assert spaced.status_code == 422 and "no spaces" in spaced.json()["detail"][0]["msg"]
     changed = client.patch(f"/api/v1/stores/{store['id']}", json={"timezone": "Europe/Berlin"}, headers=admin)
     assert changed.json()["timezone"] == "Europe/Berlin"
-    assert [s["name"] for s in client.get("/api/v1/stores", headers=staff).json()] == ["Kadıköy Şubesi"]
+    listed = client.get("/api/v1/stores", headers=staff).json()
+    assert [s["name"] for s in listed] == ["Kadıköy Şubesi", "Üsküdar"]
     member = _register(client, staff)
     bought = client.post(
         f"/api/v1/members/{member['id']}/purchases",

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import unsubscribe_token, unsubscribe_url
 from loyalty.messaging.claims import message_history
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.members import Channel, ConsentEvent, Member
 from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
@@ -37,10 +37,10 @@ def _post(client: TestClient, path: str, form: dict[str, str], *, token: str = T
 
 
 def _sent_message(session: Session, member: Member, sid: str) -> Message:
-    [message_id] = queue_messages(
+    [message_id] = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=member.id or 0,
                 requested_channel="sms",
                 dedupe_key=f"coupon:{sid}",
@@ -129,7 +129,7 @@ def test_opt_out_keywords(hook_client: TestClient, session: Session, word: str) 
 @pytest.mark.parametrize("word", ["START", "yes", "UNSTOP"])
 def test_opt_in_keywords(hook_client: TestClient, session: Session, word: str) -> None:
     member = make_member(session, sms=False)
-    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": word}) == 200
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": word, "MessageSid": f"SM{word}"}) == 200
     session.refresh(member)
     assert member.sms_opt_in is True
 
@@ -137,9 +137,19 @@ def test_opt_in_keywords(hook_client: TestClient, session: Session, word: str) -
 def test_other_texts_and_bad_signatures_change_nothing(hook_client: TestClient, session: Session) -> None:
     member = make_member(session, sms=True)
     assert (
-        _post(hook_client, INBOUND, {"From": member.phone, "Body": "stop sending me the menu please"}) == 200
+        _post(
+            hook_client,
+            INBOUND,
+            {"From": member.phone, "Body": "stop sending me the menu please", "MessageSid": "SMtext"},
+        )
+        == 200
     )
-    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": "STOP"}, token="forged") == 403
+    assert (
+        _post(
+            hook_client, INBOUND, {"From": member.phone, "Body": "STOP", "MessageSid": "SMf"}, token="forged"
+        )
+        == 403
+    )
     session.refresh(member)
     assert member.sms_opt_in is True
 
@@ -150,12 +160,12 @@ def test_unsubscribe_link_confirms_then_records(
     member = make_member(session, email="u@example.com", email_opt_in=True)
     url = unsubscribe_url(settings, member.id or 0, Channel.email)
     path = url.removeprefix(settings.public_base_url)
-    page = client.get(path)
+    page = client.get(path, headers={"Accept-Language": "tr"})
     assert page.status_code == 200 and "<form" in page.text
     assert "e-posta ile kampanya mesajı almak istemiyor musunuz?" in page.text and "offers" not in page.text
     session.refresh(member)
     assert member.email_opt_in is True  # a GET (a link scanner) unsubscribes nobody
-    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"}, headers={"Accept-Language": "tr"})
     assert done.status_code == 200 and "Artık e-posta ile kampanya mesajı almayacaksınız." in done.text
     english = client.get(path + "?lang=en")  # the page speaks one language: the visitor's
     assert "No more offers by e-mail?" in english.text and "kampanya" not in english.text
@@ -203,3 +213,15 @@ def test_a_replayed_status_callback_changes_nothing(hook_client: TestClient, ses
     session.refresh(message)
     assert member.sms_opt_in is True and message.state == MessageState.failed
     assert [e.state for e in message_history(session, message.id or 0)] == history
+
+
+def test_a_signed_inbound_message_without_a_message_id_is_refused(
+    hook_client: TestClient, session: Session
+) -> None:
+    """Issue 25 point 5: without MessageSid there is nothing to de-duplicate on, so a replayed (edited)
+    START after a STOP would re-grant SMS: refused, and nothing changes."""
+    member = make_member(session, sms=False)
+    assert _post(hook_client, INBOUND, {"From": member.phone, "Body": "START"}) == 400
+    session.refresh(member)
+    assert member.sms_opt_in is False
+    assert session.exec(select(ConsentEvent).where(ConsentEvent.member_id == member.id)).all() == []

@@ -13,17 +13,18 @@ from sqlmodel import select
 from loyalty.campaigns.lifecycle import create_campaign
 from loyalty.campaigns.schemas import CampaignCreate
 from loyalty.campaigns.stats import campaign_stats
-from loyalty.campaigns.test_send import send_test
+from loyalty.campaigns.trial_send import send_test
 from loyalty.core.db import unit_of_work
 from loyalty.core.jobs import set_publisher
 from loyalty.core.settings import Settings
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.messaging.claims import claim_due_messages, message_history
+from loyalty.messaging.dev_outbox import list_outbox
 from loyalty.models.coupons import Coupon
 from loyalty.models.members import ConsentEvent
 from loyalty.models.messages import Message, MessageState
 from tests.workers.twilio_fake import FakeTwilioServer
-from workers.channels.outbox import OutboxChannel, list_outbox
+from workers.channels.outbox import OutboxChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.delivery import deliver
 

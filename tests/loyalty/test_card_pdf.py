@@ -87,32 +87,69 @@ def test_a_name_with_html_in_it_is_printed_as_text() -> None:
     assert "<b>Ayşe</b>" in text and "<i>Dükkan</i>" in text
 
 
-def test_the_qr_code_in_the_pdf_holds_the_card_number(tmp_path: Path) -> None:
-    """Rasterise the card and read the QR modules back: they match segno's matrix for the number."""
-    dpi = 600
-    pdf = render_card_pdf(make_view(shop_name=SHOP, holder_name="Ayşe", number=NUMBER))
+def _raster(pdf: bytes, dpi: int) -> Image.Image:
     png = subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-png", "-"], input=pdf, capture_output=True, check=True
     )
-    image = Image.open(io.BytesIO(png.stdout)).convert("L")
-    qr = segno.make(NUMBER, error="m", micro=False)
-    modules = len(qr.matrix)
-    border = 2
+    return Image.open(io.BytesIO(png.stdout)).convert("L")
+
+
+def _dark(image: Image.Image, x_mm: float, y_mm: float, dpi: int) -> bool:
     px_per_mm = dpi / 25.4
+    return image.getpixel((round(x_mm * px_per_mm), round(y_mm * px_per_mm))) < 128  # type: ignore[operator]
+
+
+def _read_qr(
+    image: Image.Image, card_left: float, card_top: float, dpi: int, modules: int
+) -> list[list[int]]:
+    """The QR modules read back from a card whose top left corner is at (card_left, card_top) mm."""
+    border = 2
     size_mm = 21.0  # templates/cards/card.css .qr: 21 x 21 mm, 4 mm from the right and bottom edges
-    left_mm, top_mm = CARD_W - 4 - size_mm, CARD_H - 4 - size_mm
+    left_mm, top_mm = card_left + CARD_W - 4 - size_mm, card_top + CARD_H - 4 - size_mm
     module_mm = size_mm / (modules + 2 * border)
-    read = []
-    for row in range(modules):
-        bits = []
-        for col in range(modules):
-            x = (left_mm + (border + col + 0.5) * module_mm) * px_per_mm
-            y = (top_mm + (border + row + 0.5) * module_mm) * px_per_mm
-            bits.append(1 if image.getpixel((round(x), round(y))) < 128 else 0)  # type: ignore[operator]
-        read.append(bits)
+    return [
+        [
+            int(
+                _dark(
+                    image,
+                    left_mm + (border + col + 0.5) * module_mm,
+                    top_mm + (border + row + 0.5) * module_mm,
+                    dpi,
+                )
+            )
+            for col in range(modules)
+        ]
+        for row in range(modules)
+    ]
+
+
+def test_the_qr_code_in_the_pdf_holds_the_card_number(tmp_path: Path) -> None:
+    """Rasterise the card and read the QR modules back: they match segno's matrix for the number."""
+    dpi = 600
+    image = _raster(render_card_pdf(make_view(shop_name=SHOP, holder_name="Ayşe", number=NUMBER)), dpi)
+    qr = segno.make(NUMBER, error="m", micro=False)
+    read = _read_qr(image, 0, 0, dpi, len(qr.matrix))
     assert read == [list(r) for r in qr.matrix]
     other = segno.make(new_card_number(), error="m", micro=False)
     assert read != [list(r) for r in other.matrix]
+
+
+def test_each_card_on_the_sheet_carries_its_own_qr_code_and_the_crop_marks_are_drawn() -> None:
+    dpi = 300
+    views = [make_view(shop_name=SHOP, holder_name=f"Üye {i}", number=new_card_number()) for i in range(10)]
+    image = _raster(render_sheet_pdf(views), dpi)
+    slots, marks = sheet_layout(len(views))
+    for slot, view in zip(slots, views, strict=True):
+        qr = segno.make(view.number, error="m", micro=False)
+        left, top = float(slot["left"]), float(slot["top"])
+        assert _read_qr(image, left, top, dpi, len(qr.matrix)) == [list(r) for r in qr.matrix], view.number
+    step = 25.4 / dpi  # one pixel: a mark is 0.15 mm wide, under two pixels here
+    for mark in marks:
+        x, y, w, h = (float(mark[k]) for k in ("left", "top", "width", "height"))
+        across = [(d * step, 0.0) if h > w else (0.0, d * step) for d in (-1, 0, 1)]
+        assert any(_dark(image, x + w / 2 + dx, y + h / 2 + dy, dpi) for dx, dy in across), mark
+        beside = (1.0, 0.0) if h > w else (0.0, 1.0)  # 1 mm to the side: paper
+        assert not _dark(image, x + w / 2 + beside[0], y + h / 2 + beside[1], dpi), mark
 
 
 def test_a_stack_of_cards_is_one_id1_page_each() -> None:
@@ -175,6 +212,7 @@ def test_the_fetcher_serves_templates_only() -> None:
         "http://127.0.0.1:9/logo.png",
         "https://example.com/x.css",
         "data:text/plain,hello",
+        f"qr:{NUMBER}",  # a render's QR codes are served only by the fetcher made for that render
         "file://otherhost" + (TEMPLATES_DIR / "cards" / "card.css").as_posix(),
     ):
         with pytest.raises(ValueError, match="refused"):

@@ -15,9 +15,9 @@ from loyalty.cards.numbers import format_card_number, new_card_number, parse_car
 from loyalty.cards.printing import printable_cards
 from loyalty.core.db import unit_of_work
 from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.counter.search import scan_card
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.messages import Message
-from loyalty.purchases.counter import scan_card
 from tests.builders import make_member, make_user
 
 VALID = "4539578763621486"  # a Luhn-valid 16-digit number
@@ -59,7 +59,8 @@ def test_a_mistyped_number_is_a_check_digit_error_naming_the_field() -> None:
     with pytest.raises(Invalid) as caught:
         parse_card_number(_typo(VALID))
     assert caught.value.field == "number"
-    assert "check digit" in caught.value.message and "kontrol basamağı" in caught.value.message
+    assert caught.value.key == "cards.card_number_check_digit_wrong"
+    assert "check digit" in caught.value.text("en") and "kontrol basamağı" in caught.value.text("tr")
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,9 @@ def test_2026_bayrams_with_their_arife(lang: str) -> None:
     assert (kurban.date, kurban.days) == (date(2026, 5, 27), 4)
     assert kurban_eve.date == date(2026, 5, 26)
     assert found["cumhuriyet_bayrami_arife"].date == date(2026, 10, 28)
+    # as people say them, never the package's half-day label
+    names = {"tr": "Ramazan Bayramı Arifesi", "en": "the eve of Eid al-Fitr"}
+    assert ramazan_eve.name == names[lang] and "(" not in kurban_eve.name
     assert all(not h.estimated for h in found.values())
     assert {h.kind for h in found.values()} == {"public", "commercial"}
 

@@ -163,11 +163,36 @@ def test_upload_from_the_admin_page_api(
     assert done.json()["errors_csv"].startswith("line,phone,field,error")
     assert session.exec(select(Member).where(Member.phone == "+905322000071")).first() is not None
     assert client.post("/api/v1/members/import", files=files, headers=staff).status_code == 403
-    latin = client.post(
+    # Turkish Excel's "CSV" is Windows-1254: read as such, the letters intact
+    turkish = client.post(
         "/api/v1/members/import",
-        files={"file": ("x.csv", "full_name,phone\nŞ,1\n".encode("cp1254"))},
+        files={"file": ("x.csv", "full_name;phone\nŞükrü Güneş;0532 200 00 72\n".encode("cp1254"))},
         headers=admin,
     )
-    assert latin.status_code == 422
+    assert turkish.status_code == 200 and turkish.json()["created"] == 1, turkish.text
+    assert _member(session, "+905322000072").full_name == "Şükrü Güneş"
+    neither = client.post(
+        "/api/v1/members/import", files={"file": ("x.csv", b"full_name,phone\n\x81\x8d,1\n")}, headers=admin
+    )
+    assert neither.status_code == 422 and "CSV UTF-8" in neither.json()["detail"][0]["msg"]
     audit = client.get("/api/v1/audit", params={"target": "members"}, headers=admin).json()
     assert audit[0]["action"] == "import" and audit[0]["changes"]["created"] == 1
+
+
+def test_turkish_dates_are_read_day_first(session: Session) -> None:
+    text = HEADER + (
+        "Deniz Ak,0532 200 00 81,,,,yes,HS_FIZIKSEL_ORTAM,20.11.2025,,,\n"
+        "Ece Ak,0532 200 00 82,,,,yes,HS_FIZIKSEL_ORTAM,05/03/2025 14:30,,,\n"
+        "Can Ak,0532 200 00 83,,,,yes,HS_FIZIKSEL_ORTAM,32.11.2025,,,\n"
+    )
+    report = _import(session, text)
+    assert report.created == 2
+    (error,) = report.errors
+    assert error.field == "sms_consent_date" and "20.11.2026" in error.message
+    given = session.exec(
+        select(ConsentEvent.consent_at)
+        .join(Member, col(Member.id) == ConsentEvent.member_id)
+        .where(Member.phone == "+905322000082")
+    ).all()
+    # 14:30 in Istanbul
+    assert [g.replace(tzinfo=None).isoformat() for g in given if g] == ["2025-03-05T11:30:00"]

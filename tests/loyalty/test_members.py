@@ -10,13 +10,13 @@ from sqlmodel import Session, func, select
 
 from loyalty.cards.numbers import new_card_number
 from loyalty.core.errors import Conflict, Invalid, NotFound
+from loyalty.counter.search import search_members
 from loyalty.members.consent import consent_history
 from loyalty.members.registration import get_member, register_member, update_member
 from loyalty.members.schemas import ConsentChoice, MemberCreate, MemberUpdate
 from loyalty.members.validation import normalize_phone
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.members import Channel, Member
-from loyalty.purchases.counter import search_members
 from tests.builders import make_member, make_user
 
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from loyalty.campaigns.content import queue_campaign_messages
 from loyalty.cards.welcome import queue_card_welcome
 from loyalty.core.db import unit_of_work
 from loyalty.core.jobs import set_publisher
@@ -26,15 +25,10 @@ from loyalty.delivery.claiming import prepare_send
 from loyalty.delivery.outcomes import apply_provider_status
 from loyalty.messaging.adapter import PermanentSendError, TransientSendError
 from loyalty.messaging.claims import claim_due_messages, message_history, recover_stuck
-from loyalty.messaging.outbox import (
-    COPY_FROM,
-    ROW_COLUMNS,
-    NewMessage,
-    cancel_pending,
-    insert_message_rows,
-    queue_messages,
-)
+from loyalty.messaging.outbox import cancel_pending
+from loyalty.messaging.queue import COPY_FROM, MessageRow, queue
 from loyalty.messaging.templates import render_message
+from loyalty.messaging.twilio_webhooks import status_report
 from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.members import Channel, Member
@@ -43,10 +37,9 @@ from loyalty.models.occasions import Occasion
 from loyalty.occasions.reminders import queue_occasion_reminders
 from loyalty.purchases.card_rule import CardRule
 from loyalty.purchases.recording import record_purchase
-from tests.builders import make_member
+from tests.builders import make_member, queue_run_messages
 from workers.channels.doubles import RecordingChannel
 from workers.channels.outbox import OutboxChannel
-from workers.channels.twilio_sms import status_report
 from workers.delivery import deliver, schedule_retry
 
 DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul: no quiet hours
@@ -60,14 +53,14 @@ def published() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
     set_publisher(None)
 
 
-def _new(member: Member, key: str, **fields: Any) -> NewMessage:
+def _new(member: Member, key: str, **fields: Any) -> MessageRow:
     values: dict[str, Any] = {
         "purpose": "birthday_self",
         "category": Category.promotional,
         "context": {"occasion_on": "2026-12-01"},
     }
     values.update(fields)
-    return NewMessage(
+    return MessageRow(
         member_id=member.id or 0, requested_channel=values.pop("channel", "sms"), dedupe_key=key, **values
     )
 
@@ -86,8 +79,8 @@ def _card(session: Session, member: Member) -> Card:
 
 def test_queueing_twice_makes_one_row_per_channel(session: Session) -> None:
     member = make_member(session)
-    first = queue_messages(session, [_new(member, "coupon:1"), _new(member, "coupon:1", channel="email")])
-    again = queue_messages(session, [_new(member, "coupon:1"), _new(member, "coupon:2")])
+    first = queue(session, [_new(member, "coupon:1"), _new(member, "coupon:1", channel="email")])
+    again = queue(session, [_new(member, "coupon:1"), _new(member, "coupon:2")])
     assert len(first) == 2 and len(again) == 1
     rows = session.exec(select(Message).where(Message.member_id == member.id)).all()
     assert sorted((m.channel, m.dedupe_key) for m in rows) == [
@@ -103,9 +96,9 @@ def test_a_large_batch_is_queued_once_with_its_history(session: Session) -> None
 
     member = make_member(session)
     batch = [_new(member, f"coupon:big-{n}", context={"n": n, "ad": "Ayşe"}) for n in range(COPY_FROM + 50)]
-    ids = queue_messages(session, batch[50:], now=DAY)
+    ids = queue(session, batch[50:], now=DAY)
     assert len(ids) == len(set(ids)) == COPY_FROM
-    again = queue_messages(session, batch, now=DAY)  # 200 known keys and 50 new ones
+    again = queue(session, batch, now=DAY)  # 200 known keys and 50 new ones
     assert len(again) == 50 and not set(again) & set(ids)
     rows = session.exec(select(Message).where(Message.id.in_(ids + again))).all()  # type: ignore[union-attr]
     assert sorted(m.dedupe_key for m in rows) == sorted(m.dedupe_key for m in batch)
@@ -122,32 +115,28 @@ def test_plain_rows_are_queued_once_with_their_history(session: Session) -> None
 
     member = make_member(session)
 
-    def row(n: int, channel: str = "sms") -> tuple[Any, ...]:
-        values = {
-            "member_id": member.id,
-            "channel": channel,
-            "requested_channel": "preferred",
-            "dedupe_key": f"coupon:row-{n}",
-            "purpose": "holiday_coupon",
-            "category": "promotional",
-            "locale": "tr",
-            "context": {"n": n, "ad": "Ayşe"},
-            "campaign_id": 7,
-            "run_id": 8,
-            "coupon_id": n,
-            "occasion_id": None,
-            "card_id": None,
-            "not_before": DAY,
-            "expires_at": DAY + timedelta(days=3),
-            "send_by": None,
-        }
-        return tuple(values[name] for name in ROW_COLUMNS)
+    def row(n: int, channel: str = "sms") -> MessageRow:
+        return MessageRow(
+            member_id=member.id,
+            channel=channel,
+            requested_channel="preferred",
+            dedupe_key=f"coupon:row-{n}",
+            purpose="holiday_coupon",
+            category="promotional",
+            locale="tr",
+            context={"n": n, "ad": "Ayşe"},
+            campaign_id=7,
+            run_id=8,
+            coupon_id=n,
+            not_before=DAY,
+            expires_at=DAY + timedelta(days=3),
+        )
 
     first = [row(n) for n in range(300)]
-    assert insert_message_rows(session, first, now=DAY) == 300
+    assert len(queue(session, first, now=DAY)) == 300
     more = [row(n) for n in range(250, 400)] + [row(5, "email")]  # 50 known keys, 101 new ones
-    assert insert_message_rows(session, more, now=DAY) == 101
-    assert insert_message_rows(session, more, now=DAY) == 0
+    assert len(queue(session, more, now=DAY)) == 101
+    assert queue(session, more, now=DAY) == []
     rows = session.exec(select(Message).where(Message.run_id == 8)).all()
     assert len(rows) == 401 == len({(m.channel, m.dedupe_key) for m in rows})
     by_key = {(m.channel, m.dedupe_key): m for m in rows}
@@ -188,7 +177,7 @@ def test_delivery_claims_then_records_and_keeps_history(
 ) -> None:
     with unit_of_work(committing_engine) as session:
         member = make_member(session, full_name="Elif Demir")
-        [message_id] = queue_messages(session, [_new(member, "coupon:10")], now=DAY)
+        [message_id] = queue(session, [_new(member, "coupon:10")], now=DAY)
         session.commit()
     channel = RecordingChannel()
     outcome = deliver(
@@ -212,7 +201,7 @@ def test_transient_error_requeues_and_permanent_error_fails(
 ) -> None:
     with unit_of_work(committing_engine) as session:
         member = make_member(session)
-        ids = queue_messages(session, [_new(member, "coupon:20"), _new(member, "coupon:21")], now=DAY)
+        ids = queue(session, [_new(member, "coupon:20"), _new(member, "coupon:21")], now=DAY)
         session.commit()
     flaky = RecordingChannel(failures=[TransientSendError("twilio 503", code="503")])
     outcome = deliver(
@@ -246,7 +235,7 @@ def test_a_worker_dying_after_the_claim_is_recovered_without_a_second_send(
 ) -> None:
     with unit_of_work(committing_engine) as session:
         member = make_member(session)
-        [message_id] = queue_messages(session, [_new(member, "coupon:30")], now=DAY)
+        [message_id] = queue(session, [_new(member, "coupon:30")], now=DAY)
         session.commit()
     channel = RecordingChannel()
     with unit_of_work(committing_engine) as session:  # the worker claims ...
@@ -272,8 +261,8 @@ def test_a_worker_dying_after_the_claim_is_recovered_without_a_second_send(
 
 def test_claim_due_hands_out_due_rows_once_and_lost_jobs_again(session: Session) -> None:
     member = make_member(session)
-    due = queue_messages(session, [_new(member, "coupon:40"), _new(member, "coupon:41")], now=DAY)
-    queue_messages(session, [_new(member, "coupon:42", not_before=DAY + timedelta(days=3))], now=DAY)
+    due = queue(session, [_new(member, "coupon:40"), _new(member, "coupon:41")], now=DAY)
+    queue(session, [_new(member, "coupon:42", not_before=DAY + timedelta(days=3))], now=DAY)
     assert claim_due_messages(session, DAY, limit=10) == due
     assert claim_due_messages(session, DAY + timedelta(minutes=1), limit=10) == []
     # still queued 10 minutes later: the broker lost the job, hand it out again
@@ -295,7 +284,7 @@ def _report(session: Session, provider_id: str, status: str, message_id: int | N
 
 def test_provider_status_moves_forward_only(session: Session) -> None:
     member = make_member(session)
-    [message_id] = queue_messages(session, [_new(member, "coupon:50")], now=DAY)
+    [message_id] = queue(session, [_new(member, "coupon:50")], now=DAY)
     message = session.get(Message, message_id)
     assert message is not None
     message.state, message.provider_id = MessageState.sent, "SM50"
@@ -312,7 +301,7 @@ def test_provider_status_moves_forward_only(session: Session) -> None:
 
 def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -> None:
     member = make_member(session)
-    [message_id] = queue_messages(session, [_new(member, "coupon:51")], now=DAY)
+    [message_id] = queue(session, [_new(member, "coupon:51")], now=DAY)
     message = session.get(Message, message_id)
     assert message is not None
     message.state = MessageState.sending  # claimed; the provider accepted; the worker died before recording
@@ -325,7 +314,7 @@ def test_status_callback_rescues_a_message_whose_worker_died(session: Session) -
 
 def test_cancel_pending_promotions_or_one_occasion(session: Session) -> None:
     member = make_member(session)
-    promo, about, welcome = queue_messages(
+    promo, about, welcome = queue(
         session,
         [
             _new(member, "coupon:60"),
@@ -344,9 +333,7 @@ def test_outbox_writes_each_message_once_marked_not_sent(
 ) -> None:
     with unit_of_work(committing_engine) as session:
         member = make_member(session, email="o@example.com", email_opt_in=True)
-        ids = queue_messages(
-            session, [_new(member, "coupon:70"), _new(member, "coupon:70", channel="email")], now=DAY
-        )
+        ids = queue(session, [_new(member, "coupon:70"), _new(member, "coupon:70", channel="email")], now=DAY)
         session.commit()
     for message_id in ids:
         outcome = deliver(
@@ -367,7 +354,7 @@ def test_outbox_writes_each_message_once_marked_not_sent(
     assert str(eml["X-Loyalty-Outbox"]).startswith("NOT SENT") and eml["To"] == "o@example.com"
     assert eml["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert str(eml["List-Unsubscribe"]).startswith("<http://testserver/u/")
-    assert eml["Subject"] == "İyi ki doğdunuz, Ayşe!"
+    assert eml["Subject"] == "Doğum gününüz kutlu olsun, iyi ki doğdunuz!"
     assert eml.get_content_type() == "multipart/alternative"
 
 
@@ -375,7 +362,7 @@ def test_outbox_writes_each_message_once_marked_not_sent(
 def test_two_dispatchers_never_hand_out_the_same_rows(committing_engine: Engine) -> None:
     with unit_of_work(committing_engine) as session:
         member = make_member(session)
-        queue_messages(session, [_new(member, f"coupon:{900 + i}") for i in range(400)], now=DAY)
+        queue(session, [_new(member, f"coupon:{900 + i}") for i in range(400)], now=DAY)
         session.commit()
     results: list[list[int]] = []
     barrier = threading.Barrier(4)
@@ -464,8 +451,8 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         offer=Offer(kind="percent", value=Decimal("15"), valid_days=14, currency="TRY"),
     )
     assert issued == 2
-    assert queue_campaign_messages(session, run.id) == 2
-    assert queue_campaign_messages(session, run.id) == 0  # a retried run queues nothing twice
+    assert queue_run_messages(session, run.id, run.issue_at) == 2
+    assert queue_run_messages(session, run.id, run.issue_at) == 0  # a retried run queues nothing twice
     messages = {m.member_id: m for m in session.exec(select(Message).where(Message.run_id == run.id))}
     mine, his = messages[ayse.id], messages[john.id]
     assert mine.purpose == "birthday_relative" and his.purpose == "once_congrats"
@@ -488,10 +475,10 @@ def test_campaign_messages_one_per_coupon_naming_the_occasion(session: Session) 
         | {"member_page_url": "m"},
     ).text
     assert (
-        "kızınız Elif" in text
+        "kızınız Elif'in doğum günü" in text
         and "çikolatalı pasta sever" in text
         and "%15" in text
-        and "1 Aralık 2026" in text
+        and "son gün 15 Aralık" in text
     )
     english = render_message(
         his.purpose,
@@ -519,7 +506,7 @@ def test_campaign_messages_resolve_preferred_and_a_retry_after_a_consent_change_
         members=[(m.id, valid_from, valid_from + timedelta(days=7)) for m in members],
         offer=Offer(kind="percent", value=Decimal("15"), valid_days=7, currency="TRY"),
     )
-    assert queue_campaign_messages(session, run.id) == 3
+    assert queue_run_messages(session, run.id, run.issue_at) == 3
     sent = session.exec(select(Message).where(Message.run_id == run.id)).all()
     assert {(m.member_id, m.channel, m.requested_channel) for m in sent} == {
         (by_sms.id, "sms", "preferred"),
@@ -529,11 +516,11 @@ def test_campaign_messages_resolve_preferred_and_a_retry_after_a_consent_change_
     by_sms.preferred_channel = Channel.email  # now "preferred" resolves to e-mail: still no second message
     session.add(by_sms)
     session.flush()
-    assert queue_campaign_messages(session, run.id) == 0
+    assert queue_run_messages(session, run.id, run.issue_at) == 0
     assert len(session.exec(select(Message).where(Message.run_id == run.id)).all()) == 3
 
 
-def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(session: Session) -> None:
+def test_occasion_reminders_ahead_of_yearly_and_one_off_days(session: Session) -> None:
     now = datetime(2026, 11, 28, 0, 30, tzinfo=UTC)  # 03:30 on Nov 28 in Istanbul
     member = make_member(session, full_name="Deniz Ak")
     paused = make_member(session, paused=True)
@@ -546,8 +533,9 @@ def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(sess
         purpose="mezuniyet",
         recurrence="once",
         year=2026,
-        day=28,
-        month=11,
+        day=1,
+        month=12,
+        remind_days_before=3,  # issue 19: a one-off honours it like a yearly one
     )
     _occasion(session, paused, "birthday", remind_days_before=3)
     assert queue_occasion_reminders(session, now) == 2
@@ -559,6 +547,8 @@ def test_occasion_reminders_ahead_of_yearly_days_and_on_the_day_of_one_offs(sess
     assert reminder.dedupe_key.endswith(":2026-12-01") and reminder.context["occasion_on"] == "2026-12-01"
     assert reminder.not_before == datetime(2026, 11, 28, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
     assert reminder.expires_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)  # the end of the day itself
+    assert reminder.context["days_until"] == 3 and reminder.context["on_the_day"] is False
+    assert by_purpose["once_congrats"].dedupe_key.endswith(":2026-12-01")
 
 
 def test_a_card_earned_at_the_counter_sends_its_welcome_with_the_pdf(
@@ -598,7 +588,7 @@ def test_a_card_earned_at_the_counter_sends_its_welcome_with_the_pdf(
     assert result.status == "sent"
     [eml_path] = settings.outbox_dir.glob("*.eml")
     eml = BytesParser(policy=policy.default).parsebytes(eml_path.read_bytes())
-    assert eml["Subject"] == "Köşe Kahvecisi: kartınız hazır, Zeynep"
+    assert eml["Subject"] == "Zeynep, Köşe Kahvecisi kartınız hazır"
     [pdf] = list(eml.iter_attachments())
     assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
     assert outcome.card is not None and outcome.card.number in eml.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -464,3 +464,8 @@ def test_due_reminders_agree_with_the_upcoming_window(session: Session, now: dat
     }
     assert expected  # the data makes some due
     assert {o.occasion_id for o in due_reminders(session, now=now) if o.member_id in mine} == expected
+    # asked per zone (the forecast's run for the zones whose day begins): the same rows, days and order
+    every = [o for o in due_reminders(session, now=now) if o.member_id in mine]
+    for zone in ZONES:
+        alone = [o for o in due_reminders(session, now=now, zones={zone}) if o.member_id in mine]
+        assert alone == [o for o in every if o.timezone == zone]

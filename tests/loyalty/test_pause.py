@@ -8,13 +8,13 @@ import pytest
 from sqlmodel import Session, select
 
 from loyalty.core.errors import Invalid, NotFound
+from loyalty.counter.overview import paused_through
 from loyalty.members.pause import pause_promotions, resume_promotions
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.messaging.reach import is_paused
 from loyalty.models.messages import Category, Message
 from loyalty.occasions.registry import add_occasion, retire_occasion
 from loyalty.occasions.schemas import OccasionCreate
-from loyalty.purchases.overview import paused_through
 from tests.builders import make_member
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -23,10 +23,10 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 def _queue(
     session: Session, member_id: int, key: str, *, occasion_id: int | None = None, promo: bool = True
 ) -> int:
-    [message_id] = queue_messages(
+    [message_id] = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=member_id,
                 requested_channel="sms",
                 dedupe_key=key,

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide, next_allowed
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.messaging.reach import choose_channel
 from loyalty.models.members import Channel, Member
 from loyalty.models.messages import Category, Message, MessageState
@@ -29,10 +29,10 @@ def _queue(
     channel: str = "sms",
     **fields: object,
 ) -> Message:
-    [message_id] = queue_messages(
+    [message_id] = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=member.id or 0,
                 requested_channel=channel,
                 dedupe_key=key,

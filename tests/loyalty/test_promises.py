@@ -16,24 +16,26 @@ import pytest
 from sqlmodel import Session, select
 
 from loyalty.campaigns.audience import AudienceFilter, audience_select
-from loyalty.campaigns.content import queue_campaign_messages
 from loyalty.campaigns.lifecycle import create_campaign
+from loyalty.campaigns.nps import set_followup
 from loyalty.campaigns.preview import preview_campaign
-from loyalty.campaigns.running import claim_due_runs, run_campaign
+from loyalty.campaigns.running import claim_due_runs, run_audience, run_campaign
 from loyalty.campaigns.schemas import CampaignCreate
 from loyalty.campaigns.stats import campaign_stats
 from loyalty.cards.welcome import queue_card_welcome
 from loyalty.core.errors import Gone
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import member_page_url
 from loyalty.coupons.codes import format_code
 from loyalty.coupons.redeeming import redeem
 from loyalty.delivery.policy import decide
 from loyalty.delivery.render import render_outgoing
 from loyalty.members.keywords import handle_inbound_sms, keyword_effect
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.members.links import page_link_key, page_url
+from loyalty.messaging.queue import MessageRow, queue
+from loyalty.messaging.reach import channels_of
 from loyalty.messaging.sms_encoding import fold_to_gsm7, sms_segments
 from loyalty.messaging.templates import MESSAGES_DIR, render_message
+from loyalty.models.campaigns import Campaign, CampaignRun
 from loyalty.models.cards import Card, CardStatus
 from loyalty.models.coupons import Coupon
 from loyalty.models.members import Channel, Member
@@ -41,9 +43,14 @@ from loyalty.models.messages import Category, Message, MessageState
 from loyalty.models.occasions import Occasion
 from loyalty.models.purchases import Feedback
 from loyalty.occasions.vocabulary import for_whom_addressed, for_whom_label
-from tests.builders import make_member, make_purchase, make_user
+from tests.builders import make_coupon, make_member, make_purchase, make_user, queue_run_messages
 
 NOON = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
+
+
+def _page(session: Session, settings: Settings, member: Member, issued: datetime) -> str:
+    """The member's short page link of that day (the one every message of the day carries)."""
+    return page_url(settings.public_base_url, page_link_key(session, member, issued=issued))
 
 
 def _settings(tmp_path: Path, **extra: Any) -> Settings:
@@ -117,6 +124,7 @@ def _values(locale: str) -> dict[str, Any]:
         "purpose": "çikolata",
         "for_whom": "daughter",
         "for_whom_label": "kızınız Elif",
+        "relation_name": "Elif",
         "kind": "birthday",
         "kind_name": "doğum günü",
         "coupon_code": "ABCD-EFGH-JKM",
@@ -165,8 +173,8 @@ def test_the_gsm7_fold_keeps_what_gsm_has_and_folds_the_rest() -> None:
     values = _values("tr")
     full = render_message("birthday_relative", "tr", "sms", values)
     folded = render_message("birthday_relative", "tr", "sms", values, gsm7_only=True)
-    assert sms_segments(full.text).encoding == "UCS-2" and "için" in full.text
-    assert sms_segments(folded.text).encoding == "GSM-7" and "kiziniz Elif icin dogum günü" in folded.text
+    assert sms_segments(full.text).encoding == "UCS-2" and "kızınız Elif'in doğum günü" in full.text
+    assert sms_segments(folded.text).encoding == "GSM-7" and "kiziniz Elif'in dogum günü" in folded.text
     assert sms_segments(folded.text).segments < sms_segments(full.text).segments
 
 
@@ -174,10 +182,10 @@ def test_the_gsm7_fold_keeps_what_gsm_has_and_folds_the_rest() -> None:
 
 
 def _queue(session: Session, member: Member, key: str, category: Category, **fields: Any) -> Message:
-    [mid] = queue_messages(
+    [mid] = queue(
         session,
         [
-            NewMessage(
+            MessageRow(
                 member_id=member.id or 0,
                 requested_channel="sms",
                 dedupe_key=key,
@@ -201,7 +209,7 @@ def _sent(session: Session, member: Member, key: str, at: datetime, category: Ca
     session.flush()
 
 
-def test_the_cap_never_defers_a_personal_message_and_counts_it_against_promotions(
+def test_the_cap_never_defers_a_personal_message_and_personal_ones_do_not_use_it_up(
     session: Session, tmp_path: Path
 ) -> None:
     settings = _settings(tmp_path)
@@ -211,12 +219,38 @@ def test_the_cap_never_defers_a_personal_message_and_counts_it_against_promotion
     reminder = _queue(session, member, "occasion:1:2026-12-09", Category.personal)
     assert decide(session, reminder, member, NOON, settings).action == "send"  # the cap is full: still goes
 
-    other = make_member(session)
+    other = make_member(session)  # issue 19 point 5: a birthday reminder does not cost a promotion
     _sent(session, other, "occasion:2:2026-12-09", NOON - timedelta(days=2), Category.personal)
+    _sent(session, other, "welcome:2", NOON - timedelta(days=2), Category.transactional)
     _sent(session, other, "coupon:g3", NOON - timedelta(days=1), Category.promotional)
     promo = _queue(session, other, "coupon:g4", Category.promotional)
+    assert decide(session, promo, other, NOON, settings).action == "send"
+    _sent(session, other, "coupon:g5", NOON - timedelta(hours=1), Category.promotional)
     decision = decide(session, promo, other, NOON, settings)
-    assert decision.action == "defer" and decision.reason == "frequency cap"  # the personal one counted
+    assert decision.action == "defer" and decision.reason == "frequency cap"  # two promotions: full
+
+
+def test_one_coupon_on_sms_and_email_is_one_promotion_for_the_cap(session: Session, tmp_path: Path) -> None:
+    """Issue 19 point 5: "both" counted twice deferred the next promotion of every member on both channels."""
+    settings = _settings(tmp_path)
+    member = make_member(session, email="b@example.com", email_opt_in=True)
+    c71, c72, c73 = (make_coupon(session, member, valid_from=NOON - timedelta(days=2)).id for _ in range(3))
+    for channel in ("sms", "email"):  # coupon 71 went out on both channels
+        message = _queue(session, member, f"coupon:71:{channel}", Category.promotional, coupon_id=c71)
+        message.channel = Channel(channel)
+        message.state, message.claimed_at = MessageState.sent, NOON - timedelta(days=1)
+        session.add(message)
+    session.flush()
+    second = _queue(session, member, "coupon:72", Category.promotional, coupon_id=c72)
+    assert decide(session, second, member, NOON, settings).action == "send"  # one promotion so far, cap 2
+    second.state, second.claimed_at = MessageState.sent, NOON
+    session.add(second)
+    session.flush()
+    third = _queue(session, member, "coupon:73", Category.promotional, coupon_id=c73)
+    assert decide(session, third, member, NOON + timedelta(minutes=1), settings).action == "defer"
+    # coupon 72's e-mail twin is the same promotion: the full cap never holds it back
+    twin = _queue(session, member, "coupon:72:email", Category.promotional, coupon_id=c72)
+    assert decide(session, twin, member, NOON + timedelta(minutes=1), settings).action == "send"
 
 
 def test_a_message_tied_to_a_date_is_dropped_with_its_reason_never_sent_late(
@@ -284,7 +318,7 @@ def test_the_text_the_counter_and_expires_at_agree_on_the_last_day(session: Sess
     message = session.exec(select(Message).where(Message.coupon_id == coupon.id)).one()
     assert message.context["expires_on"] == "2026-12-09"
     out = render_outgoing(session, message, member, Channel.sms, settings)
-    assert "son gün 9 Aralık 2026" in out.text
+    assert "son gün 9 Aralık." in out.text
     staff = make_user(session)
     with pytest.raises(Gone):  # 00:00 on 10 December, local
         redeem(
@@ -320,9 +354,8 @@ def test_both_channels_one_code_each_channel_its_own_consent_counted_once(
     pair = [m for m in messages if m.member_id == both.id]
     assert {m.context["coupon_code"] for m in pair} == {format_code(coupons[both.id or 0].code)}  # one code
     assert {m.dedupe_key for m in pair} == {f"coupon:{coupons[both.id or 0].id}"}  # one key per channel
-    assert (
-        queue_campaign_messages(session, session.exec(select(Coupon.run_id)).first() or 0) == 0
-    )  # idempotent
+    run_id = session.exec(select(Coupon.run_id)).first() or 0
+    assert queue_run_messages(session, run_id, NOON - timedelta(hours=2)) == 0  # idempotent
 
     staff = make_user(session)
     redeem(
@@ -338,6 +371,34 @@ def test_both_channels_one_code_each_channel_its_own_consent_counted_once(
     preview = preview_campaign(session, campaign_id, settings=settings, now=NOON - timedelta(days=1))
     assert preview.audience == {"sms": 2, "email": 2, "total": 3}
     assert {(s.locale, s.channel) for s in preview.samples} >= {("tr", "sms"), ("tr", "email")}
+
+
+def test_a_run_queues_each_member_on_the_channel_its_audience_computed(
+    session: Session, tmp_path: Path
+) -> None:
+    """Issue 18.2: the audience computes each member's channel once; the run's messages go on exactly that
+    channel (``preferred``: the preferred one if reachable there, else the other)."""
+    settings = _settings(tmp_path)
+    prefers_sms = make_member(session, email="a@example.com", email_opt_in=True)
+    prefers_email = make_member(session, email="b@example.com", email_opt_in=True, preferred_channel="email")
+    email_refused = make_member(session, email="c@example.com", preferred_channel="email")
+    sms_refused = make_member(session, sms=False, email="d@example.com", email_opt_in=True)
+    for m in (prefers_sms, prefers_email, email_refused, sms_refused):
+        make_purchase(session, m, occurred_at=NOON - timedelta(days=3))
+    campaign_id = _run(session, _date_campaign("preferred"), settings)
+    campaign = session.get(Campaign, campaign_id)
+    run = session.exec(select(CampaignRun).where(CampaignRun.campaign_id == campaign_id)).one()
+    assert campaign is not None
+    audience = run_audience(campaign, run, run.issue_at, lapsed_days=settings.lapsed_days)
+    computed = {(row.member_id, ch) for row in session.execute(audience) for ch in channels_of(row.channel)}
+    messages = session.exec(select(Message).where(Message.campaign_id == campaign_id)).all()
+    assert {(m.member_id, m.channel) for m in messages} == computed
+    assert computed == {
+        (prefers_sms.id, "sms"),
+        (prefers_email.id, "email"),
+        (email_refused.id, "sms"),
+        (sms_refused.id, "email"),
+    }
 
 
 # ---- 7. no blind win-back; detractors wait for a review -------------------------------------------------
@@ -382,6 +443,42 @@ def test_default_audience_leaves_out_the_lapsed_and_detractors_until_reviewed(se
     assert ids(lapsed_days=180) == {lapsed.id}  # only when marketing asks for them
 
 
+def test_occasion_coupons_reach_the_lapsed_and_a_resolved_detractor_is_released(session: Session) -> None:
+    """Issue 19 point 6: lapse and review hold back the shop's promotions, not what the member asked for;
+    resolving a card-less detractor's follow-up brings her back."""
+    now = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+    lapsed = make_member(session)
+    make_purchase(session, lapsed, occurred_at=now - timedelta(days=185))
+    unhappy = make_member(session)  # no card: a card review can never release her
+    make_purchase(session, unhappy, occurred_at=now - timedelta(days=5))
+    feedback = Feedback(member_id=unhappy.id or 0, score=2, created_at=now - timedelta(days=4))
+    session.add(feedback)
+    for member in (lapsed, unhappy):
+        session.add(
+            Occasion(
+                member_id=member.id or 0,
+                kind="birthday",
+                purpose="pasta",
+                month=6,
+                day=4,
+                recurrence="yearly",
+                stated_by="member",
+            )
+        )
+    session.flush()
+    mine = {lapsed.id, unhappy.id}
+
+    def ids(occasion: bool) -> set[int]:
+        wanted = (["birthday"], None, date(2027, 6, 4)) if occasion else None
+        query = audience_select(AudienceFilter(), channel="sms", now=now, lapsed_default=180, occasion=wanted)
+        return {row.member_id for row in session.execute(query)} & mine
+
+    assert ids(occasion=False) == set()  # the shop's promotion: neither
+    assert ids(occasion=True) == mine  # their birthday coupons: both
+    set_followup(session, feedback.id or 0, "resolved", note=None, actor="user:staff", now=now)
+    assert ids(occasion=False) == {unhappy.id}
+
+
 # ---- 8. opt-out keywords and the one confirmation --------------------------------------------------------
 
 
@@ -401,10 +498,37 @@ def test_default_audience_leaves_out_the_lapsed_and_detractors_until_reviewed(se
         ("yes please", None),
         ("", None),
         ("merhaba", None),
+        # issue 19 point 7: a negated keyword is not an opt-out; a clear RET/STOP/İPTAL/DUR still is
+        ("İptal etmeyin lütfen", None),
+        ("iptal etmeyin", None),
+        ("ret etmeyin lütfen", None),
+        ("RET ETMEYİNİZ", None),
+        ("don't stop", None),
+        ("do not cancel", None),
+        ("iptal değil", None),
+        ("DUR", False),
+        ("dur lütfen", False),
+        ("STOP", False),
+        ("İPTAL", False),
+        ("iptal ediyorum", False),
     ],
 )
 def test_the_keyword_rule(body: str, effect: bool | None) -> None:
     assert keyword_effect(body) is effect
+
+
+def test_a_negated_keyword_leaves_the_consent_and_sends_nothing(session: Session) -> None:
+    member = make_member(session, full_name="Ece Kaya")
+    assert (
+        handle_inbound_sms(session, sender=member.phone, body="İptal etmeyin lütfen", message_sid="SM1")
+        is None
+    )
+    session.refresh(member)
+    assert member.sms_opt_in is True
+    assert session.exec(select(Message).where(Message.member_id == member.id)).all() == []
+    assert handle_inbound_sms(session, sender=member.phone, body="DUR", message_sid="SM2") is False
+    session.refresh(member)
+    assert member.sms_opt_in is False
 
 
 def test_an_opt_out_gets_one_confirmation_sent_whatever_the_consent(session: Session, tmp_path: Path) -> None:
@@ -426,7 +550,7 @@ def test_an_opt_out_gets_one_confirmation_sent_whatever_the_consent(session: Ses
     assert decide(session, reply, member, late, settings).action == "send"
     out = render_outgoing(session, reply, member, Channel.sms, settings)
     assert "SMS listemizden çıktınız" in out.text
-    assert member_page_url(settings, member.id or 0, issued=reply.created_at) in out.text
+    assert _page(session, settings, member, reply.created_at) in out.text
     # a promotion queued before is still not sent on SMS
     promo = _queue(session, member, "coupon:after", Category.promotional)
     assert decide(session, promo, member, NOON, settings).action == "cancel"
@@ -449,7 +573,8 @@ def test_the_card_welcome_carries_the_members_page(
     queue_card_welcome(session, card.id or 0, now=NOON)
     message = session.exec(select(Message).where(Message.card_id == card.id)).one()
     out = render_outgoing(session, message, member, channel, settings)
-    page = member_page_url(settings, member.id or 0, issued=message.created_at)
+    page = _page(session, settings, member, message.created_at)
+    assert len(page.removeprefix(settings.public_base_url)) <= 40  # a short link
     assert page in out.text and "RET" not in out.text  # transactional: the page, not an opt-out line
     if channel == Channel.email:
         assert f'href="{page}"' in out.html

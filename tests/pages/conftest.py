@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api.main import create_app
@@ -21,8 +22,15 @@ from loyalty.core.i18n import gettext
 from loyalty.core.migrate import upgrade
 from loyalty.core.settings import Settings
 from tests.builders import make_user
+from tests.conftest import PG_URL, fresh_postgres
+from tests.wallet.certs import make_pass_certificates, make_service_account, pass_settings
+
+LIVE_DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 CHROMIUM = "/usr/bin/chromium"
+# a page's state is awaited, never a fixed time; on a loaded 2-core machine a state can take longer than
+# Playwright's default 5 s to arrive, so expect() waits as long as the contexts' actions do
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -45,10 +53,8 @@ class LiveServer:
         return Path(self.settings.outbox_dir)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    root = tmp_path_factory.mktemp("pages")
-    url = f"sqlite:///{root / 'pages.sqlite'}"
+def serve_pages(url: str, root: Path) -> Iterator[LiveServer]:
+    """Build ``url``'s schema, seed the users of each role and serve the app on a free port."""
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -62,6 +68,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         secret_key="page-test-secret-key-0123456789abcdef",
         outbox_dir=root / "outbox",
         locale="tr",
+        **pass_settings(make_pass_certificates(root)),  # type: ignore[arg-type]  # the member page's wallet links
+        google_wallet_issuer_id="3388000000012345678",
+        google_wallet_service_account=make_service_account(root, token_uri="")[0],
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -78,6 +87,55 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("pages")
+    yield from serve_pages(f"sqlite:///{root / 'pages.sqlite'}", root)
+
+
+@pytest.fixture(scope="session")
+def postgresql_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server on a PostgreSQL database of its own (``<test database>_pages``, per xdist worker too): the
+    pages commit for real, which the rolled-back tests on the test database must never see."""
+    url = make_url(PG_URL)
+    url = url.set(database=f"{url.database}_pages").render_as_string(hide_password=False)
+    fresh_postgres(url)
+    yield from serve_pages(url, tmp_path_factory.mktemp("pages_pg"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.both_databases``: the flow runs on a PostgreSQL live server too (when the suite has
+    one); ``viewports=(...)`` keeps the PostgreSQL runs to those viewports."""
+    if "live_database" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("live_database", LIVE_DATABASES, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("both_databases")
+        params = getattr(item, "callspec", None)
+        viewports = marker.kwargs.get("viewports") if marker else None
+        on_pg = params is not None and params.params.get("live_database") == "postgresql"
+        viewport = params.params.get("viewport") if params is not None else None
+        (drop if on_pg and viewports and viewport not in viewports else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def live_database(request: pytest.FixtureRequest) -> str:
+    """Which database the live server runs on: SQLite, or each in turn for ``both_databases`` flows."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def live_server(request: pytest.FixtureRequest, live_database: str) -> LiveServer:
+    server: LiveServer = request.getfixturevalue(f"{live_database}_live_server")
+    return server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"  # git-ignored; docs/counter.md names it
@@ -13,11 +13,15 @@ VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, 
 _axe = Axe()  # runs the axe.min.js the package ships: nothing is fetched
 
 
-def shot(page: Page, viewport: str, name: str, *, full_page: bool = False) -> Path:
-    """Save a screenshot of the current step as var/screenshots/<viewport>/<name>.png."""
+def shot(page: Page, viewport: str, name: str, *, full_page: bool = False, of: Locator | None = None) -> Path:
+    """Save a screenshot of the current step as var/screenshots/<viewport>/<name>.png (``of``: only that
+    part of the page)."""
     path = SCREENSHOTS / viewport / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=full_page)
+    if of is not None:
+        of.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from loyalty.core.tokens import member_page_token
 from tests.builders import make_member
 from tests.pages.conftest import PASSWORD, USERS, LiveServer, sign_in, tr
+from tests.pages.flows import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +51,22 @@ def test_a_wrong_password_is_said_plainly(page: Page) -> None:
     expect(page.locator("#who")).to_be_hidden()
 
 
-def test_the_home_page_lists_the_pages_of_the_role(page: Page) -> None:
+def test_sign_in_lands_on_the_role_page_and_the_menu_shows_only_its_pages(page: Page) -> None:
     sign_in(page, "marketing")
-    expect(page.get_by_role("link", name=tr("nav.marketing")).last).to_be_visible()
+    page.wait_for_url("**/marketing")  # no empty sign-in form left behind: the role's own page
+    menu = page.locator("header nav")
+    expect(menu.locator("a[href='/marketing']")).to_be_visible()
+    expect(menu.locator("a[href='/outbox']")).to_be_visible()
+    expect(menu.locator("a[href='/counter']")).to_be_hidden()
+    expect(menu.locator("a[href='/admin']")).to_be_hidden()
+    page.goto("/")
+    expect(page.locator(".page-links a[href='/marketing']")).to_be_visible()
     expect(page.locator(".page-links li[data-roles='staff,admin']")).to_be_hidden()
+
+    sign_in(page, "admin")
+    page.wait_for_url("**/admin")
+    for href in ("/counter", "/marketing", "/outbox", "/admin"):
+        expect(menu.locator(f"a[href='{href}']")).to_be_visible()
 
 
 def test_the_wrong_role_sees_a_clear_message_not_the_page(page: Page) -> None:
@@ -84,7 +97,11 @@ def test_the_outbox_lists_written_messages_marked_not_sent(page: Page, live_serv
     outbox = live_server.outbox_dir
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / "00000001-sms.json").write_text(
-        json.dumps({"to": "+905321234567", "body": "Kurban Bayramınız kutlu olsun!\nKod: ABCD-EFGH-JK"}),
+        json.dumps({
+            "to": "+905321234567",
+            "body": "Kurban Bayramınız kutlu olsun!\nKod: ABCD-EFGH-JK\n1\n2\n3\n4\n5\n6\n"
+            "Sayfanız: http://127.0.0.1:8000/m/abc.def. Son satır",
+        }),
         encoding="utf-8",
     )
     email = EmailMessage()
@@ -100,6 +117,12 @@ def test_the_outbox_lists_written_messages_marked_not_sent(page: Page, live_serv
     expect(rows.filter(has_text="+905321234567")).to_contain_text("Kurban Bayramınız kutlu olsun!")
     expect(rows.filter(has_text="ayse@example.com")).to_contain_text("Kartınız hazır")
     expect(rows.filter(has_text="ayse@example.com")).to_contain_text("Merhaba Ayşe")
+    sms = rows.filter(has_text="+905321234567")
+    expect(sms).to_contain_text("Son satır")  # the whole text, not its first lines
+    expect(sms.get_by_role("link", name="http://127.0.0.1:8000/m/abc.def")).to_have_attribute(
+        "href", "http://127.0.0.1:8000/m/abc.def"
+    )
+    assert serious_violations(page) == []
 
 
 def test_staff_may_not_read_the_outbox(page: Page) -> None:

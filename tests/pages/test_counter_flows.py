@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from loyalty.cards.numbers import format_card_number, new_card_number
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.i18n import gettext
 from loyalty.coupons.codes import format_code
 from loyalty.models.cards import Card, CardStatus
@@ -51,6 +51,7 @@ def _no_serious_violations(page: Page) -> None:
     assert found == [], found
 
 
+@pytest.mark.both_databases(viewports=("desktop",))
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_find_purchase_with_coupon_undo_feedback_and_cards(
     page: Page, live_db: Session, viewport: str

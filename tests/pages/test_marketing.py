@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from loyalty.holidays.calendar import holiday_date
 from tests.pages.conftest import sign_in, tr
@@ -52,6 +52,8 @@ def test_marketing_drafts_and_schedules_a_yearly_campaign_two_days_before_kurban
     show_calendar(page, 2026)
     page.locator("#cal-table tbody tr[data-key='kurban_bayrami']").get_by_role("button").click()
     expect(page.get_by_label(tr("camp.holiday"))).to_have_value("kurban_bayrami")
+    expect(page.locator("#camp-once")).to_be_checked()  # a row of one year plans that year ...
+    page.locator("#camp-yearly").check()  # ... unless the marketer chooses every year
     page.get_by_label(tr("camp.name"), exact=True).fill("Bayram indirimi %15")
     page.get_by_label(tr("camp.days_before")).fill("2")
     page.get_by_label(tr("camp.send_time")).fill("10:00")
@@ -74,9 +76,17 @@ def test_marketing_drafts_and_schedules_a_yearly_campaign_two_days_before_kurban
     expect(item.locator(".details")).to_contain_text(tr("camp.runs"))
 
     # scheduling asks first, showing the overlaps and the cap
+    held: list[Route] = []  # the report held on its way: its progress shows meanwhile
+    page.route("**/api/v1/campaigns/*/overlaps", lambda route: held.append(route))
     item.get_by_role("button", name=tr("mk.schedule")).click()
+    expect(item.get_by_role("progressbar", name=tr("mk.overlaps.working"))).to_be_visible()
+    held.pop().continue_()
+    page.unroute("**/api/v1/campaigns/*/overlaps")
     dialog = page.locator("#confirm")
-    expect(dialog).to_contain_text(tr("mk.overlaps"))
+    # the report plays the forecast up to the send, with every page test's members and campaigns on this
+    # server: it may take longer than a click's usual wait
+    expect(dialog).to_contain_text(tr("mk.overlaps"), timeout=60_000)
+    expect(item.get_by_role("progressbar")).to_have_count(0)
     dialog.get_by_role("button", name=tr("mk.schedule_ok")).click()
     expect(item.locator(".status")).to_have_text(tr("state.scheduled"))
     expect(item.locator(".when")).to_contain_text("10:00")  # shown in the shop's zone
@@ -101,3 +111,19 @@ def test_a_campaign_without_a_holiday_is_refused_with_the_reason(page: Page) -> 
     expect(holiday).to_be_focused()
     expect(page.locator("#camp-list li", has_text="Eksik kampanya")).to_have_count(0)
     assert page.locator("#camp-list li").count() == before
+
+
+def test_marketing_sees_its_own_words_parts_and_cost_as_it_types(page: Page) -> None:
+    sign_in(page, "marketing", next_path="/marketing")
+    text = page.get_by_label(tr("copy.text"), exact=True)
+    text.fill("{ad}, Kurban Bayramı için {indirim}! Kodunuz {kod}, son gün {son_gun}. Gelin.")
+    preview = page.locator("#copy-preview")
+    expect(preview.locator("pre")).to_contain_text(
+        "Köşe Kahvecisi: Ayşe, Kurban Bayramı için %15 indirim! Kodunuz "
+    )
+    expect(preview.locator("pre")).to_contain_text("SMS almamak için RET yazıp yanıtlayın.")
+    # ~142 characters: 1 part with Turkish letters as GSM-7 (155), 3 in UCS-2 (67 per part)
+    expect(preview.locator("[data-route='turkish']")).to_contain_text(": 1 parça (GSM-7 TR)")
+    expect(preview.locator("[data-route='international']")).to_contain_text(": 3 parça (UCS-2)")
+    text.fill("{ad}, {kupon}")  # an unknown placeholder: named at once
+    expect(preview).to_contain_text("{kupon}")

@@ -4,6 +4,7 @@ A screenshot of each step in var/screenshots/<viewport>/, axe-core on each state
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from loyalty.cards.numbers import format_card_number, new_card_number
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.core.tokens import member_page_token
 from loyalty.coupons.codes import format_code
 from loyalty.models.cards import Card, CardStatus
@@ -21,6 +22,7 @@ from loyalty.models.occasions import Occasion
 from tests.builders import make_coupon, make_member, make_purchase
 from tests.pages.conftest import LiveServer, tr
 from tests.pages.flows import VIEWPORTS, serious_violations, shot
+from tests.wallet.pass_files import unzip
 
 pytestmark = pytest.mark.browser
 
@@ -67,8 +69,18 @@ def test_the_members_own_page(page: Page, live_server: LiveServer, live_db: Sess
     coupons = page.locator("#self-coupons")
     expect(coupons).to_contain_text(format_code(coupon.code))
     expect(coupons).to_contain_text("20 Aralık 2026")  # the last day it is good for, in Istanbul
+    wallet = page.get_by_role("link", name=tr("self.card.apple_wallet"))
+    expect(wallet).to_be_visible()
+    expect(page.locator("#self-card")).to_contain_text(tr("self.card.wallet_note"))
     shot(page, viewport, "31-member-card-and-coupons")
     _no_serious_violations(page)
+    served = page.request.get(wallet.get_attribute("href") or "")
+    assert served.ok and served.headers["content-type"] == "application/vnd.apple.pkpass"
+    assert json.loads(unzip(served.body())["pass.json"])["barcodes"][0]["message"] == card.number
+    google = page.get_by_role("link", name=tr("self.card.google_wallet"))
+    expect(google).to_be_visible()
+    saving = page.request.get(google.get_attribute("href") or "", max_redirects=0)  # never leaves the machine
+    assert saving.status == 303 and saving.headers["location"].startswith("https://pay.google.com/gp/v/save/")
     with page.expect_download() as download:
         page.get_by_role("button", name=tr("self.card.pdf")).click()
     assert download.value.suggested_filename == f"card-{card.number}.pdf"

@@ -7,7 +7,7 @@ from celery.schedules import crontab
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from loyalty.core.db import utcnow
+from loyalty.core.clock import utcnow
 from loyalty.messaging.heartbeats import BEAT, last_beat
 from workers import tasks  # registers the tasks
 from workers.app import BEAT_SCHEDULE, app
@@ -20,6 +20,8 @@ def test_every_beat_entry_is_a_crontab_that_expires_and_names_a_registered_task(
         "workers.purge_idempotency_keys",
         "workers.daily_occasions",
         "workers.heartbeat",
+        "workers.poll_gateway",
+        "workers.iys_sync",
     }
     assert {entry["task"] for entry in BEAT_SCHEDULE.values()} == expected
     for name, entry in BEAT_SCHEDULE.items():

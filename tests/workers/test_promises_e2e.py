@@ -22,7 +22,8 @@ from loyalty.campaigns.running import run_campaign
 from loyalty.campaigns.schemas import CampaignCreate
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
-from loyalty.core.tokens import PageLink, read_member_page_token
+from loyalty.core.tokens import PageLink
+from loyalty.members.links import read_page_link
 from loyalty.models.messages import Message, MessageEvent, MessageState
 from loyalty.models.occasions import Occasion
 from loyalty.occasions.reminders import queue_occasion_reminders
@@ -33,11 +34,15 @@ from workers.delivery import deliver, dispatch_due
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul, Monday 30 November 2026
 
 
-def _page_link_of(text: str, settings: Settings, before: str = "Günleriniz: ") -> PageLink:
-    """The member-page link that follows ``before`` in a message, read back (it is signed, and expires)."""
+def _page_link_of(text: str, settings: Settings, engine: Engine, before: str = "") -> PageLink:
+    """The member-page link that follows ``before`` in a message, read back (a short key kept on the
+    server, and expiring)."""
     found = re.search(re.escape(before) + r"http://testserver/m/(\S+)", text)
     assert found is not None, text
-    return read_member_page_token(settings.secret_key, found.group(1))
+    with unit_of_work(engine) as session:
+        return read_page_link(
+            session, settings.secret_key, found.group(1), datetime(2026, 12, 6, 12, tzinfo=UTC)
+        )
 
 
 def generic(name: str, day: str) -> CampaignCreate:
@@ -166,10 +171,12 @@ def test_the_reminder_she_asked_for_is_not_pushed_out_by_two_promotions(
     [reminder_id] = tick(engine, settings, datetime(2026, 12, 6, 7, 1, tzinfo=UTC))
     text = sms_text(outbox, reminder_id)
     # who speaks (the shop), to whom (Ayşe), about whom (her daughter, in the second person), which day
-    assert text.startswith("Köşe Kahvecisi: Merhaba Ayşe, 9 Aralık 2026: kızınız Elif için doğum günü.")
+    assert text.startswith("Köşe Kahvecisi: Ayşe, kızınız Elif'in doğum günü yaklaşıyor: 9 Aralık.")
     assert "kızım" not in text and "icin" not in text  # never the member's own words, never folded Turkish
     assert '"çikolatalı pastayı çok sever"' in text
-    assert _page_link_of(text, settings) == PageLink(ayse_id, 0)  # "Günleriniz: <her page>": retire, change
+    assert _page_link_of(text, settings, engine) == PageLink(
+        ayse_id, 0
+    )  # "Günleriniz: <her page>": retire, change
     assert text.endswith("SMS almamak için RET yazıp yanıtlayın.")  # how to opt out
 
     # Emma's reminder, by e-mail in English, in her own zone (10:00 London = 10:00 UTC in December)
@@ -178,12 +185,14 @@ def test_the_reminder_she_asked_for_is_not_pushed_out_by_two_promotions(
         session.commit()
     [emma_reminder] = tick(engine, settings, datetime(2026, 12, 6, 10, 1, tzinfo=UTC))
     eml = email_of(outbox, emma_reminder)
-    assert eml["Subject"] == "December 9, 2026: the birthday of your mother"
+    assert eml["Subject"] == "Your mother's birthday is coming up"
     body = eml.get_body(("plain",))
     assert body is not None
     plain = body.get_content()
-    assert "December 9, 2026 is the birthday of your mother." in plain and "my mother" not in plain
-    assert _page_link_of(plain, settings, "Your page (your occasions and consents): ") == PageLink(emma_id, 0)
+    assert "Your mother's birthday is coming up on December 9." in plain and "my mother" not in plain
+    assert _page_link_of(plain, settings, engine, "Your page (your occasions and consents): ") == PageLink(
+        emma_id, 0
+    )
 
     # Wednesday 9 December: the birthday coupon goes on the day, although the generic two filled the cap
     sent_on_the_day = tick(engine, settings, datetime(2026, 12, 9, 7, 1, tzinfo=UTC))
@@ -203,7 +212,7 @@ def test_the_reminder_she_asked_for_is_not_pushed_out_by_two_promotions(
         ).all()
         assert deferred == []  # personal messages were never deferred by the cap
     coupon_text = sms_text(outbox, coupon_message.id or 0)
-    assert f"kod {code}, son gün 12 Aralık 2026." in coupon_text and "kızınız Elif" in coupon_text
+    assert f"kodunuz: {code}, son gün 12 Aralık." in coupon_text and "kızınız Elif" in coupon_text
     print("\n--- SMS (tr) ---\n" + text + "\n--- coupon SMS (tr) ---\n" + coupon_text)
     print("--- e-mail (en) ---\nSubject: " + str(eml["Subject"]) + "\n" + plain)
     assert Decimal(coupon_message.context["offer_value"]) == Decimal("20")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Attachment, Outgoing, PermanentSendError, TransientSendError
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
 from tests.workers.smtp_fake import SmtpServer
@@ -81,10 +81,10 @@ def test_server_down_is_transient_and_up_again_delivers(
         channel.send(_out(2))
     with unit_of_work(committing_engine) as session:
         member = make_member(session, email="elif@example.com", email_opt_in=True)
-        [message_id] = queue_messages(
+        [message_id] = queue(
             session,
             [
-                NewMessage(
+                MessageRow(
                     member_id=member.id or 0,
                     requested_channel="email",
                     dedupe_key="coupon:smtp",

@@ -11,11 +11,11 @@ from sqlmodel import select
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
-from loyalty.messaging.outbox import NewMessage, queue_messages
+from loyalty.messaging.queue import MessageRow, queue
 from loyalty.models.members import ConsentEvent, Member
 from loyalty.models.messages import Category, Message, MessageState
 from tests.builders import make_member
-from tests.workers.twilio_fake import FakeTwilioServer
+from tests.workers.twilio_fake import FakeTwilioServer, twilio_settings
 from workers.channels.twilio_sms import TwilioSmsChannel, retry_after_seconds
 from workers.delivery import deliver, schedule_retry
 
@@ -24,19 +24,7 @@ DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def sms_settings(settings: Settings, twilio: FakeTwilioServer) -> Settings:
-    return settings.model_copy(
-        update={
-            "sms_backend": "twilio",
-            "twilio_account_sid": "AC" + "0" * 32,
-            "twilio_auth_token": "test-token",
-            "twilio_from_number": "+15005550006",
-            "twilio_base_url": twilio.url,
-            "twilio_timeout": 0.5,
-            "twilio_validity_period": 3600,
-            "quiet_hours_start": 0,  # these tests run at the real time of day: no quiet hours
-            "quiet_hours_end": 0,
-        }
-    )
+    return twilio_settings(settings, twilio.url, twilio_validity_period=3600)
 
 
 def _out(message_id: int = 1, to: str = "+905321112233", text: str = "Merhaba") -> Outgoing:
@@ -46,10 +34,10 @@ def _out(message_id: int = 1, to: str = "+905321112233", text: str = "Merhaba") 
 def _queued(engine: Engine, **member_fields: object) -> tuple[int, str]:
     with unit_of_work(engine) as session:
         member = make_member(session, **member_fields)  # type: ignore[arg-type]
-        [message_id] = queue_messages(
+        [message_id] = queue(
             session,
             [
-                NewMessage(
+                MessageRow(
                     member_id=member.id or 0,
                     requested_channel="sms",
                     dedupe_key=f"coupon:{member.id}",

@@ -9,18 +9,19 @@ same path lists the accepted ones (filtered by To). ``script`` holds actions for
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from loyalty.core.settings import Settings
+from tests.workers.loopback_server import JsonHandler, LoopbackServer
 
 ERRORS = {
     21211: "The 'To' number is not a valid phone number.",
@@ -68,26 +69,7 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # or every keep-alive request stalls ~40 ms
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _answer(
-            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-        ) -> None:
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(body)
-
+    class Handler(JsonHandler):
         def _error(self, status: int, code: int, headers: dict[str, str] | None = None) -> None:
             self._answer(
                 status,
@@ -128,22 +110,25 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FakeTwilioServer:
+class FakeTwilioServer(LoopbackServer):
     def __init__(self) -> None:
         self.fake = FakeTwilio()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.fake))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(make_handler(self.fake))
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
-    def __enter__(self) -> FakeTwilioServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def twilio_settings(settings: Settings, url: str, **extra: Any) -> Settings:
+    """``settings`` sending SMS through the fake at ``url`` at any hour (the tests run at the real time of
+    day: no quiet hours); ``extra`` overrides or adds settings."""
+    return settings.model_copy(
+        update={
+            "sms_backend": "twilio",
+            "twilio_account_sid": "AC" + "0" * 32,
+            "twilio_auth_token": "test-token",
+            "twilio_from_number": "+15005550006",
+            "twilio_base_url": url,
+            "twilio_timeout": 0.5,
+            "quiet_hours_start": 0,
+            "quiet_hours_end": 0,
+            **extra,
+        }
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing
@@ -16,6 +17,13 @@ def message_id_header(out: Outgoing, settings: Settings) -> str:
     return f"<loyalty-message-{out.message_id}@{domain}>"
 
 
+def sender(settings: Settings) -> Address:
+    """The shop writes: its name as the display name, the address from LOYALTY_EMAIL_FROM (a display name
+    given there is replaced by the shop's name)."""
+    address = parseaddr(settings.email_from)[1] or "no-reply@example.com"
+    return Address(display_name=settings.shop_name, addr_spec=address)
+
+
 def build_email(
     out: Outgoing, settings: Settings, *, extra_headers: dict[str, str] | None = None
 ) -> EmailMessage:
@@ -23,7 +31,7 @@ def build_email(
     # RFC 5322's 998-character line limit: a long unsubscribe URL must stay one plain token, never an
     # RFC 2047 encoded-word (which List-Unsubscribe does not allow and mail clients would not follow)
     email = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    email["From"] = settings.email_from
+    email["From"] = sender(settings)
     email["To"] = out.to
     email["Subject"] = out.subject
     email["Date"] = formatdate(localtime=False)

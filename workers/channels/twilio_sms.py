@@ -18,30 +18,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from loyalty.core.clock import real_utcnow, utcnow
 from loyalty.core.settings import Settings
-from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError
-from loyalty.models.messages import MessageState
+from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError, same_text
+from loyalty.messaging.twilio_webhooks import TWILIO_ERROR_EFFECTS
 
 STATUS_PATH = "/api/v1/webhooks/twilio/status"
-
-# Twilio error codes the member's record learns from, whether at send time or in a status callback
-TWILIO_ERROR_EFFECTS = {"21211": "invalid_phone", "21610": "opted_out"}
-# Twilio's message statuses that move our message (queued/accepted/sending move nothing)
-TWILIO_STATES = {
-    "sent": MessageState.sent,
-    "delivered": MessageState.delivered,
-    "read": MessageState.delivered,
-    "undelivered": MessageState.failed,
-    "failed": MessageState.failed,
-}
-
-
-def status_report(status: str, error_code: str | None) -> tuple[MessageState | None, str | None]:
-    """A status callback's (state to move to, effect on the member's record) in our own terms."""
-    state = TWILIO_STATES.get(status.lower())
-    effect = TWILIO_ERROR_EFFECTS.get(error_code or "") if state == MessageState.failed else None
-    return state, effect
-
 
 class BaseUrlHttpClient(TwilioHttpClient):
     """Sends Twilio's requests to ``base_url`` (when set) and remembers the last response's headers."""
@@ -74,7 +56,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or real_utcnow())).total_seconds())  # the provider's date: real time
 
 
 class TwilioSmsChannel:
@@ -125,7 +107,7 @@ class TwilioSmsChannel:
 
     def find_accepted(self, out: Outgoing) -> str | None:
         """Did Twilio already accept this text for this number since our first attempt?"""
-        since = (out.first_claimed_at or datetime.now(UTC)) - timedelta(minutes=2)
+        since = (out.first_claimed_at or utcnow()) - timedelta(minutes=2)
         try:
             recent = self.client.messages.list(to=out.to, limit=50)
         except TwilioRestException as exc:
@@ -134,6 +116,6 @@ class TwilioSmsChannel:
             raise TransientSendError(f"reconcile: {exc}", code="connection", uncertain=True) from exc
         for message in recent:
             created = message.date_created
-            if message.body == out.text and (created is None or created >= since):
+            if same_text(out, message.body or "") and (created is None or created >= since):
                 return str(message.sid)
         return None

@@ -1,6 +1,23 @@
 """The admin page: first-run setup, users, stores, import, KVKK requests, İYS, audit."""
 
 TEXT: dict[str, tuple[str, str]] = {
+    "admin.copy.heading": ("Varsayılan mesaj metinleri", "Default message texts"),
+    "admin.copy.hint": (
+        "Kendi metni olmayan her kampanya bunları kullanır; boş bırakılan dil ve kanal için ürünün hazır "
+        "metni gider. Mağaza adı, SMS'ten çıkış satırı ve e-postanın altı otomatik eklenir.",
+        "Every campaign without words of its own uses these; for a language and channel left empty the "
+        "product's built-in text goes. The shop's name, the SMS opt-out line and the e-mail's footer are "
+        "added for you.",
+    ),
+    "admin.copy.save": ("Varsayılan olarak kaydet", "Save as the default"),
+    "admin.copy.saved": (
+        "Kaydedildi: kendi metni olmayan kampanyalar bundan sonra bu metni gönderir.",
+        "Saved: campaigns without words of their own send these from now on.",
+    ),
+    "admin.copy.builtin": (
+        "Bu dil ve kanal için yazılmış metin yok: ürünün hazır metni gönderilir.",
+        "No words written for this language and channel: the product's built-in text is sent.",
+    ),
     "nav.admin": ("Yönetim", "Admin"),
     "title.admin": ("Yönetim", "Administration"),
     "page.admin.about": (
@@ -24,7 +41,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.setup.quiet_hours_start": ("Sessiz saat başlangıcı", "Quiet hours start"),
     "admin.setup.quiet_hours_end": ("Sessiz saat bitişi", "Quiet hours end"),
     "admin.setup.save": ("Ayarları kaydet", "Save settings"),
-    "admin.setup.saved": ("Ayarlar kaydedildi.", "Settings saved."),
+    "admin.setup.saved": (
+        "Ayarlar kaydedildi. Bu sayfa ve çalışan gönderim süreçleri bir sonraki mesajdan itibaren "
+        "yeni değerleri kullanır; yeniden başlatmak gerekmez.",
+        "Settings saved. This page and the running senders use the new values from the next message on; "
+        "no restart is needed.",
+    ),
+    "admin.address.differs": (
+        "Mesajlardaki bağlantılar {url} adresine gidiyor, bu sayfa ise {here} adresinde açık. Üyelerin "
+        "telefonları {url} adresine ulaşamıyorsa LOYALTY_PUBLIC_BASE_URL ayarını düzeltin.",
+        "Links in messages go to {url}, but this page is open at {here}. If members' phones cannot reach "
+        "{url}, correct LOYALTY_PUBLIC_BASE_URL.",
+    ),
     "admin.users": ("Kullanıcılar", "Users"),
     "admin.users.username": ("Kullanıcı adı", "Username"),
     "admin.users.full_name": ("Ad soyad", "Full name"),
@@ -49,7 +77,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.stores.created": ("Şube eklendi: {name}", "Store added: {name}"),
     "admin.stores.empty": ("Henüz şube yok.", "No stores yet."),
     "admin.import": ("Müşteri listesi içe aktar (CSV)", "Import a customer list (CSV)"),
-    "admin.import.file": ("CSV dosyası (UTF-8)", "CSV file (UTF-8)"),
+    "admin.import.file": (
+        "CSV dosyası (UTF-8 ya da Excel'in Türkçe Windows CSV'si)",
+        "CSV file (UTF-8, or Excel's Turkish Windows CSV)",
+    ),
     "admin.import.dry_run": ("Önce dene (hiçbir şey kaydetme)", "Try first (keep nothing)"),
     "admin.import.submit": ("Yükle", "Upload"),
     "admin.import.summary": (
@@ -69,16 +100,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.requests.kind.erase": ("verilerinin silinmesi", "erasing their data"),
     "admin.requests.when": ("Tarih", "Date"),
     "admin.requests.export": ("Verileri indir (JSON)", "Download data (JSON)"),
+    "admin.stores.code_hint": (
+        "En çok 32 harf (Türkçe harfler dahil), rakam, - ya da _; boşluk olmaz. Boş kalırsa addan üretilir.",
+        "Up to 32 letters (Turkish letters too), digits, - or _; no spaces. Left empty, made from the name.",
+    ),
     "admin.requests.erase": ("Kişisel verileri sil", "Erase personal data"),
     "admin.requests.erase_confirm": (
-        "Üye {id}: ad, telefon, e-posta, özel günler ve mesaj içerikleri kalıcı olarak silinecek. Emin mi?",
-        "Member {id}: name, phone, e-mail, occasions and message contents will be erased for good. Sure?",
+        "{name}: ad, telefon, e-posta, özel günler ve mesaj içerikleri kalıcı olarak silinecek. "
+        "Emin misiniz?",
+        "{name}: name, phone, e-mail, occasions and message contents will be erased for good. Are you sure?",
     ),
-    "admin.requests.erased": ("Üye {id} silindi.", "Member {id} erased."),
+    "admin.requests.erase_yes": ("{name} verilerini sil", "Erase {name}'s data"),
+    "admin.requests.erased": ("{name} silindi.", "{name} erased."),
+    "admin.requests.erased_member": ("Silinmiş üye #{id}", "Erased member #{id}"),
+    "admin.find": ("Üye bul (dışa aktarma / silme)", "Find a member (export / erase)"),
+    "admin.find.query": ("Telefon ya da ad", "Phone or name"),
+    "admin.find.submit": ("Bul", "Find"),
     "admin.requests.done": ("Tamamlandı", "Mark done"),
-    "admin.iys": ("İYS dışa aktarma", "İYS export"),
+    "admin.iys": ("İYS", "İYS"),
     "admin.iys.since": ("Bu tarihten beri değişen izinler", "Consent changes since"),
     "admin.iys.download": ("CSV indir", "Download CSV"),
+    "admin.iys.sync": ("İYS eşitleme", "İYS sync"),
+    "admin.iys.sync_ok": ("Eşitleme çalışıyor.", "The sync is running."),
+    "admin.iys.sync_off": (
+        "İYS eşitleme kapalı (LOYALTY_IYS_URL ayarlı değil).",
+        "The İYS sync is off (LOYALTY_IYS_URL is not set).",
+    ),
+    "admin.iys.sync_counts": (
+        "Bekleyen: {pending}, hatalı: {failed}; son gönderim: {push}, son çekme: {pull}",
+        "Waiting: {pending}, failed: {failed}; last upload: {push}, last pull: {pull}",
+    ),
+    "admin.iys.sync_error": ("Son hata ({at}): {error}", "Last error ({at}): {error}"),
     "admin.audit": ("Kayıt defteri", "Audit log"),
     "admin.audit.actor": ("Kim (kullanıcı adı)", "Who (username)"),
     "admin.audit.target": ("Hedef (ör. member:12)", "Target (e.g. member:12)"),

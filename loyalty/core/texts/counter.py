@@ -7,6 +7,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Write the amount in figures, e.g. 45.50 or 1,250.00.",
     ),
     "field.amount_positive": ("Tutar 0'dan büyük olmalı.", "The amount must be more than 0."),
+    "money.ambiguous": (
+        "“{text}” iki türlü okunabilir: hangisini demek istediniz?",
+        "“{text}” can be read two ways: which did you mean?",
+    ),
+    "money.check": ("“{text}” doğru mu?", "Is “{text}” right?"),
+    "money.fix": ("Düzelteyim", "Let me fix it"),
     "field.phone": (
         "Geçerli bir telefon numarası yazın, örneğin 0532 123 45 67.",
         "Enter a valid phone number, e.g. 0532 123 45 67.",
@@ -65,6 +71,42 @@ TEXT: dict[str, tuple[str, str]] = {
         "The redemption is undone; the coupon is valid again.",
     ),
     "purchase.amount_hint": ("Örnek: 45,50", "Example: 45.50"),
+    "purchase.receipt_hint": (
+        "İsteğe bağlı: boş kalırsa kasa bir numara verir.",
+        "Optional: left empty, the counter makes one up.",
+    ),
+    "find.none_register": (
+        "Bu numarayla üye yok. Numara aşağıdaki kayıt formuna yazıldı: adını girip kaydedin.",
+        "No member has this number. It is filled in the registration form below: add the name and register.",
+    ),
+    "card.reason": ("Nedeni", "Reason"),
+    "counter.occasion.heading": (
+        "Müşterinin söylediği özel günü ekle",
+        "Add a special day the customer tells",
+    ),
+    "counter.occasion.purpose": (
+        "Bu gün neden önemli? (müşterinin sözleriyle)",
+        "Why the day matters (in their words)",
+    ),
+    "counter.occasion.consent": (
+        "Müşteri bu gün için hatırlatma almayı kabul etti",
+        "The customer agreed to be reminded of this day",
+    ),
+    "counter.occasion.consent_needed": (
+        "Hatırlatma için müşterinin onayı gerekli: sorun, onaylarsa işaretleyin.",
+        "Reminders need the customer's consent: ask, and tick it if they agree.",
+    ),
+    "counter.occasion.done": ("Özel gün eklendi: {kind}, {date}.", "Special day added: {kind}, {date}."),
+    "consent.source.counter": ("kasada", "at the counter"),
+    "consent.source.self_service": ("üyenin kendi sayfasından", "on the member's own page"),
+    "consent.source.web": ("web sitesinden", "on the website"),
+    "consent.source.import": ("içe aktarılan listeden", "from an imported list"),
+    "consent.source.sms keyword": ("SMS ile (anahtar kelime)", "by SMS keyword"),
+    "consent.source.sms provider": ("SMS sağlayıcısından", "from the SMS provider"),
+    "consent.source.sms unsubscribe": ("SMS'teki bağlantıdan", "through the SMS link"),
+    "consent.source.email unsubscribe": ("e-postadaki bağlantıdan", "through the e-mail link"),
+    "member.progress_held": ("Kartı onay bekliyor", "The card awaits review"),
+    "member.progress_rejected": ("Kart reddedildi", "The card was rejected"),
     "coupon.last_day": ("son gün {day}", "last day {day}"),
     "coupon.other_member": ("Bu kupon başka bir üyenin.", "This coupon belongs to another member."),
     "coupon.min": (
@@ -123,6 +165,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "self.card.held": ("Kartınız hazırlanıyor.", "Your card is being prepared."),
     "self.card.pdf": ("Kartı PDF olarak indir", "Download the card as PDF"),
     "self.card.qr": ("Kart numaranızın QR kodu", "QR code of your card number"),
+    "self.card.apple_wallet": ("Apple Cüzdan'a ekle", "Add to Apple Wallet"),
+    "self.card.google_wallet": ("Google Cüzdan'a ekle", "Save to Google Wallet"),
+    "self.card.wallet_note": (
+        "Kartınız telefonunuzda: kuponlarınız çıktıkça kart kendiliğinden güncellenir.",
+        "Your card on your phone: it updates itself as your coupons arrive.",
+    ),
+    # the pass in the phone's wallet (Apple Wallet, Google Wallet): its labels in the member's language
+    "wallet.pass.description": ("{shop} sadakat kartı", "{shop} loyalty card"),
+    "wallet.pass.holder": ("Kart sahibi", "Card holder"),
+    "wallet.pass.number": ("Kart no", "Card no"),
+    "wallet.pass.offer": ("Yeni kupon", "New coupon"),
+    "wallet.pass.offer_change": ("Yeni kuponunuz: %@", "Your new coupon: %@"),
+    "wallet.pass.coupons": ("Kuponlarınız", "Your coupons"),
+    "wallet.pass.no_coupons": ("Şu an geçerli kuponunuz yok.", "You have no active coupons right now."),
+    "wallet.pass.coupon_line": (
+        "{offer} · kod {code} · {until} gününe kadar",
+        "{offer} · code {code} · through {until}",
+    ),
+    "wallet.pass.occasion": ("Sıradaki gününüz", "Your next occasion"),
+    "wallet.pass.stores": ("Mağazalarımız", "Our stores"),
+    "wallet.pass.page": ("Sayfanız", "Your page"),
+    "wallet.pass.voided": (
+        "Bu kart artık geçerli değil; yeni kartınızı sayfanızdan ekleyebilirsiniz.",
+        "This card is no longer valid; add your new card from your page.",
+    ),
+    "wallet.pass.near": (
+        "{store} yakınındasınız: kartınız hazır.",
+        "You are near {store}: your card is ready.",
+    ),
     "self.progress.heading": ("Karta doğru", "Toward your card"),
     "self.progress.text": (
         "Son {days} günde {visits} ziyaret; kart {needed}. ziyarette.",

@@ -1,6 +1,41 @@
 """The marketing page: campaigns, segments, overlaps, results, NPS; and what messages promise."""
 
 TEXT: dict[str, tuple[str, str]] = {
+    "copy.heading": ("Kendi metniniz", "Your own words"),
+    "copy.hint": (
+        "Yazdıkça üyenin okuyacağı hâli, SMS parça sayısı ve maliyeti görünür. Mağaza adı ve SMS'ten çıkış "
+        "satırı otomatik eklenir.",
+        "As you type you see the text as the member reads it, its SMS parts and its cost. The shop's name "
+        "and the SMS opt-out line are added for you.",
+    ),
+    "copy.locale": ("Dil", "Language"),
+    "copy.channel": ("Kanal", "Channel"),
+    "copy.email": ("E-posta", "E-mail"),
+    "copy.trigger": ("Kampanya türü", "Campaign kind"),
+    "copy.subject": ("E-posta konusu", "E-mail subject"),
+    "copy.text": ("Metin", "Text"),
+    "copy.example": (
+        "{ad}, size özel {indirim}! Kodunuz {kod}, son gün {son_gun}.",
+        "{name}, {discount} just for you! Your code {code}, valid through {last_day}.",
+    ),
+    "copy.placeholders": (
+        "Yer tutucular: {ad} {kod} {indirim} {son_gun} {gun} {kisi} {amac} {sayfa}; {kod} zorunlu.",
+        "Placeholders: {name} {code} {discount} {last_day} {day} {person} {purpose} {page}; {code} is "
+        "required.",
+    ),
+    "copy.campaign": ("Taslak kampanya no", "Draft campaign no."),
+    "copy.save": ("Taslağa kaydet", "Save to the draft"),
+    "copy.saved": ("Metin taslağa kaydedildi.", "The words are saved on the draft."),
+    "copy.preview": ("Önizleme", "Preview"),
+    "copy.parts": (
+        "{route}, {backend} ile: {segments} parça ({encoding}), {cost}",
+        "{route}, through {backend}: {segments} part(s) ({encoding}), {cost}",
+    ),
+    "copy.route.turkish": ("Türkiye numarası", "Turkish number"),
+    "copy.route.international": ("Yurt dışı numarası", "Number abroad"),
+    "copy.backend.netgsm": ("NetGSM", "NetGSM"),
+    "copy.backend.twilio": ("Twilio", "Twilio"),
+    "copy.backend.outbox": ("geliştirme kutusu", "the dev outbox"),
     "mk.sections": ("Bölümler", "Sections"),
     "mk.create": ("Yeni kampanya taslağı", "New campaign draft"),
     "mk.create_hint": (
@@ -112,8 +147,78 @@ TEXT: dict[str, tuple[str, str]] = {
         "Frequency cap: at most {cap} promotional messages per member in {days} days. {n} members of this "
         "campaign will have their message held back by the cap.",
     ),
+    "mk.overlaps.cap_far": (
+        "Sıklık sınırı: üye başına {days} günde en çok {cap} kampanya mesajı. Gönderime {limit} günden fazla "
+        "var: sınırın etkisi gönderim yaklaşınca hesaplanır.",
+        "Frequency cap: at most {cap} promotional messages per member in {days} days. The send is more than "
+        "{limit} days away: the cap's effect is worked out as it comes closer.",
+    ),
+    "mk.overlaps.others": (
+        "Planlanırsa diğer {n} mesajı bekletir ya da düşürür (diğer kampanyalar, üyelerin kendi mesajları).",
+        "Scheduled, it makes {n} other messages wait or drop (other campaigns, members' own messages).",
+    ),
+    "mk.forecast": ("Etkisini gör", "See its effect"),
+    "mk.fc.heading": ("Bu kampanyanın etkisi", "This campaign's effect"),
+    "mk.fc.hint": (
+        "Önümüzdeki haftalar gerçek planlama koduyla oynatılır, bu kampanya ile ve onsuz: ne gider, "
+        "ne bekler, ne düşer. Hiçbir şey kaydedilmez, gönderilmez.",
+        "The coming weeks are played by the real planning code, with and without this campaign: what goes, "
+        "what waits, what is dropped. Nothing is saved or sent.",
+    ),
+    "mk.fc.weeks": ("Dönem", "Period"),
+    "mk.fc.weeks_n": ("{n} hafta", "{n} weeks"),
+    "mk.fc.show": ("Hesapla", "Compute"),
+    "mk.overlaps.working": (
+        "Çakışmalar ve sıklık sınırının etkisi hesaplanıyor: gönderime kadarki günler oynatılıyor…",
+        "Working out overlaps and the cap's effect: the days until the send are played…",
+    ),
+    "mk.fc.working": (
+        "Tahmin hesaplanıyor: günler tek tek oynatılıyor, birkaç saniye sürebilir…",
+        "Computing the forecast: the days are played one by one; this can take a few seconds…",
+    ),
+    "mk.fc.done": ("{weeks} haftalık tahmin hazır.", "The forecast of {weeks} weeks is ready."),
+    "mk.fc.error": ("Tahmin hesaplanamadı: {detail}", "The forecast could not be computed: {detail}"),
+    "mk.fc.total": ("Toplam", "In total"),
+    "mk.fc.per_week": ("Haftalara göre", "Per week"),
+    "mk.fc.week": ("Hafta (pazartesi)", "Week (Monday)"),
+    "mk.fc.messages": ("Mesaj", "Messages"),
+    "mk.fc.segments": ("SMS parçası", "SMS segments"),
+    "mk.fc.emails": ("E-posta", "E-mails"),
+    "mk.fc.cost": ("Maliyet", "Cost"),
+    "mk.fc.deferred": ("Bekleyen diğer mesaj", "Others deferred"),
+    "mk.fc.dropped": ("Düşen diğer mesaj", "Others dropped"),
+    "mk.fc.cancelled": ("İptal olan diğer mesaj", "Others cancelled"),
+    "mk.fc.none": (
+        "Bu dönemde bu kampanya hiçbir şey göndermiyor.",
+        "This campaign sends nothing in this period.",
+    ),
+    "mk.fc.capped": (
+        "Bu kampanyanın {n} üyesinin mesajı sıklık sınırı nedeniyle bekler ya da düşer.",
+        "{n} members of this campaign have their message held back or dropped by the frequency cap.",
+    ),
+    "mk.fc.affected": ("Etkilenen diğer mesajlar", "Other messages it affects"),
+    "mk.fc.no_affected": (
+        "Başka hiçbir mesajı bekletmiyor, düşürmüyor.",
+        "It makes no other message wait or drop.",
+    ),
+    "mk.fc.more": ("ve {n} mesaj daha", "and {n} more messages"),
+    "mk.fc.member": ("Üye {id}", "Member {id}"),
+    "mk.fc.personal": ("üyenin kendi mesajı", "the member's own message"),
+    "mk.fc.fate.deferred": ("bekler", "waits"),
+    "mk.fc.fate.dropped": ("düşer", "is dropped"),
+    "mk.fc.fate.cancelled": ("iptal olur", "is cancelled"),
+    "mk.fc.fate.send": ("gider", "goes"),
+    "mk.fc.why.cap": ("sıklık sınırı nedeniyle", "because of the frequency cap"),
+    "mk.fc.why.quiet": ("sessiz saatler nedeniyle", "because of the quiet hours"),
+    "mk.fc.without": ("kampanya olmasa: {fate}, {when}", "without it: {fate}, {when}"),
     "mk.schedule": ("Planla…", "Schedule…"),
     "mk.schedule_q": ("{name} planlansın mı?", "Schedule {name}?"),
+    "mk.quiet_warning": (
+        "Gönderim saati {time} sessiz saatlere denk geliyor ({start}–{end}): mesajlar {end}'dan sonra gider.",
+        "The send time {time} falls in the quiet hours ({start}–{end}): messages go out after {end}.",
+    ),
+    "cal.upcoming": ("Önümüzdeki 12 ay", "The next 12 months"),
+    "cal.year_caption": ("{year} yılı", "The year {year}"),
     "mk.schedule_ok": ("Evet, planla", "Yes, schedule it"),
     "mk.scheduled": ("Kampanya planlandı.", "The campaign is scheduled."),
     "mk.cancel": ("İptal et…", "Cancel…"),

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { t, api, el, show, showError, busy, formatTime, roleName, auth } = App;
+  const { t, api, el, show, showError, busy, formatTime, roleName, auth, confirmInline, download, table } = App;
   const $ = (id) => document.getElementById(id);
   const SETUP = ["shop_name", "timezone", "country", "card_visits_needed", "card_window_days", "quiet_hours_start", "quiet_hours_end"];
   const NUMBERS = new Set(["card_visits_needed", "card_window_days", "quiet_hours_start", "quiet_hours_end"]);
@@ -11,17 +11,6 @@
 
   const patch = (path, json) => api.request("PATCH", path, { json });
   const put = (path, json) => api.request("PUT", path, { json });
-
-  /** Fetch with the bearer token and hand the answer to the browser as a file. */
-  async function download(path, filename) {
-    const response = await api.request("GET", path, { raw: true });
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: filename });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }
 
   // ---- shop settings ------------------------------------------------------------------------------
   async function loadSetup() {
@@ -32,6 +21,9 @@
       form[name].disabled = state.from_environment.includes(name);
     }
     $("setup-first").hidden = state.setup_done;
+    const links = state.public_base_url ? new URL(state.public_base_url).origin : location.origin;
+    $("setup-address").hidden = links === location.origin;
+    $("setup-address").textContent = t("admin.address.differs", { url: links, here: location.origin });
     const fixed = state.from_environment.map((name) => t("admin.setup." + name));
     $("setup-env").hidden = !fixed.length;
     $("setup-env").textContent = t("admin.setup.env", { fields: fixed.join(", ") });
@@ -61,7 +53,7 @@
     if (!rows.length) { show(box, "info", t("admin.requests.empty")); table.hidden = true; return; }
     box.replaceChildren();
     table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {},
-      el("td", { text: "#" + r.member_id }),
+      el("td", { text: r.member_name || t("admin.requests.erased_member", { id: r.member_id }) }),
       el("td", { "data-label": t("admin.requests.kind"), text: t("admin.requests.kind." + r.kind) }),
       el("td", { "data-label": t("admin.requests.when") }, el("time", { datetime: r.created_at, text: formatTime(r.created_at) })),
       el("td", { class: "row" },
@@ -69,7 +61,7 @@
           onclick: (e) => busy(e.target, () => download(`/members/${r.member_id}/export`, `member-${r.member_id}.json`)
             .catch((err) => showError(box, err))) }),
         el("button", { type: "button", class: "small", text: t("admin.requests.erase"),
-          onclick: (e) => erase(e.target, r.member_id) }),
+          onclick: (e) => erase(e.target, r.member_id, r.member_name || "#" + r.member_id, box) }),
         el("button", { type: "button", class: "small", text: t("admin.requests.done"),
           onclick: (e) => busy(e.target, async () => {
             try { await api.post(`/requests/${r.id}/done`, {}); } catch (err) { showError(box, err); return; }
@@ -78,14 +70,38 @@
     table.hidden = false;
   }
 
-  async function erase(button, memberId) {
-    if (!window.confirm(t("admin.requests.erase_confirm", { id: memberId }))) return;
+  /** Erase after an in-page confirmation that names the member (never the browser's confirm box). */
+  async function erase(button, memberId, name, box) {
+    const answer = await confirmInline(box, t("admin.requests.erase_confirm", { name }), t("admin.requests.erase_yes", { name }), { danger: true });
+    if (!answer.ok) { button.focus(); return; }
     await busy(button, async () => {
-      try { await api.del(`/members/${memberId}`); } catch (err) { showError($("requests-result"), err); return; }
+      try { await api.del(`/members/${memberId}`); } catch (err) { showError(box, err); return; }
       await loadRequests();
-      show($("requests-result"), "ok", t("admin.requests.erased", { id: memberId }));
+      if (box.id === "find-member-result") $("find-member-list").replaceChildren();
+      show(box, "ok", t("admin.requests.erased", { name }));
     });
   }
+
+  // any member, asked or not (a letter, a call at the shop): found by phone or name, then export or erase
+  $("find-member-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const box = $("find-member-result");
+    const query = $("find-member-query").value.trim();
+    if (!query) { $("find-member-query").focus(); return; }
+    const param = /^[\d\s+()-]+$/.test(query) ? "phone" : "q";
+    await busy(event.submitter, async () => {
+      let found;
+      try { found = await api.get(`/members?${param}=${encodeURIComponent(query)}&limit=20`); } catch (err) { showError(box, err); return; }
+      box.replaceChildren();
+      if (!found.length) show(box, "info", t("find.none"));
+      $("find-member-list").replaceChildren(...found.map((m) => el("li", { class: "row" },
+        el("strong", { text: m.full_name }), el("span", { text: m.phone_display || m.phone }),
+        el("button", { type: "button", class: "small", text: t("admin.requests.export"), "aria-label": `${t("admin.requests.export")}: ${m.full_name}`,
+          onclick: (e) => busy(e.target, () => download(`/members/${m.id}/export`, `member-${m.id}.json`).catch((err) => showError(box, err))) }),
+        el("button", { type: "button", class: "small danger", text: t("admin.requests.erase"), "aria-label": `${t("admin.requests.erase")}: ${m.full_name}`,
+          onclick: (e) => erase(e.target, m.id, m.full_name, box) }))));
+    });
+  });
 
   // ---- users --------------------------------------------------------------------------------------
   async function loadUsers() {
@@ -177,9 +193,8 @@
       if (answer.errors) {
         const url = URL.createObjectURL(new Blob([answer.errors_csv], { type: "text/csv" }));
         more.append(el("p", {}, el("a", { href: url, download: "import-errors.csv", text: t("admin.import.errors") })));
-        more.append(el("div", { class: "scroll" }, el("table", {},
-          el("thead", {}, el("tr", {}, ...["line", "field", "error"].map((k) => el("th", { scope: "col", text: t("admin.import." + k) })))),
-          el("tbody", {}, ...answer.error_rows.map((e) => el("tr", {}, el("td", { text: e.line }), el("td", { text: e.field }), el("td", { text: e.error })))))));
+        more.append(table(t("admin.import.errors"), ["line", "field", "error"].map((k) => t("admin.import." + k)),
+          answer.error_rows.map((e) => [e.line, e.field, e.error])));
       }
       show(box, answer.errors ? "info" : "ok", t("admin.import.summary", {
         rows: answer.rows, created: answer.created, existing: answer.existing, consent: answer.consent_recorded, errors: answer.errors,
@@ -194,6 +209,17 @@
     await busy(event.target.querySelector("button"), () =>
       download(`/consent/iys?format=csv&since=${encodeURIComponent(since)}`, `iys-${since}.csv`).catch((err) => showError($("iys-result"), err)));
   });
+
+  async function loadIysSync() {
+    const state = await api.get("/consent/iys/sync");
+    const when = (value) => (value ? formatTime(value) : "–");
+    const lines = [
+      state.configured ? state.problem || t("admin.iys.sync_ok") : t("admin.iys.sync_off"),
+      t("admin.iys.sync_counts", { pending: state.pending, failed: state.failed, push: when(state.last_push_at), pull: when(state.last_pull_at) }),
+    ];
+    if (state.last_error) lines.push(t("admin.iys.sync_error", { error: state.last_error, at: when(state.last_error_at) }));
+    $("iys-sync").replaceChildren(...lines.map((text) => el("p", { text })));
+  }
 
   // ---- audit log ----------------------------------------------------------------------------------
   function dayStart(value) { return value ? new Date(value + "T00:00:00").toISOString() : ""; }
@@ -232,6 +258,6 @@
     if (!user) return;
     me = user;
     $("iys-since").value = new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10);
-    await Promise.all([loadSetup(), loadRequests(), loadUsers(), loadStores(), loadAudit(null)]);
+    await Promise.all([loadSetup(), loadRequests(), loadUsers(), loadStores(), loadAudit(null), loadIysSync()]);
   });
 })();

@@ -57,7 +57,7 @@ const App = (() => {
   }
 
   async function request(method, path, { json, form, raw, headers: extra } = {}) {
-    const headers = { ...(extra || {}) };
+    const headers = { "Accept-Language": LANG, ...(extra || {}) }; // errors come back in the page's language
     if (auth.token) headers.Authorization = "Bearer " + auth.token;
     let payload;
     if (json !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(json); }
@@ -69,7 +69,7 @@ const App = (() => {
       throw new ApiError(0, t("err.network"));
     }
     if (!response.ok) {
-      let detail = null;
+      let detail;
       try { detail = (await response.json()).detail; } catch (err) { detail = response.statusText; }
       throw new ApiError(response.status, detail);
     }
@@ -119,7 +119,7 @@ const App = (() => {
     }
   }
 
-  /** The server's explanation in the page's language (its messages are written "english / türkçe"). */
+  /** The server's explanation (already in the page's language: every request sends Accept-Language). */
   function pageDetail(detail) {
     if (detail == null) return "";
     if (typeof detail === "string") return localText(detail);
@@ -138,12 +138,21 @@ const App = (() => {
 
   function roleName(role) { return t("role." + role); }
 
+  let gated = null;
+  /** The page gate, run once however many of a page's scripts ask (each screen's script awaits it). */
+  function gate() { return gated || (gated = checkGate()); }
+
   /** Header "signed in as", and the page gate: no token -> sign-in link; wrong role -> a clear message. */
-  async function gate() {
+  async function checkGate() {
     const roles = (body.dataset.roles || "").split(",").filter(Boolean);
     const box = document.getElementById("gate");
     const who = document.getElementById("who");
     document.getElementById("sign-out").addEventListener("click", () => { auth.clear(); location.href = "/"; });
+    /** The menu shows only the pages ``role`` may open (none before signing in). */
+    const menuFor = (role) => {
+      for (const item of document.querySelectorAll("nav li[data-roles]")) item.hidden = !role || !item.dataset.roles.split(",").includes(role);
+    };
+    menuFor(auth.role);
     if (!auth.token) {
       if (roles.length) {
         box.hidden = false;
@@ -154,6 +163,7 @@ const App = (() => {
     let me;
     try { me = await api.get("/auth/me"); } catch (err) {
       auth.clear();
+      menuFor(null);
       if (roles.length) {
         box.hidden = false;
         showError(box, err);
@@ -161,6 +171,7 @@ const App = (() => {
       }
       return null;
     }
+    menuFor(me.role);
     who.hidden = false;
     document.getElementById("who-name").textContent = me.full_name || me.username;
     document.getElementById("who-role").textContent = roleName(me.role);
@@ -192,39 +203,54 @@ const App = (() => {
 
   // ---- issue 12: amounts as the locale writes them, errors next to their field, confirmations
 
-  /** "45,50", "45.50", "1.250,50", "1,250.50", "₺ 1 250" -> "45.50" ... ; null when it is not an amount.
-   * One separator followed by 1-2 digits is the decimal mark; groups of exactly three digits are thousands;
-   * with both marks the last one is the decimal mark. A thousands separator anywhere else is refused. */
+  /** The amount ``text`` says as "45.50", or null when it is not one (or is ambiguous): Money.read's rules. */
   function parseAmount(text) {
-    let s = String(text || "").replace(/[\s\u00a0\u202f]|₺|TL|TRY/gi, "");
-    if (!/^\d[\d.,]*$/.test(s)) return null;
-    let whole = s, fraction = "";
-    const last = Math.max(s.lastIndexOf(","), s.lastIndexOf("."));
-    if (last >= 0) {
-      const after = s.slice(last + 1);
-      const mark = s[last];
-      const marks = s.split(mark).length - 1;
-      const other = mark === "," ? "." : ",";
-      if (/^\d{1,2}$/.test(after) && (marks === 1)) { whole = s.slice(0, last); fraction = after; }
-      else if (after.length !== 3 || s.includes(other)) return null;
-    }
-    if (/[.,]/.test(whole)) {
-      const groups = whole.split(/[.,]/);
-      const seps = whole.replace(/\d/g, "");
-      if (new Set(seps).size > 1 || groups[0].length < 1 || groups[0].length > 3) return null;
-      if (groups.slice(1).some((g) => g.length !== 3)) return null;
-      whole = groups.join("");
-    }
-    whole = whole.replace(/^0+(?=\d)/, "");
-    return fraction ? `${whole}.${fraction.padEnd(2, "0")}` : `${whole}.00`;
+    const reading = Money.read(text, LANG);
+    return reading && reading.value ? reading.value : null;
   }
 
-  /** The page-language half of a server message written "english / türkçe". */
+  const plainNumber = new Intl.NumberFormat(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  /** "1250.5" -> "1.250,50" (tr): an amount as the page's language writes it in a field, without the symbol. */
+  function formatAmount(value) { return value == null || value === "" ? "" : plainNumber.format(Number(value)); }
+
+  /** Read the money field ``input`` as the page's language writes it: { ok, value } (value "45.50", or null
+   * when it is empty and not ``required``). A bad amount is marked on the field; an ambiguous one ("4,500"
+   * in Turkish) asks in ``box`` which was meant, and the field then shows the choice unambiguously. */
+  async function readAmount(input, box, { required = true, allowZero = false } = {}) {
+    const text = input.value.trim();
+    const refuse = (key) => { fieldError(input, t(key)); input.focus(); return { ok: false }; };
+    if (!text) return required ? refuse("field.required") : { ok: true, value: null };
+    const reading = Money.read(text, LANG);
+    if (!reading) return refuse("field.amount");
+    let value = reading.value;
+    if (!value) {
+      value = await chooseInline(box, t(reading.choices.length > 1 ? "money.ambiguous" : "money.check", { text }),
+        reading.choices.map((choice) => [choice, formatMoney(choice)]));
+      if (!value) { input.focus(); return { ok: false }; }
+      input.value = formatAmount(value);
+    }
+    if (!allowZero && Number(value) <= 0) return refuse("field.amount_positive");
+    return { ok: true, value };
+  }
+
+  /** Ask in ``box`` which of ``choices`` ([value, label] pairs) was meant: the value, or null for "let me fix it". */
+  function chooseInline(box, question, choices) {
+    return new Promise((resolve) => {
+      const group = el("div", { class: "confirm stack", role: "group", "aria-label": question });
+      const done = (value) => { box.replaceChildren(); box.className = "result"; resolve(value); };
+      const buttons = choices.map(([value, label]) => el("button", { type: "button", onclick: () => done(value) }, label));
+      const fix = el("button", { type: "button", class: "secondary", onclick: () => done(null) }, t("money.fix"));
+      group.append(el("p", { class: "question", text: question }), el("div", { class: "row" }, ...buttons, fix));
+      group.addEventListener("keydown", (event) => { if (event.key === "Escape") done(null); });
+      box.replaceChildren(group);
+      box.className = "result warn";
+      buttons[0].focus();
+    });
+  }
+
+  /** A server message as text (the server words it in the request's Accept-Language; its "key" names it). */
   function localText(message) {
-    const text = String(message || "");
-    const cut = text.lastIndexOf(" / ");
-    if (cut < 0) return text;
-    return LANG === "en" ? text.slice(0, cut) : text.slice(cut + 3);
+    return String(message || "");
   }
 
   function clearFieldErrors(form) {
@@ -239,6 +265,8 @@ const App = (() => {
   /** Put ``message`` right after the field (or its group), mark it invalid and describe it by the message. */
   function fieldError(input, message) {
     const id = (input.id || input.name) + "-error";
+    const before = document.getElementById(id);
+    if (before) before.remove();
     const anchor = input.closest("[data-field-group]") || input;
     anchor.insertAdjacentElement("afterend", el("p", { id, class: "field-error", text: message }));
     input.setAttribute("aria-invalid", "true");
@@ -316,10 +344,39 @@ const App = (() => {
     });
   }
 
+  // ---- downloads, server-drawn charts and small tables: every call needs the bearer token
+
+  /** Fetch ``path`` with the token and hand the answer to the browser as the file ``filename``. */
+  async function download(path, filename) {
+    const response = await api.request("GET", path, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  /** A chart drawn for the width it is shown at (on a phone its text keeps a readable size). */
+  async function chartImage(path, alt) {
+    const width = Math.max(300, Math.min(900, Math.round(document.querySelector("main").clientWidth - 48)));
+    const response = await api.request("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}`, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    return el("img", { class: "chart", src: url, alt, width: String(width) });
+  }
+
+  const facts = (pairs) => el("dl", { class: "facts" }, pairs.filter(([, v]) => v != null && v !== "")
+    .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v instanceof Node ? v : String(v))]));
+  /** A captioned table in a focusable scrolling region (axe: scrollable-region-focusable). */
+  const table = (caption, head, rows) => el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": caption }, el("table", {},
+    el("caption", { class: "sr-only", text: caption }),
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((cell) => el("td", { text: cell == null ? "" : String(cell) })))))));
+
   const dayFormat = new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric", timeZone: TZ });
   /** The last day a thing is good for, in the shop's zone: an exclusive end instant minus a moment. */
   function formatLastDay(iso) { return iso ? dayFormat.format(new Date(new Date(iso).getTime() - 1)) : ""; }
 
   return { API, LANG, TZ, t, auth, api, ApiError, detailText, el, show, showError, busy, gate, roleName, formatDate, formatTime, formatMoney, formatPercent, stateName,
-    parseAmount, localText, clearFieldErrors, fieldError, showFieldErrors, confirmInline, formatLastDay };
+    parseAmount, readAmount, chooseInline, formatAmount, download, chartImage, facts, table, localText, clearFieldErrors, fieldError, showFieldErrors, confirmInline, formatLastDay };
 })();

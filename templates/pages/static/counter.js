@@ -3,13 +3,18 @@
 "use strict";
 
 (() => {
-  const { t, api, el, show, showError, busy, formatTime, formatMoney, formatLastDay, parseAmount, localText,
+  const { t, api, el, show, showError, busy, formatTime, formatMoney, formatLastDay, readAmount, localText,
     clearFieldErrors, fieldError, showFieldErrors, confirmInline } = App;
   const $ = (id) => document.getElementById(id);
   const CONFIG = JSON.parse($("counter-config").textContent);
   const QUESTIONS = CONFIG.questions;
   const LARGE = Number(CONFIG.large_amount); // a purchase this large asks to confirm (LOYALTY_LARGE_AMOUNT)
   let current = null; // { member, card, coupons }
+  /** A receipt number the page makes up when the cashier leaves it empty: the same one until the sale is
+   * recorded, so a double click or a retry records one purchase (the API answers the repeat with 200). */
+  const newSaleKey = () => "K-" + (crypto.randomUUID ? crypto.randomUUID().replaceAll("-", "").slice(0, 16)
+    : Date.now().toString(36) + Math.random().toString(36).slice(2, 8)).toUpperCase();
+  let saleKey = newSaleKey();
 
   const digits = (text) => text.replace(/[\s\-().]/g, "");
 
@@ -40,7 +45,8 @@
     const span = $("member-card");
     const status = card ? card.status : null;
     if (card) {
-      span.textContent = `${card.number_display || card.number} (${t("card.status." + card.status)})`;
+      span.textContent = `${card.number_display || card.number} (${t("card.status." + card.status)})`
+        + (card.status === "rejected" && card.review_reason ? ` · ${t("card.reason")}: ${card.review_reason}` : "");
       span.dataset.number = card.number;
     } else {
       span.textContent = t("member.no_card");
@@ -61,8 +67,11 @@
     bar.hidden = false;
     bar.max = p.needed;
     bar.value = Math.min(p.visits, p.needed);
-    $("member-progress").textContent = card && card.status === "active" ? t("member.progress_done")
-      : t("member.progress_text", { visits: p.visits, needed: p.needed, days: p.window_days });
+    let text = t("member.progress_text", { visits: p.visits, needed: p.needed, days: p.window_days });
+    if (card && card.status === "active") text = t("member.progress_done");
+    else if (card && card.status === "pending_review") text = t("member.progress_held");
+    else if (card && card.status === "rejected") text = t("member.progress_rejected");
+    $("member-progress").textContent = text;
   }
 
   function renderCoupons() {
@@ -96,6 +105,9 @@
     question.setAttribute("lang", lang);
   }
 
+  /** Where a consent came from, in words ("counter" -> "at the counter"); an unknown one as it is. */
+  const sourceName = (source) => (App.t("consent.source." + source) === "consent.source." + source ? source : t("consent.source." + source));
+
   async function loadHistory() {
     const id = current.member.id;
     const [purchases, messages, consent] = await Promise.all([
@@ -110,11 +122,11 @@
     mbody.replaceChildren(...(messages.length ? messages.map((m) => el("tr", {},
       el("td", { text: formatTime(m.sent_at || m.created_at) }),
       el("td", { text: App.t("purpose." + m.purpose) === "purpose." + m.purpose ? m.purpose : t("purpose." + m.purpose) }),
-      el("td", { text: m.channel === "sms" ? "SMS" : t("member.email") }), el("td", { text: t("message." + m.state) === "message." + m.state ? m.state : t("message." + m.state) })))
+      el("td", { text: (m.channel === "sms" ? "SMS" : t("member.email")) + (m.wallet ? ` (${t("member.wallet")})` : "") }), el("td", { text: t("message." + m.state) === "message." + m.state ? m.state : t("message." + m.state) })))
       : [el("tr", {}, el("td", { colspan: "4", text: t("member.no_messages") }))]));
     const list = $("history-consent");
     list.replaceChildren(...(consent.length ? consent.slice().reverse().map((e) => el("li", {
-      text: `${formatTime(e.recorded_at)} · ${e.channel === "sms" ? "SMS" : t("member.email")} · ${t(e.granted ? "member.granted" : "member.revoked")} · ${e.source}`,
+      text: `${formatTime(e.recorded_at)} · ${e.channel === "sms" ? "SMS" : t("member.email")} · ${t(e.granted ? "member.granted" : "member.revoked")} · ${sourceName(e.source)}`,
     })) : [el("li", { text: t("member.no_consent_history") })]));
   }
 
@@ -122,10 +134,19 @@
   async function loadMember(memberId, { card = null, focus = true } = {}) {
     const member = await api.get(`/members/${memberId}`);
     if (!card) {
-      try { card = await api.get(`/members/${memberId}/card`); } catch (err) { if (err.status !== 404) throw err; }
+      try { card = await api.get(`/members/${memberId}/card`); } catch (err) {
+        if (err.status !== 404) throw err;
+        card = (err.detail && err.detail.rejected) || null; // a rejected card, shown with its reason
+      }
     }
     const coupons = await api.get(`/members/${memberId}/coupons`);
+    const changed = !current || current.member.id !== member.id;
     current = { member, card, coupons };
+    if (changed) {  // the last customer's amount, receipt and answers never carry over to the next one
+      for (const id of ["purchase-form", "feedback-form", "occasion-form"]) { $(id).reset(); clearFieldErrors($(id)); }
+      $("occasion-result").replaceChildren();
+      saleKey = newSaleKey();
+    }
     $("self-link-url").hidden = true;
     for (const id of ["purchase-result", "feedback-result", "member-result"]) $(id).replaceChildren();
     renderMember();
@@ -170,7 +191,16 @@
         }
         const param = kind === "phone" ? "phone" : "q";
         const found = await api.get(`/members?${param}=${encodeURIComponent(query)}`);
-        if (!found.length) { show(box, "info", t("find.none")); return; }
+        if (!found.length) {
+          if (kind !== "phone") { show(box, "info", t("find.none")); return; }
+          const form = $("register-form");  // a new customer: the phone is already typed in registration
+          form.reset();
+          clearFieldErrors(form);
+          form.phone.value = query;
+          show(box, "info", t("find.none_register"));
+          form.full_name.focus();
+          return;
+        }
         if (found.length === 1) { box.replaceChildren(); await loadMember(found[0].id); return; }
         const choices = el("ul", { class: "plain results", "aria-label": t("find.results") }, found.map((m) => el("li", {},
           el("button", { type: "button", class: "result-choice", onclick: () => loadMember(m.id).catch((err) => showError(box, err)) },
@@ -232,6 +262,10 @@
   // ------------------------------------------------------------------ purchase (with its coupon)
 
   $("purchase-coupon-code").addEventListener("input", () => { $("coupon-pick-other").checked = true; });
+  // Enter on a coupon choice records the sale, as it does in the amount field
+  $("purchase-form").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.name === "coupon_pick") { event.preventDefault(); $("purchase-form").requestSubmit(); }
+  });
 
   function chosenCoupon(form) {
     const picked = form.querySelector('input[name="coupon_pick"]:checked');
@@ -258,18 +292,10 @@
     const box = $("purchase-result");
     if (!current) { show(box, "error", t("purchase.select_member")); return; }
     clearFieldErrors(form);
-    const amount = parseAmount(form.amount.value);
-    const receipt = form.receipt_id.value.trim();
-    const problems = [];
-    if (!form.amount.value.trim()) problems.push([form.amount, t("field.required")]);
-    else if (amount === null) problems.push([form.amount, t("field.amount")]);
-    else if (Number(amount) <= 0) problems.push([form.amount, t("field.amount_positive")]);
-    if (!receipt) problems.push([form.receipt_id, t("field.required")]);
-    if (problems.length) {
-      for (const [input, text] of problems) fieldError(input, text);
-      problems[0][0].focus();
-      return;
-    }
+    const receipt = form.receipt_id.value.trim() || saleKey;
+    const read = await readAmount(form.amount, box);
+    if (!read.ok) return;
+    const amount = read.value;
     const submit = $("purchase-submit");
     if (Number(amount) >= LARGE) {
       const shown = formatMoney(amount);
@@ -277,6 +303,7 @@
       if (!answer.ok) { form.amount.focus(); return; }
     }
     const payload = { amount, receipt_id: receipt };
+    const typed = [form.amount.value, form.receipt_id.value];
     const coupon = chosenCoupon(form);
     if (coupon) payload.coupon_code = coupon;
     await busy(submit, async () => {
@@ -304,10 +331,15 @@
           buttons.append(el("button", { type: "button", class: "secondary small", onclick: (e) => undoRedemption(r.code, e.target) }, t("purchase.undo")));
         }
         if (buttons.childElementCount) more.append(buttons);
-        if (!repeated) form.reset();
+        // what the cashier typed for the next sale while this one was on its way is kept
+        if (form.amount.value === typed[0] && form.receipt_id.value === typed[1]) form.reset();
+        saleKey = newSaleKey();
         await refreshMember();
+        if (data.card_issued) loadHeld();
         show(box, data.card_issued && data.card && data.card.status === "active" ? "ok big" : repeated ? "info" : "ok",
           [heading, ...parts].join(" · "), more);
+        $("find-query").focus({ preventScroll: true });  // the next customer: search is ready, its text selected
+        $("find-query").select();
       } catch (err) {
         if ((err.status === 422 || (err.detail && err.detail.field)) && showFieldErrors(form, err, {
           coupon_code: couponFieldText, amount: t("field.amount"), receipt_id: (e, msg) => localText(msg),
@@ -331,6 +363,32 @@
     } catch (err) { showError(box, err); }
     if (button && button.isConnected) button.focus();
   }
+
+  // ------------------------------------------------------------------ an occasion the customer tells
+
+  $("occasion-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const box = $("occasion-result");
+    if (!current) return;
+    clearFieldErrors(form);
+    const missing = ["date", "purpose"].filter((name) => !form[name].value.trim());
+    for (const name of missing) fieldError(form[name], t("field.required"));
+    if (!form.consent.checked) fieldError(form.consent, t("counter.occasion.consent_needed"));
+    if (missing.length) { form[missing[0]].focus(); return; }
+    if (!form.consent.checked) { form.consent.focus(); return; }
+    const payload = { kind: form.kind.value, for_whom: form.for_whom.value, date: form.date.value, purpose: form.purpose.value.trim() };
+    await busy(event.submitter, async () => {
+      try {
+        await api.post(`/members/${current.member.id}/occasions`, payload);
+        const kind = form.kind.options[form.kind.selectedIndex].text;
+        show(box, "ok", t("counter.occasion.done", { kind, date: App.formatDate(payload.date) }));
+        form.reset();
+      } catch (err) {
+        if (!showFieldErrors(form, err)) showError(box, err);
+      }
+    });
+  });
 
   // ------------------------------------------------------------------ feedback
 
@@ -483,9 +541,9 @@
     const box = $("coupon-result");
     clearFieldErrors(form);
     if (!$("coupon-code").value.trim()) { fieldError($("coupon-code"), t("field.required")); $("coupon-code").focus(); return; }
-    const typed = $("coupon-amount").value.trim();
-    const amount = typed ? parseAmount(typed) : null;
-    if (typed && amount === null) { fieldError($("coupon-amount"), t("field.amount")); $("coupon-amount").focus(); return; }
+    const read = await readAmount($("coupon-amount"), box, { required: false });
+    if (!read.ok) return;
+    const amount = read.value;
     const body = amount ? { purchase_amount: amount } : {};
     const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
     await busy(event.submitter, async () => {

@@ -1,10 +1,11 @@
 /* Marketing: the holiday calendar; a campaign drafted from any trigger and audience (saved segments, a live
    count); its life (preview, test send, overlaps before scheduling, cancel, both confirmed); results as
-   charts, a CSV and year over year; NPS with its trend and the detractors' follow-up. */
+   charts, a CSV and year over year. NPS and the detractors' follow-up: marketing_nps.js. */
 "use strict";
 
 (() => {
-  const { t, LANG, api, el, show, showError, busy, formatDate, formatTime, formatMoney, formatPercent, stateName } = App;
+  const { t, LANG, api, el, show, showError, busy, formatDate, formatTime, formatMoney, formatPercent, stateName,
+    parseAmount, readAmount, formatAmount, download, chartImage, facts, table } = App;
   const $ = (id) => document.getElementById(id);
   const form = $("camp-form");
 
@@ -22,30 +23,6 @@
     });
   }
 
-  /** A chart drawn for the width it is shown at (on a phone its text keeps a readable size). */
-  async function chartImage(path, alt) {
-    const width = Math.max(300, Math.min(900, Math.round(document.querySelector("main").clientWidth - 48)));
-    const response = await api.request("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}`, { raw: true });
-    const url = URL.createObjectURL(await response.blob());
-    return el("img", { class: "chart", src: url, alt, width: String(width) });
-  }
-
-  async function download(path, filename) {
-    const response = await api.request("GET", path, { raw: true });
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: filename, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }
-
-  const facts = (pairs) => el("dl", { class: "facts" }, pairs.filter(([, v]) => v != null && v !== "")
-    .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v instanceof Node ? v : String(v))]));
-  const table = (caption, head, rows) => el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": caption }, el("table", {},
-    el("caption", { class: "sr-only", text: caption }),
-    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((cell) => el("td", { text: cell == null ? "" : String(cell) })))))));
   const channelName = (ch) => t("camp.channel." + ch);
 
   // ---- holiday calendar
@@ -71,15 +48,26 @@
     $("camp-holiday").value = holiday.key;
     if (!$("camp-name").value) $("camp-name").value = holiday.name;
     $("camp-year").value = String(holiday.date).slice(0, 4);
+    $("camp-once").checked = true; // planned from one row of the calendar: that year's holiday, not every year
     $("camp-name").focus();
   }
 
-  async function loadCalendar(button) {
-    const year = $("cal-year").value;
+  /** ``upcoming``: the next 12 months from today (the page opens on them); else the year typed. */
+  async function loadCalendar(button, { upcoming = false } = {}) {
+    const year = Number($("cal-year").value);
     const box = $("cal-result");
     await busy(button, async () => {
       try {
-        holidays = await api.get(`/holidays?year=${encodeURIComponent(year)}&lang=${LANG}`);
+        if (upcoming) {
+          const today = new Intl.DateTimeFormat("en-CA", { timeZone: App.TZ }).format(new Date()); // YYYY-MM-DD, shop's zone
+          const end = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+          const [first, second] = await Promise.all([year, year + 1].map((y) => api.get(`/holidays?year=${y}&lang=${LANG}`)));
+          holidays = [...first, ...second].filter((h) => h.date >= today && h.date < end);
+          $("cal-caption").textContent = t("cal.upcoming");
+        } else {
+          holidays = await api.get(`/holidays?year=${encodeURIComponent(year)}&lang=${LANG}`);
+          $("cal-caption").textContent = t("cal.year_caption", { year });
+        }
       } catch (err) { showError(box, err); return; }
       box.replaceChildren();
       const calendar = $("cal-table");
@@ -114,7 +102,8 @@
     const f = {};
     if (form.card_holders_only.checked) f.card_holders_only = true;
     for (const name of numberFields) if (form[name].value !== "") f[name] = Number(form[name].value);
-    if (form.min_spend.value !== "") f.min_spend = form.min_spend.value;
+    const spend = parseAmount(form.min_spend.value);
+    if (spend) f.min_spend = spend;
     if (form.lapsed_on.checked && form.lapsed_days.value !== "") f.lapsed_days = Number(form.lapsed_days.value);
     const locales = ["tr", "en"].filter((code) => form["locale_" + code].checked);
     if (locales.length) f.locales = locales;
@@ -123,7 +112,8 @@
   }
   function setFilter(f) {
     form.card_holders_only.checked = !!f.card_holders_only;
-    for (const name of [...numberFields, "min_spend"]) form[name].value = f[name] != null ? f[name] : "";
+    for (const name of numberFields) form[name].value = f[name] != null ? f[name] : "";
+    form.min_spend.value = formatAmount(f.min_spend);
     if (f.window_days == null) form.window_days.value = "365";
     form.lapsed_on.checked = f.lapsed_days != null;
     form.lapsed_days.disabled = !form.lapsed_on.checked;
@@ -139,6 +129,14 @@
     countTimer = setTimeout(async () => {
       const seq = ++countSeq;
       const out = $("audience-count");
+      const spend = form.min_spend.value.trim();
+      if (spend && !parseAmount(spend)) {  // never count with an amount the page cannot read for sure
+        const reading = Money.read(spend, LANG);
+        out.className = "count error";
+        out.textContent = reading ? t("money.check", { text: spend }) : t("field.amount");
+        delete out.dataset.total;
+        return;
+      }
       try {
         const c = (await api.post("/segments/count", { filter: filterValue(), channel: form.channel.value })).data;
         if (seq !== countSeq) return;
@@ -221,6 +219,7 @@
     const box = $("seg-result");
     const name = form.segment_name.value.trim();
     if (!name) { show(box, "error", t("mk.segment.name_needed")); form.segment_name.focus(); return; }
+    if (!(await readAmount(form.min_spend, box, { required: false })).ok) return;
     await busy(event.target, async () => {
       try {
         const { data } = await api.post("/segments", { name, filter: filterValue() });
@@ -235,6 +234,7 @@
     const segment = chosenSegment();
     const box = $("seg-result");
     if (!segment) return;
+    if (!(await readAmount(form.min_spend, box, { required: false })).ok) return;
     await busy(event.target, async () => {
       try {
         const { data } = await api.request("PATCH", `/segments/${segment.id}`, { json: { name: form.segment_name.value.trim() || segment.name, filter: filterValue() } });
@@ -251,7 +251,7 @@
     input.focus();
     return null;
   }
-  function buildPayload() {
+  async function buildPayload() {
     for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
     const name = form.name.value.trim();
     if (!name) return invalid(form.name, "mk.need.name");
@@ -270,15 +270,21 @@
       trigger = { type, kinds, days_before: Number(form.days_before.value || 0), send_time: form.send_time.value };
       if (form.for_whom.value) trigger.for_whom = [form.for_whom.value];
     }
-    const offer = { kind: form.offer_kind.value, value: form.offer_value.value, valid_days: Number(form.valid_days.value) };
-    if (form.min_purchase.value) offer.min_purchase = form.min_purchase.value;
+    const box = $("camp-result");
+    const value = await readAmount(form.offer_value, box);
+    if (!value.ok) return null;
+    const minimum = await readAmount(form.min_purchase, box, { required: false, allowZero: true });
+    if (!minimum.ok) return null;
+    if (!form.segment_id.value && !(await readAmount(form.min_spend, box, { required: false })).ok) return null;
+    const offer = { kind: form.offer_kind.value, value: value.value, valid_days: Number(form.valid_days.value) };
+    if (minimum.value) offer.min_purchase = minimum.value;
     const audience = form.segment_id.value ? { segment_id: Number(form.segment_id.value) } : filterValue();
     return { name, trigger, offer, channel: form.channel.value, audience, draft: true };
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const payload = buildPayload();
+    const payload = await buildPayload();
     if (!payload) return;
     const box = $("camp-result");
     await busy(event.submitter, async () => {
@@ -323,6 +329,7 @@
   }
 
   function renderOverlaps(o) {
+    const others = (o.others_deferred || 0) + (o.others_dropped || 0);
     const list = o.overlaps.length
       ? el("ul", { class: "overlaps" }, o.overlaps.map((x) => el("li", {},
         el("strong", { text: x.name }), ` (${stateName(x.status)}) · `,
@@ -334,7 +341,88 @@
       el("h3", { text: t("mk.overlaps") }),
       o.scheduled_for ? el("p", { text: `${t("camp.scheduled_for")}: ${formatTime(o.scheduled_for)} · ${t("camp.audience")}: ${o.audience}` }) : null,
       list,
-      el("p", { class: o.deferred_by_cap ? "warn" : "", text: t("mk.overlaps.cap", { cap: o.frequency_cap, days: o.cap_window_days, n: o.deferred_by_cap }) }));
+      o.scheduled_for && !o.forecast_days
+        ? el("p", { text: t("mk.overlaps.cap_far", { cap: o.frequency_cap, days: o.cap_window_days, limit: o.forecast_limit_days }) })
+        : el("p", { class: o.deferred_by_cap ? "warn" : "", text: t("mk.overlaps.cap", { cap: o.frequency_cap, days: o.cap_window_days, n: o.deferred_by_cap }) }),
+      others ? el("p", { class: "warn", text: t("mk.overlaps.others", { n: others }) }) : null);
+  }
+
+  // ---- the forecast panel: this campaign's effect on the coming weeks, played with and without it
+  const count = new Intl.NumberFormat(LANG);
+  const purposeName = (kind) => (t("purpose." + kind) === "purpose." + kind ? kind : t("purpose." + kind));
+  const campaignNames = new Map();
+  const FORECAST_WEEKS = [4, 13, 26, 52];
+
+  /** The policy's reason in the page's language: the cap or the quiet hours (others are not worded here). */
+  const whyText = (reason) => (/frequency cap/.test(reason || "") ? t("mk.fc.why.cap")
+    : /quiet hours/.test(reason || "") ? t("mk.fc.why.quiet") : "");
+
+  function renderEffect(e, weeks) {
+    const total = e.total || {};
+    const n = (v) => count.format(v || 0);
+    const shown = e.weeks.filter((w) => w.messages || w.others_deferred || w.others_dropped || w.others_cancelled);
+    const parts = [
+      el("h5", { text: t("mk.fc.total") }),
+      facts([[t("mk.fc.messages"), n(total.messages)], [t("mk.fc.segments"), n(total.sms_segments)], [t("mk.fc.emails"), n(total.emails)],
+        [t("mk.fc.cost"), formatMoney(total.cost)], [t("mk.fc.deferred"), n(total.others_deferred)], [t("mk.fc.dropped"), n(total.others_dropped)],
+        [t("mk.fc.cancelled"), n(total.others_cancelled)]]),
+    ];
+    if (e.deferred_by_cap) parts.push(el("p", { class: "warn", text: t("mk.fc.capped", { n: n(e.deferred_by_cap) }) }));
+    if (!total.messages) parts.push(el("p", { class: "hint", text: t("mk.fc.none") }));
+    if (shown.length) {
+      parts.push(el("h5", { text: t("mk.fc.per_week") }), table(t("mk.fc.per_week"),
+        [t("mk.fc.week"), t("mk.fc.messages"), t("mk.fc.segments"), t("mk.fc.emails"), t("mk.fc.cost"), t("mk.fc.deferred"), t("mk.fc.dropped")],
+        shown.map((w) => [formatDate(w.week), n(w.messages), n(w.sms_segments), n(w.emails), formatMoney(w.cost), n(w.others_deferred), n(w.others_dropped)])));
+    }
+    parts.push(el("h5", { text: t("mk.fc.affected") }));
+    if (!e.affected.length) parts.push(el("p", { text: t("mk.fc.no_affected") }));
+    else {
+      const first = e.affected.slice(0, 20);
+      parts.push(el("ul", { class: "affected" }, first.map(({ message: m, before: b }) => el("li", {},
+        el("strong", { text: m.member_id ? t("mk.fc.member", { id: m.member_id }) : "—" }), " · ",
+        m.campaign_id ? (campaignNames.get(m.campaign_id) || `#${m.campaign_id}`) : t("mk.fc.personal"),
+        ` (${purposeName(m.kind)}) · ${t("mk.fc.fate." + m.fate)} · ${formatTime(m.send_at)}`,
+        b ? ` · ${t("mk.fc.without", { fate: t("mk.fc.fate." + b.fate), when: formatTime(b.send_at) })}` : "",
+        whyText(m.reason) ? el("span", { class: "hint", text: ` · ${whyText(m.reason)}` }) : null))));
+      if (e.affected.length > first.length) parts.push(el("p", { class: "hint", text: t("mk.fc.more", { n: n(e.affected.length - first.length) }) }));
+    }
+    return el("div", { class: "forecast", "data-weeks": String(weeks) }, parts);
+  }
+
+  function forecastPanel(c, details) {
+    const id = `fc-${c.id}`;
+    const select = el("select", { id: `${id}-weeks`, name: "weeks" },
+      FORECAST_WEEKS.map((w) => el("option", { value: String(w), text: t("mk.fc.weeks_n", { n: w }) })));
+    select.value = "13";
+    const state = el("div", { class: "result", role: "status", "aria-live": "polite" });
+    const out = el("div", { class: "forecast-out" });
+    const f = el("form", { class: "row forecast-form" },
+      el("label", { for: select.id, text: t("mk.fc.weeks") }), select, el("button", { type: "submit" }, t("mk.fc.show")));
+    let seq = 0;
+    const compute = async (button) => {
+      const mine = ++seq;
+      const weeks = Number(select.value);
+      out.replaceChildren();
+      out.setAttribute("aria-busy", "true");
+      const progress = el("progress", { "aria-label": t("mk.fc.working") });
+      state.className = "result info";
+      state.replaceChildren(progress, " ", t("mk.fc.working"));
+      await busy(button, async () => {
+        try {
+          const effect = await api.get(`/campaigns/${c.id}/forecast?days=${weeks * 7}`);
+          if (mine !== seq) return;
+          out.replaceChildren(renderEffect(effect, weeks));
+          show(state, "ok", t("mk.fc.done", { weeks }));
+        } catch (err) {
+          if (mine !== seq) return;
+          show(state, "error", t("mk.fc.error", { detail: App.detailText(err.detail) || String(err.message || err) }));
+        } finally { if (mine === seq) out.removeAttribute("aria-busy"); }
+      });
+    };
+    f.addEventListener("submit", (event) => { event.preventDefault(); compute(event.submitter); });
+    details.replaceChildren(el("h4", { text: t("mk.fc.heading") }), el("p", { class: "hint", text: t("mk.fc.hint") }), f, state, out);
+    select.focus();
+    return compute(f.querySelector("button"));
   }
 
   async function renderResults(c) {
@@ -342,7 +430,7 @@
     const s = d.stats || {};
     const stat = (key) => [t("camp.stats." + key), s[key]];
     const parts = [
-      facts([[t("camp.status"), stateName(d.status)], [t("camp.scheduled_for"), formatTime(d.scheduled_for)],
+      facts([[t("camp.status"), stateName(d.status)], [t("camp.waiting"), d.messages_waiting || null], [t("camp.scheduled_for"), formatTime(d.scheduled_for)],
         stat("targeted"), stat("coupons"), stat("sent"), stat("delivered"), stat("failed"), stat("redeemed"),
         [t("camp.redemption_rate"), formatPercent(s.redemption_rate)],
         [t("camp.revenue"), s.revenue != null ? formatMoney(s.revenue) : null]]),
@@ -364,8 +452,9 @@
       const yoy = await api.get(`/campaigns/${c.id}/compare`);
       if (yoy.years.length) {
         parts.push(el("h5", { text: t("mk.yoy") }),
-          table(t("mk.yoy"), [t("mk.year"), t("camp.name"), t("camp.stats.coupons"), t("camp.stats.sent"), t("camp.stats.redeemed"), t("camp.redemption_rate"), t("camp.revenue")],
-            yoy.years.map((y) => [y.year, y.name, y.coupons, y.sent, y.redeemed, formatPercent(y.redemption_rate), formatMoney(y.revenue)])));
+          // a run still to come says so: its zeros are not a failure
+          table(t("mk.yoy"), [t("mk.year"), t("camp.name"), t("camp.status"), t("camp.stats.coupons"), t("camp.stats.sent"), t("camp.stats.redeemed"), t("camp.redemption_rate"), t("camp.revenue")],
+            yoy.years.map((y) => [y.year, `${y.name} (#${y.campaign_id})`, stateName(y.status), y.coupons, y.sent, y.redeemed, formatPercent(y.redemption_rate), formatMoney(y.revenue)])));
         if (yoy.years.length > 1) parts.push(await chartImage(`/campaigns/${c.id}/compare.svg?lang=${LANG}`, t("mk.yoy.chart")));
       }
     }
@@ -400,6 +489,22 @@
     (wantsPhone ? phone : email).focus();
   }
 
+  let quietHours = null;
+  /** A warning when the campaign's shop-local send time falls in the quiet hours (sent when they end). */
+  async function quietWarning(c) {
+    if (!quietHours) {
+      try { quietHours = await api.get("/shop"); } catch (err) { return null; }
+    }
+    const { quiet_hours_start: start, quiet_hours_end: end } = quietHours;
+    const time = String(c.scheduled_local || "").slice(11, 16) || (c.trigger && c.trigger.send_time) || "";
+    const hour = Number(time.slice(0, 2));
+    if (!time || start == null || end == null || start === end) return null;
+    const quiet = start < end ? hour >= start && hour < end : hour >= start || hour < end;
+    if (!quiet) return null;
+    const pad = (h) => String(h).padStart(2, "0") + ":00";
+    return el("p", { class: "notice warn", role: "note", text: t("mk.quiet_warning", { time, start: pad(start), end: pad(end) }) });
+  }
+
   function campaignItem(c) {
     const details = el("div", { class: "details" });
     const status = el("span", { class: "status", "data-status": c.status, text: stateName(c.status) });
@@ -416,14 +521,18 @@
       status.dataset.status = data.status;
       status.textContent = stateName(data.status);
       when.textContent = data.scheduled_for ? ` · ${t("camp.scheduled_for")}: ${formatTime(data.scheduled_for)}` : "";
-      actions.replaceChildren(...buttons());
+      actions.replaceChildren(...buttons().filter(Boolean)); // replaceChildren would write a null as "null"
     };
     const buttons = () => [
       act("camp.preview", async () => details.replaceChildren(el("h4", { text: t("camp.preview") }), renderPreview((await api.post(`/campaigns/${c.id}/preview`, {})).data))),
       live() ? act("mk.test", async () => testForm(c, details)) : null,
+      live() ? act("mk.forecast", async () => forecastPanel(c, details)) : null,
       status.dataset.status === "draft" ? act("mk.schedule", async () => {
-        const report = await api.get(`/campaigns/${c.id}/overlaps`);
-        const ok = await confirmDialog(t("mk.schedule_q", { name: c.name }), renderOverlaps(report), t("mk.schedule_ok"));
+        const working = t("mk.overlaps.working");  // the report plays the days until the send: seconds
+        details.replaceChildren(el("p", { role: "status" }, el("progress", { "aria-label": working }), " ", working));
+        const report = await api.get(`/campaigns/${c.id}/overlaps`).finally(() => details.replaceChildren());
+        const quiet = await quietWarning(c);
+        const ok = await confirmDialog(t("mk.schedule_q", { name: c.name }), [quiet, renderOverlaps(report)].filter(Boolean), t("mk.schedule_ok"));
         if (!ok) return;
         const { data } = await api.post(`/campaigns/${c.id}/schedule`, {});
         setStatus(data);
@@ -447,78 +556,27 @@
       actions, details);
   }
 
+  let campaignLoads = 0;
   async function loadCampaigns() {
     const box = $("camp-list-result");
     const list = $("camp-list");
+    const load = ++campaignLoads;
+    list.setAttribute("aria-busy", "true");  // about to be drawn again: its buttons are not to be used yet
     let campaigns;
     try {
       campaigns = await api.get("/campaigns");
+      if (load !== campaignLoads) return;  // an older answer than a later load's: it would wipe open panels
       box.replaceChildren();
-    } catch (err) { showError(box, err); return; }
+    } catch (err) {
+      if (load !== campaignLoads) return;
+      showError(box, err); list.setAttribute("aria-busy", "false"); return;
+    }
+    for (const c of campaigns) campaignNames.set(c.id, c.name);
     list.replaceChildren(...campaigns.map(campaignItem));
     if (!campaigns.length) list.append(el("li", { text: t("camp.none") }));
+    list.setAttribute("aria-busy", "false");
   }
   $("camp-refresh").addEventListener("click", loadCampaigns);
-
-  // ---- NPS: overall, the trend chart, groups, and the detractors' comments with their follow-up
-  const npsRange = () => `from=${encodeURIComponent($("nps-from").value)}&to=${encodeURIComponent($("nps-to").value)}`;
-  const score = (value) => (value == null ? "—" : String(value));
-
-  async function loadNps(button) {
-    const box = $("nps-result");
-    const bodyBox = $("nps-body");
-    await busy(button, async () => {
-      let report;
-      try { report = await api.get(`/reports/nps?${npsRange()}&group_by=${$("nps-group").value}&lang=${LANG}`); } catch (err) { showError(box, err); bodyBox.replaceChildren(); return; }
-      const o = report.overall;
-      if (!o.responses) { show(box, "info", t("mk.nps.none")); bodyBox.replaceChildren(); return; }
-      show(box, "ok", t("mk.nps.overall", { score: score(o.score), n: o.responses }));
-      const chart = await chartImage(`/reports/nps/chart.svg?${npsRange()}&lang=${LANG}`, t("mk.nps.chart"));
-      bodyBox.replaceChildren(chart, table(t("mk.nps"),
-        [t("mk.nps.group"), t("mk.nps.responses"), t("mk.nps.promoters"), t("mk.nps.passives"), t("mk.nps.detractors"), t("mk.nps.score")],
-        report.groups.map((g) => [g.label, g.responses, g.promoters, g.passives, g.detractors, score(g.score)])));
-    });
-    await loadDetractors();
-  }
-  $("nps-form").addEventListener("submit", (event) => { event.preventDefault(); loadNps(event.submitter); });
-
-  const who = (actor) => String(actor || "").replace(/^user:/, "");
-
-  function detractorItem(d) {
-    const id = `fu-${d.id}`;
-    const box = el("div", { class: "result", role: "status", "aria-live": "polite" });
-    const state = el("select", { id: `${id}-state` }, ["open", "contacted", "resolved"].map((s) => el("option", { value: s, text: t("mk.fu." + s), selected: s === d.followup })));
-    const note = el("input", { id: `${id}-note`, maxlength: "1000", value: d.followup_note || "" });
-    const f = el("form", { class: "row" },
-      el("label", { for: state.id, text: t("mk.det.state") }), state,
-      el("label", { for: note.id, text: t("mk.det.note") }), note,
-      el("button", { type: "submit", class: "small" }, t("mk.det.save")));
-    f.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(event.submitter, async () => {
-        try {
-          const { data } = await api.request("PATCH", `/feedback/${d.id}/followup`, { json: { followup: state.value, note: note.value } });
-          show(box, "ok", `${t("mk.det.saved")} ${t("mk.fu." + data.followup)} · ${t("mk.det.by", { who: who(data.followup_by), when: formatTime(data.followup_at) })}`);
-        } catch (err) { showError(box, err); }
-      });
-    });
-    return el("li", { "data-feedback": d.id },
-      el("p", {}, el("strong", { text: d.member_name }), ` · ${t("mk.det.score", { score: d.score })} · `,
-        el("time", { datetime: d.created_at, text: formatTime(d.created_at) })),
-      el("blockquote", { text: d.comment || t("mk.det.no_comment") }),
-      d.followup_by ? el("p", { class: "hint", text: `${t("mk.fu." + d.followup)} · ${t("mk.det.by", { who: who(d.followup_by), when: formatTime(d.followup_at) })}` + (d.followup_note ? ` — ${d.followup_note}` : "") }) : null,
-      f, box);
-  }
-
-  async function loadDetractors() {
-    const box = $("det-result");
-    let list;
-    try { list = await api.get(`/reports/detractors?followup=${$("det-state").value}&${npsRange()}`); } catch (err) { showError(box, err); return; }
-    box.replaceChildren();
-    box.className = "result";
-    $("det-list").replaceChildren(...(list.length ? list.map(detractorItem) : [el("li", { text: t("mk.det.none") })]));
-  }
-  $("det-state").addEventListener("change", loadDetractors);
 
   /** Store names beside their numbers, where the stores endpoint exists (admin's store list). */
   async function loadStores() {
@@ -532,9 +590,8 @@
     if (!me) return;
     showTrigger();
     loadStores();
-    await loadCalendar(null);
+    await loadCalendar(null, { upcoming: true });
     await loadSegments();
-    await loadCampaigns();
-    await loadNps(null);
+    if (!campaignLoads) await loadCampaigns();  // a draft saved meanwhile has drawn the list already
   });
 })();

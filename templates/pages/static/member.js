@@ -41,6 +41,14 @@
       el("p", { class: "card-number", text: card.number_display }),
       page.card_qr ? el("img", { class: "qr", src: page.card_qr, alt: `${t("self.card.qr")}: ${card.number_display}` }) : null,
       el("p", {}, el("button", { type: "button", id: "self-card-pdf", onclick: (e) => downloadCard(card.number, e.target) }, t("self.card.pdf"))));
+    const wallets = $("self").dataset;
+    if (wallets.appleWallet) {  // a plain link: Safari opens a .pkpass in Wallet itself
+      box.append(el("p", {}, el("a", { class: "button wallet", id: "self-card-apple", href: `/m/${token}/card.pkpass` }, t("self.card.apple_wallet"))));
+    }
+    if (wallets.googleWallet) {  // our route answers with Google's save page and the signed card
+      box.append(el("p", {}, el("a", { class: "button wallet", id: "self-card-google", href: `/m/${token}/card/google` }, t("self.card.google_wallet"))));
+    }
+    if (wallets.appleWallet || wallets.googleWallet) box.append(el("p", { class: "hint", text: t("self.card.wallet_note") }));
   }
 
   async function downloadCard(number, button) {

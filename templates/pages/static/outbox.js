@@ -5,6 +5,15 @@
   const { t, api, el, show, showError, busy, formatTime } = App;
   const $ = (id) => document.getElementById(id);
 
+  const URL_PATTERN = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/;
+
+  /** The whole text, its links clickable (they open the member's page, the unsubscribe page, ...). */
+  function messageText(text) {
+    const parts = String(text || "").split(URL_PATTERN);
+    return el("div", { class: "message-text" }, ...parts.map((part, i) => (i % 2
+      ? el("a", { href: part, target: "_blank", rel: "noopener", text: part }) : part)));
+  }
+
   async function load(button) {
     const box = $("outbox-result");
     const table = $("outbox-table");
@@ -19,7 +28,7 @@
         el("td", {}, el("time", { datetime: m.time, text: formatTime(m.time) })),
         el("td", { text: m.channel === "email" ? t("camp.channel.email") : t("camp.channel.sms") }),
         el("td", { text: m.to }),
-        el("td", {}, m.subject ? el("strong", { text: m.subject }) : null, el("pre", { text: m.preview })))));
+        el("td", {}, m.subject ? el("strong", { text: m.subject }) : null, messageText(m.text || m.preview)))));
       table.hidden = false;
     });
   }

@@ -21,10 +21,12 @@ from loyalty.coupons.lookup import active_coupons
 from loyalty.coupons.schemas import CouponSummary
 from loyalty.coupons.views import coupon_summary
 from loyalty.members.schemas import ConsentChoice, member_public
+from loyalty.messaging.fates import fate_of, last_deferrals
+from loyalty.messaging.pass_updates import WALLET_EVENT
 from loyalty.models.cards import CardStatus
 from loyalty.models.coupons import Coupon, CouponRedemption, RedemptionAction
 from loyalty.models.members import Member
-from loyalty.models.messages import Message
+from loyalty.models.messages import Message, MessageEvent
 from loyalty.models.purchases import Purchase
 from loyalty.occasions.registry import list_occasions, occasion_public
 from loyalty.occasions.schemas import OccasionPublic
@@ -75,26 +77,45 @@ def recent_purchases(session: Session, member_id: int, limit: int = 10) -> list[
 
 
 def recent_messages(session: Session, member_id: int, limit: int = 20) -> list[MessageLine]:
-    """The member's latest messages (any state), newest first."""
+    """The member's latest messages (any state), newest first, each with its fate and reason."""
     found = session.exec(
         select(Message)
         .where(Message.member_id == member_id)
         .order_by(col(Message.created_at).desc(), col(Message.id).desc())
         .limit(limit)
     ).all()
-    return [
-        MessageLine(
-            id=m.id or 0,
-            channel=str(m.channel),
-            purpose=m.purpose,
-            category=str(m.category),
-            state=str(m.state),
-            created_at=m.created_at,
-            sent_at=m.sent_at,
-            delivered_at=m.delivered_at,
+    deferrals = last_deferrals(session, [m.id or 0 for m in found])
+    on_wallet = set(
+        session.exec(
+            select(MessageEvent.message_id).where(
+                col(MessageEvent.message_id).in_([m.id or 0 for m in found]),
+                MessageEvent.state == WALLET_EVENT,
+            )
+        ).all()
+    )
+    lines = []
+    for m in found:
+        deferral = deferrals.get(m.id or 0)
+        fate = fate_of(str(m.state), m.error_message, deferral is not None)
+        reason = m.error_message if fate in ("cancelled", "dropped", "failed") else None
+        lines.append(
+            MessageLine(
+                id=m.id or 0,
+                channel=str(m.channel),
+                purpose=m.purpose,
+                category=str(m.category),
+                state=str(m.state),
+                created_at=m.created_at,
+                sent_at=m.sent_at,
+                delivered_at=m.delivered_at,
+                fate=fate,
+                reason=reason or (deferral if fate == "deferred" else None),
+                not_before=m.not_before,
+                updated_at=m.updated_at,
+                wallet=(m.id or 0) in on_wallet,
+            )
         )
-        for m in found
-    ]
+    return lines
 
 
 class SelfMember(BaseModel):

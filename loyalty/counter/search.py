@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel, col, select
 from loyalty.cards.numbers import parse_card_number
 from loyalty.cards.review import live_card
 from loyalty.cards.schemas import CardPublic, MemberSummary, card_public
-from loyalty.core.errors import Invalid, NotFound
+from loyalty.core.errors import Invalid, NotFound, for_field
 from loyalty.core.text import search_key
 from loyalty.coupons.lookup import active_coupons
 from loyalty.coupons.views import coupon_summary
@@ -34,16 +34,10 @@ def scan_card(session: Session, number: str) -> CardScan:
     card = live_card(session, number)  # a replaced card: 410 naming the new number
     member = session.get(Member, card.member_id)
     if member is None or member.id is None or member.erased_at is not None:  # erased (KVKK): not found
-        raise NotFound(f"member {card.member_id} not found")
+        raise NotFound("common.member_not_found", member_id=card.member_id)
     return CardScan(
         card=card_public(card),
-        member=MemberSummary(
-            id=member.id,
-            full_name=member.full_name,
-            phone=member.phone,
-            email=member.email,
-            member_since=member.created_at,
-        ),
+        member=MemberSummary.of(member),
         active_coupons=[
             coupon_summary(c).model_dump(mode="json") for c in active_coupons(session, member.id)
         ],
@@ -74,7 +68,7 @@ def search_members(
     q = (q or "").strip() or None
     card = (card or "").strip() or None
     if phone is None and q is None and card is None:
-        raise Invalid("q", "give phone, q (name) or card / telefon, isim veya kart numarası girin")
+        raise Invalid("q", "purchases.give_phone_q_name_card")
     query = select(Member).where(col(Member.erased_at).is_(None))
     if phone is not None:
         query = query.where(Member.phone == normalize_phone(phone, region))
@@ -82,8 +76,9 @@ def search_members(
         if len(q) > MAX_SEARCH_CHARS or len(q.split()) > MAX_SEARCH_WORDS:
             raise Invalid(
                 "q",
-                f"search at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_CHARS} characters / "
-                f"arama en çok {MAX_SEARCH_WORDS} kelime ve {MAX_SEARCH_CHARS} karakter olabilir",
+                "purchases.search_most_words_characters",
+                max_search_words=MAX_SEARCH_WORDS,
+                max_search_chars=MAX_SEARCH_CHARS,
             )
         for word in dict.fromkeys(search_key(q).split()):
             query = query.where(col(Member.name_search).like(_like(word), escape="\\"))
@@ -91,7 +86,7 @@ def search_members(
         try:
             number = parse_card_number(card)
         except Invalid as exc:
-            raise Invalid("card", exc.message) from None
+            raise for_field(exc, "card") from None
         query = query.where(col(Member.id).in_(select(Card.member_id).where(Card.number == number)))
     query = query.order_by(col(Member.name_search), col(Member.id)).limit(max(1, min(limit, 500)))
     return list(session.exec(query).all())

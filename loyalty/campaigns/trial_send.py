@@ -1,5 +1,5 @@
-"""A campaign's test send: the real message, rendered by the run's own content builder, to marketing's own
-phone or address through the configured channel, before anything goes to members.
+"""A campaign's trial (test) send: the real message, rendered by the run's own content builder, to
+marketing's own phone or address through the configured channel, before anything goes to members.
 
 A test is a ``messages`` row of category ``test`` with no member: it issues no coupon (the code is a sample),
 is counted in no statistic and no frequency cap, and is delivered by the normal worker path (dispatch ->
@@ -14,19 +14,21 @@ from typing import Any
 
 from sqlmodel import Session
 
-from loyalty.campaigns.content import CouponFacts, holiday_values, message_context, occasion_day
+from loyalty.campaigns.content import CouponFacts, holiday_values, message_context, occasion_day, shop_copy
 from loyalty.campaigns.lifecycle import get_campaign, next_run
 from loyalty.campaigns.preview import SAMPLE_NAMES, sample_code
-from loyalty.campaigns.schedule import new_run, upcoming_runs
-from loyalty.core.db import utcnow
+from loyalty.campaigns.schedule import new_run
+from loyalty.campaigns.triggers.registry import trigger_of, upcoming_runs
+from loyalty.core.clock import utcnow
 from loyalty.core.errors import Conflict, Invalid
+from loyalty.core.languages import DEFAULT_LANGUAGE, language_of
 from loyalty.core.settings import Settings
 from loyalty.core.zones import zone_of
 from loyalty.members.validation import SUPPORTED_LOCALES, normalize_email, normalize_phone
-from loyalty.messaging.outbox import record_events
-from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, TriggerType
+from loyalty.messaging.queue import MessageRow, queue
+from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus
 from loyalty.models.members import Channel
-from loyalty.models.messages import Category, Message, MessageState
+from loyalty.models.messages import Category, Message
 from loyalty.models.occasions import Occasion, OccasionKind, OccasionStatus, Recurrence
 
 TEST_LIFETIME = timedelta(hours=24)  # a test not sent within a day is stale
@@ -48,14 +50,13 @@ def targets_for(campaign: Campaign, phone: str | None, email: str | None) -> lis
     if email is not None and email.strip():
         given[Channel.email] = normalize_email(email) or ""
     if not given:
-        raise Invalid("phone", "give a phone or an e-mail address for the test / telefon ya da e-posta girin")
+        raise Invalid("phone", "campaigns.give_phone_mail_address_test")
     out = [(channel, given[channel]) for channel in wanted if channel in given]
     if not out:
         field = "phone" if Channel.sms in wanted else "email"
         raise Invalid(
             field,
-            f"this campaign sends by {campaign.channel}: give a {'phone' if field == 'phone' else 'e-mail'} "
-            f"for the test / bu kampanya {'SMS' if field == 'phone' else 'e-posta'} ile gönderiyor",
+            "campaigns.test_needs_phone" if field == "phone" else "campaigns.test_needs_email",
         )
     return out
 
@@ -70,14 +71,14 @@ def _run_for(session: Session, campaign: Campaign, now: datetime, zone_name: str
 
 def sample_occasion(campaign: Campaign, locale: str, day: date) -> Occasion | None:
     """For an occasion campaign: a sample occasion of its first kind (and first ``for_whom``)."""
-    if campaign.trigger_type != TriggerType.occasion:
+    if not trigger_of(campaign).per_occasion:
         return None
     kind = (campaign.occasion_kinds or ["birthday"])[0]
     return Occasion(
         member_id=0,
         kind=OccasionKind(kind),
         for_whom=(campaign.for_whom or ["self"])[0],
-        purpose=SAMPLE_PURPOSE["en" if locale.startswith("en") else "tr"],
+        purpose=SAMPLE_PURPOSE[language_of(locale)],
         month=day.month,
         day=day.day,
         recurrence=Recurrence.yearly,
@@ -109,6 +110,7 @@ def sample_context(
         holiday=holiday_values(session, campaign, run),
         occasion=occasion,
         occasion_on=day if occasion is not None else None,
+        shop_copy=shop_copy(session),
     )
     name = SAMPLE_NAMES.get(locale, SAMPLE_NAMES["tr"])
     values |= {"first_name": name.split()[0], "member_name": name, "test": True}
@@ -131,17 +133,16 @@ def send_test(
     now = now or utcnow()
     campaign = get_campaign(session, campaign_id)
     if campaign.status in (CampaignStatus.cancelled, CampaignStatus.done):
-        raise Conflict(f"the campaign is {campaign.status}: nothing to test / kampanya bitti ya da iptal")
-    lang = (locale or settings.locale or "tr").strip().lower()[:2]
+        raise Conflict("campaigns.campaign_nothing_test", status=campaign.status)
+    lang = (locale or settings.locale or DEFAULT_LANGUAGE).strip().lower()[:2]
     if lang not in SUPPORTED_LOCALES:
-        raise Invalid("locale", "locale must be tr or en / dil tr veya en olmalı")
+        raise Invalid("locale", "campaigns.locale_tr_en")
     targets = targets_for(campaign, phone, email)
     template, context = sample_context(session, campaign, locale=lang, settings=settings, now=now)
-    messages = []
-    for channel, address in targets:
-        message = Message(
+    rows = [
+        MessageRow(
             member_id=None,
-            channel=channel,
+            channel=channel.value,
             requested_channel=channel.value,
             dedupe_key=f"test:{campaign_id}:{secrets.token_hex(8)}",
             purpose=template,
@@ -152,13 +153,8 @@ def send_test(
             to_address=address,
             not_before=now,
             expires_at=now + TEST_LIFETIME,
-            state=MessageState.queued,
-            created_at=now,
-            updated_at=now,
         )
-        session.add(message)
-        session.flush()
-        record_events(session, [message.id or 0], MessageState.queued, f"test send by {actor}", now)
-        messages.append(message)
-    session.flush()
-    return messages
+        for channel, address in targets
+    ]
+    ids = queue(session, rows, now=now, detail=f"test send by {actor}")
+    return [message for i in ids if (message := session.get(Message, i)) is not None]

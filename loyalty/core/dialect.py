@@ -1,0 +1,175 @@
+"""The one place that speaks a database dialect: inserts with ``ON CONFLICT``, bulk COPY and staging tables.
+
+Domain services call these by intent ("insert or skip", "copy these rows", "copy them unless one exists",
+"stage rows in a temporary table") and never reach the PostgreSQL driver themselves; a test in
+``tests/test_architecture.py`` keeps ``driver_connection`` and the dialect choice in this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Session
+
+from loyalty.core.db import is_postgres
+
+Rows = Iterable[Sequence[Any]]
+
+
+def insert(session: Session, table: sa.Table) -> Any:
+    """``INSERT`` in the session's dialect, with ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (and ``RETURNING``) available on both PostgreSQL and SQLite."""
+    return (postgresql if is_postgres(session) else sqlite).insert(table)
+
+
+def _driver(connection: sa.Connection) -> Any:
+    """The psycopg connection under SQLAlchemy's, in the same transaction."""
+    return connection.connection.driver_connection
+
+
+def column_types(connection: sa.Connection, table: str, names: Sequence[str]) -> list[int]:
+    """PostgreSQL type oids of ``names`` in ``table`` (a temporary table too), for a binary COPY."""
+    found: dict[str, int] = dict(
+        connection.execute(
+            sa.text(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
+                "AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"table": table},
+        ).all()
+    )
+    return [int(found[name]) for name in names]
+
+
+def copy_rows(
+    connection: sa.Connection,
+    table: str,
+    names: Sequence[str],
+    rows: Rows,
+    *,
+    binary: bool = True,
+    types: Sequence[int | str] | None = None,
+) -> None:
+    """PostgreSQL: COPY ``rows`` (values in ``names`` order) into ``table``. Binary by default, with the
+    column types read from the catalogue unless given; ``binary=False`` lets the driver adapt each value."""
+    columns = ", ".join(names)
+    if binary and types is None:
+        types = column_types(connection, table, names)  # before the COPY holds the connection
+    with _driver(connection).cursor() as cursor:
+        if not binary:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(types or ()))
+            for row in rows:
+                copy.write_row(row)
+
+
+def copy_new_rows(connection: sa.Connection, table: str, names: Sequence[str], rows: Rows) -> bool:
+    """PostgreSQL: binary COPY straight into ``table`` inside a savepoint, for the common case where every
+    row is new. False when one collided with a unique index: the savepoint is rolled back (nothing of
+    this call stays) and the caller takes its slower path."""
+    types = column_types(connection, table, names)
+    with _driver(connection).cursor() as cursor:
+        cursor.execute("SAVEPOINT copy_new_rows")
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT copy_new_rows")
+            return False
+        cursor.execute("RELEASE SAVEPOINT copy_new_rows")
+    return True
+
+
+@contextmanager
+def staging_table(
+    connection: sa.Connection, name: str, *, like: str | None = None, names: Sequence[str] = (), ddl: str = ""
+) -> Iterator[str]:
+    """PostgreSQL: a temporary table for one bulk step, dropped after it (and at commit in any case).
+    Either ``like`` a table's ``names`` columns (no rows) or with the column definitions ``ddl``."""
+    if like is not None:
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {', '.join(names)} FROM {like} "
+            "WITH NO DATA"
+        )
+    else:
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({ddl}) ON COMMIT DROP")
+    yield name
+    # (on an error the transaction is rolled back, and the temporary table with it)
+    connection.exec_driver_sql(f"DROP TABLE {name}")
+
+
+def truncate(connection: sa.Connection, table: str) -> None:
+    connection.exec_driver_sql(f"TRUNCATE {table}")
+
+
+def insert_then(
+    session: Session,
+    table: sa.Table,
+    values: dict[str, Any],
+    *,
+    conflict: str,
+    then: sa.Table,
+    then_values: dict[str, Any] | None,
+    key: str,
+) -> sa.Row[Any] | None:
+    """``INSERT INTO table ... ON CONFLICT (conflict) DO NOTHING RETURNING *`` and, when it inserted a row,
+    insert ``then_values`` into ``then`` with ``key`` set to the new row's id: one statement on PostgreSQL
+    (the second insert reads the first one's ``RETURNING``), two elsewhere. The inserted row, or None.
+
+    The statement is built once per shape (tables, column names) with bound parameters: building a CTE and
+    its cache key on every call cost more than the rest of a purchase's SQL (a hot path at the counter)."""
+    postgres = is_postgres(session)
+    follow = None if then_values is None else tuple(name for name in then_values if name != key)
+    statement = _insert_then_statement(postgres, table, tuple(values), conflict, then, follow, key)
+    params = dict(values)
+    if then_values is not None and postgres:
+        params.update({f"then_{name}": then_values[name] for name in follow or ()})
+    row = session.execute(statement, params).first()
+    if row is not None and then_values is not None and not postgres:
+        session.execute(sa.insert(then), {**then_values, key: row.id})
+    return row
+
+
+@cache
+def _insert_then_statement(
+    postgres: bool,
+    table: sa.Table,
+    names: tuple[str, ...],
+    conflict: str,
+    then: sa.Table,
+    follow: tuple[str, ...] | None,
+    key: str,
+) -> Any:
+    statement = (
+        (postgresql if postgres else sqlite)
+        .insert(table)
+        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
+        .on_conflict_do_nothing(index_elements=[conflict])
+        .returning(*table.c)
+    )
+    if follow is None or not postgres:
+        return statement
+    new = statement.cte("new_row")
+    bound = (sa.bindparam(f"then_{name}", type_=then.c[name].type) for name in follow)
+    after = sa.insert(then).from_select([*follow, key], sa.select(*bound, new.c.id))
+    return sa.select(new).add_cte(after.cte("follow_row"))
+
+
+def among(column: Any, values: Sequence[Any], *, postgres: bool) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY(:values)``) rather than hundreds."""
+    if postgres:
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))

@@ -1,0 +1,152 @@
+"""Fenced claims (issue 25 point 1): a batch that outlives its lease never sends what another worker took
+over, each send is recorded as it happens, and the start-up refuses settings under which a send job
+could outlive its lease."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from loyalty.core.db import unit_of_work
+from loyalty.core.settings import Settings
+from loyalty.messaging.adapter import Outgoing
+from loyalty.messaging.claims import recover_stuck
+from loyalty.messaging.queue import MessageRow, queue
+from loyalty.models.messages import MESSAGES, Category, Message, MessageState
+from tests.builders import make_member
+from tests.workers.twilio_fake import FakeTwilioServer, twilio_settings
+from workers.channels.twilio_sms import TwilioSmsChannel
+from workers.checks import batch_seconds, lease_problem
+from workers.delivery import deliver_batch, give_up, schedule_retry
+
+
+@pytest.fixture
+def sms_settings(settings: Settings, twilio: FakeTwilioServer) -> Settings:
+    # in order: the first message's call happens before the others'
+    return twilio_settings(settings, twilio.url, send_threads=1)
+
+
+def _messages(engine: Engine, count: int) -> list[tuple[int, str]]:
+    made = []
+    with unit_of_work(engine) as session:
+        for n in range(count):
+            member = make_member(session)
+            [message_id] = queue(
+                session,
+                [
+                    MessageRow(
+                        member_id=member.id,
+                        requested_channel="sms",
+                        dedupe_key=f"note:{n}",
+                        purpose="birthday_self",
+                        category=Category.transactional,
+                        context={"occasion_on": "2026-12-01"},
+                    )
+                ],
+            )
+            made.append((message_id, member.phone))
+        session.commit()
+    return made
+
+
+def test_a_batch_past_its_lease_skips_what_another_worker_took_over(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    made = _messages(committing_engine, 3)
+    ids = [i for i, _ in made]
+    channel = TwilioSmsChannel(sms_settings)
+    other = TwilioSmsChannel(sms_settings)
+    original = channel.send
+    taken: dict[int, str] = {}
+
+    def slow_send(out: Outgoing) -> str:
+        if out.message_id == ids[0]:
+            # while the first call is under way, the batch's unrenewed tail passes its lease: the minute
+            # tick recovers it and another worker claims and sends it
+            with unit_of_work(committing_engine) as session:
+                tail = session.execute(sa.select(MESSAGES.c.lease_until).where(MESSAGES.c.id == ids[2])).one()
+                recovered = recover_stuck(session, tail[0] + timedelta(microseconds=1))
+                session.commit()
+            assert recovered == ids[1:]
+            again = deliver_batch(
+                ids[1:], engine=committing_engine, settings=sms_settings, channel_for=lambda _: other
+            )
+            taken.update({i: o.status for i, o in again.items()})
+        return original(out)
+
+    channel.send = slow_send  # type: ignore[method-assign]
+    outcomes = deliver_batch(
+        ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
+    )
+
+    assert taken == {ids[1]: "sent", ids[2]: "sent"}
+    assert [outcomes[i].status for i in ids] == ["sent", "skipped", "skipped"]
+    per_number = Counter(r["to"] for r in twilio.fake.accepted)
+    assert per_number == Counter(phone for _, phone in made)  # one SMS each: nothing sent twice
+    with unit_of_work(committing_engine) as session:
+        rows = {m.id: m for m in session.exec(select(Message))}
+        assert {m.state for m in rows.values()} == {MessageState.sent}
+        assert len({m.provider_id for m in rows.values()}) == 3
+
+
+def test_each_send_is_recorded_as_it_happens(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    made = _messages(committing_engine, 3)
+    ids = [i for i, _ in made]
+    channel = TwilioSmsChannel(sms_settings)
+    original = channel.send
+    seen: list[dict[int, str]] = []
+
+    def watching_send(out: Outgoing) -> str:
+        with unit_of_work(committing_engine) as session:
+            seen.append({m.id or 0: m.state for m in session.exec(select(Message))})
+        return original(out)
+
+    channel.send = watching_send  # type: ignore[method-assign]
+    deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+
+    # a crash during the third call could only leave the third in 'sending': the first two are recorded
+    assert [seen[2][i] for i in ids] == [MessageState.sent, MessageState.sent, MessageState.sending]
+    assert len(twilio.fake.accepted) == 3
+
+
+def test_a_claim_taken_over_is_neither_retried_nor_failed_by_its_old_holder(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    [(message_id, _)] = _messages(committing_engine, 1)
+    twilio.fake.script.append(("error", 500, 20500))  # the old holder's call fails (transient)
+    channel = TwilioSmsChannel(sms_settings)
+    outcome = deliver_batch(
+        [message_id], engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
+    )[message_id]
+    assert outcome.status == "retry" and outcome.claim_token
+    with committing_engine.begin() as conn:  # meanwhile its claim was recovered and taken by another
+        conn.execute(
+            sa.update(MESSAGES).where(MESSAGES.c.id == message_id).values(claim_token="someone-else")
+        )
+    assert outcome.error is not None
+    assert schedule_retry(committing_engine, message_id, outcome.error, 30, token=outcome.claim_token) is None
+    give_up(committing_engine, message_id, outcome.error, token=outcome.claim_token)
+    with unit_of_work(committing_engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None and message.state == MessageState.sending  # the new holder's
+
+
+def test_the_start_up_refuses_a_batch_that_can_outlive_its_lease(settings: Settings) -> None:
+    # the defaults: 50 per job on 4 threads, 10 s timeouts, a 300 s lease; 100 (as fast) would not fit
+    assert lease_problem(settings) is None and batch_seconds(settings) == 13 * 2 * 10
+    assert lease_problem(settings.model_copy(update={"send_batch": 100})) is not None
+    long = settings.model_copy(update={"send_batch": 1000, "send_threads": 4})
+    assert batch_seconds(long) == 250 * 2 * 10
+    problem = lease_problem(long)
+    assert problem is not None and "LOYALTY_MESSAGE_LEASE_SECONDS=300" in problem and "\n" not in problem
+    paced = settings.model_copy(update={"send_batch": 100, "send_threads": 32, "sms_rate": 1.0})
+    assert lease_problem(paced) is None
+    assert lease_problem(paced.model_copy(update={"sms_rate": 0.25})) is not None  # 400 s of pacing alone
+    assert lease_problem(long.model_copy(update={"message_lease_seconds": 5001})) is None
