@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -40,6 +41,7 @@ from api.routes import (
 from api.security_headers import SecurityHeaders
 from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
+from loyalty.cards import pdf as card_pdf
 from loyalty.core.db import API_THREADS, get_engine
 from loyalty.core.settings import Settings, merge_shop_settings, stored_shop_settings
 from workers import checks
@@ -59,9 +61,11 @@ class LoyaltyApp(FastAPI):
 @asynccontextmanager
 async def starting(app: FastAPI) -> AsyncIterator[None]:
     """At start-up: the thread pool that runs sync routes and dependencies sized as the engine's pool is,
-    and the broker's transport loaded before the first /readyz times its check."""
+    the broker's transport loaded before the first /readyz times its check, and WeasyPrint loaded in the
+    background (about a second) so that the first card PDF at the counter does not wait for it."""
     to_thread.current_default_thread_limiter().total_tokens = API_THREADS
     checks.load_broker_transport(app.state.settings.broker_url)
+    threading.Thread(target=card_pdf.load, name="load-weasyprint", daemon=True).start()
     yield
 
 

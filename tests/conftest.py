@@ -156,8 +156,14 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def committing_engine(engine: Engine) -> Iterator[Engine]:
-    """For tests that need real commits across connections (races, workers): every table is emptied after."""
+    """For tests that need real commits across connections (races, workers): every table is emptied before
+    and after (before too: a row another test left behind would be a stranger to an all-members campaign)."""
+    _empty(engine)
     yield engine
+    _empty(engine)
+
+
+def _empty(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())

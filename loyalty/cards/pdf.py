@@ -3,7 +3,10 @@
 - One card is a page of ID-1 size (85.6 x 54 mm); a print sheet puts up to 10 on A4 with crop marks.
 - Templates get primitive values only (``CardView``); autoescape is on, so a name with HTML in it prints
   as text. The QR code (an SVG segno builds from the card's digits) is an image, ``qr:NUMBER``.
-- WeasyPrint fetches through ``TemplatesOnlyFetcher``: files under templates/ and the render's own SVG
+- WeasyPrint is imported at the first PDF (``load``), not with this module: its import (cffi bindings to
+  Pango) costs about a second that every API, worker and command start paid; the API loads it in the
+  background as it starts (api.main), so the counter's first card is not the one that waits.
+- WeasyPrint fetches through ``templates_only_fetcher``: files under templates/ and the render's own SVG
   images (the cards' QR codes, a sheet's crop marks), nothing else (no network, no other files), so no
   input can make a render read ``file:///etc/passwd`` or call out.
 - A sheet is laid out as cheaply as it prints the same: no ``style`` attributes (a stylesheet parsed once
@@ -21,15 +24,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
 import segno
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.document import Document
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
 
 from loyalty.cards.numbers import format_card_number
 from loyalty.core.settings import TEMPLATES_DIR
@@ -88,27 +94,47 @@ def qr_svg(number: str) -> str:
     return out.getvalue().decode()
 
 
-class TemplatesOnlyFetcher(URLFetcher):
-    """Serve ``file:`` URLs under templates/ and the render's own images (``images``: URL -> SVG document,
-    e.g. ``qr:NUMBER``, the code segno made for that card), and refuse everything else (http, other files,
-    data...)."""
+@cache
+def load() -> ModuleType:
+    """WeasyPrint, imported once per process on first use (and the fetcher class built on it)."""
+    import weasyprint  # noqa: PLC0415  # late on purpose: see the module's docstring
+    import weasyprint.text.fonts  # noqa: PLC0415
 
-    def __init__(self, root: Path = TEMPLATES_DIR, images: Mapping[str, str] | None = None) -> None:
-        super().__init__(allowed_protocols=("file",))
-        self.root = root.resolve()
-        self.images = dict(images or {})
+    return weasyprint
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url in self.images:
-            return URLFetcherResponse(url, self.images[url].encode(), {"Content-Type": "image/svg+xml"})
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ValueError(f"refused to fetch {url!r}: only files under templates/ are served")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise ValueError(f"refused to fetch {url!r}: only files under templates/ are served")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+def templates_only_fetcher(root: Path = TEMPLATES_DIR, images: Mapping[str, str] | None = None) -> URLFetcher:
+    """A WeasyPrint fetcher that serves ``file:`` URLs under ``root`` (templates/) and the render's own
+    images (``images``: URL -> SVG document, e.g. ``qr:NUMBER``, the code segno made for that card), and
+    refuses everything else (http, other files, data...)."""
+    return _fetcher_class()(root, images)
+
+
+@cache
+def _fetcher_class() -> type[URLFetcher]:
+    urls = load().urls
+
+    class TemplatesOnlyFetcher(urls.URLFetcher):  # type: ignore[name-defined]
+        def __init__(self, root: Path, images: Mapping[str, str] | None) -> None:
+            super().__init__(allowed_protocols=("file",))
+            self.root = root.resolve()
+            self.images = dict(images or {})
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url in self.images:
+                return urls.URLFetcherResponse(
+                    url, self.images[url].encode(), {"Content-Type": "image/svg+xml"}
+                )
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ValueError(f"refused to fetch {url!r}: only files under templates/ are served")
+            path = Path(unquote(parts.path)).resolve()
+            if not path.is_relative_to(self.root) or not path.is_file():
+                raise ValueError(f"refused to fetch {url!r}: only files under templates/ are served")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return urls.URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    return TemplatesOnlyFetcher
 
 
 def render_card_pdf(view: CardView) -> bytes:
@@ -153,7 +179,7 @@ def _sheet_document(views: Sequence[CardView]) -> Document:
     html = _env().get_template("sheet.html").render(cards=views, marks=f"marks:{count}", title=_title(views))
     _fetcher, fonts, stylesheets = _resources("sheet.css")
     fetcher = _fetcher_for(views, {f"marks:{count}": _marks_svg(count)})
-    document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
+    document = load().HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.render(stylesheets=[*stylesheets, _positions()], font_config=fonts)
 
 
@@ -164,7 +190,8 @@ def _positions() -> CSS:
     slots, _marks = sheet_layout(SHEET_MAX)
     rules = [f".s{i} {{ left: {s['left']}mm; top: {s['top']}mm }}" for i, s in enumerate(slots)]
     _fetcher, fonts, _sheets = _resources("sheet.css")
-    return CSS(string="\n".join(rules), font_config=fonts)
+    css: CSS = load().CSS(string="\n".join(rules), font_config=fonts)
+    return css
 
 
 @cache
@@ -222,28 +249,29 @@ def html_to_pdf(html: str, page_css: str = "card_page.css", views: Sequence[Card
     """Any HTML through the same locked-down WeasyPrint setup (the templates' base URL, the fetcher);
     ``views`` are the cards whose QR codes the HTML may show as ``qr:NUMBER``."""
     _fetcher, fonts, stylesheets = _resources(page_css)
-    document = HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=_fetcher_for(views))
+    document = load().HTML(string=html, base_url=CARDS_DIR.as_uri() + "/", url_fetcher=_fetcher_for(views))
     pdf: bytes = document.write_pdf(stylesheets=stylesheets, font_config=fonts)
     return pdf
 
 
 @cache
-def _resources(page_css: str) -> tuple[TemplatesOnlyFetcher, FontConfiguration, list[CSS]]:
+def _resources(page_css: str) -> tuple[URLFetcher, FontConfiguration, list[CSS]]:
     """Parsed once per process: the fetcher, the font configuration and the stylesheets."""
-    fetcher = TemplatesOnlyFetcher()
-    fonts = FontConfiguration()
+    weasyprint = load()
+    fetcher = templates_only_fetcher()
+    fonts = weasyprint.text.fonts.FontConfiguration()
     stylesheets = [
-        CSS(url=(CARDS_DIR / name).as_uri(), url_fetcher=fetcher, font_config=fonts)
+        weasyprint.CSS(url=(CARDS_DIR / name).as_uri(), url_fetcher=fetcher, font_config=fonts)
         for name in ("card.css", page_css)
     ]
     return fetcher, fonts, stylesheets
 
 
-def _fetcher_for(views: Sequence[CardView], images: Mapping[str, str] | None = None) -> TemplatesOnlyFetcher:
+def _fetcher_for(views: Sequence[CardView], images: Mapping[str, str] | None = None) -> URLFetcher:
     """A fetcher for one render: the templates, these cards' QR codes (``qr:NUMBER``) and ``images``. An
     SVG image is parsed by ElementTree, where an inline ``<svg>`` went through the HTML tokenizer
     character by character and added two elements per card to the cascade."""
-    return TemplatesOnlyFetcher(
+    return templates_only_fetcher(
         images={f"qr:{view.number}": view.qr_svg for view in views} | dict(images or {})
     )
 

@@ -20,13 +20,13 @@ from loyalty.cards.pdf import (
     CARD_W,
     PAGE_H,
     PAGE_W,
-    TemplatesOnlyFetcher,
     html_to_pdf,
     make_view,
     render_card_pdf,
     render_cards_pdf,
     render_sheet_pdf,
     sheet_layout,
+    templates_only_fetcher,
 )
 from loyalty.core.settings import TEMPLATES_DIR
 
@@ -203,7 +203,7 @@ def test_sheet_layout_keeps_cards_and_crop_marks_on_the_page_and_apart(count: in
 
 
 def test_the_fetcher_serves_templates_only() -> None:
-    fetcher = TemplatesOnlyFetcher()
+    fetcher = templates_only_fetcher()
     css = fetcher.fetch((TEMPLATES_DIR / "cards" / "card.css").as_uri())
     assert b".card" in css.read() and css.content_type == "text/css"
     for url in (

@@ -104,10 +104,13 @@
   });
 
   // ---- users --------------------------------------------------------------------------------------
+  let userLoads = 0;
   async function loadUsers() {
     const box = $("users-result");
+    const load = ++userLoads;
     let users;
     try { users = await api.get("/users"); } catch (err) { showError(box, err); return; }
+    if (load !== userLoads) return;  // a later load's answer is (or will be) drawn: an older one would undo it
     $("users-table").tBodies[0].replaceChildren(...users.map((u) => {
       const role = el("select", { "aria-label": t("admin.users.role") + " — " + u.username },
         ...["staff", "marketing", "admin"].map((r) => el("option", { value: r, selected: r === u.role, text: roleName(r) })));
@@ -135,8 +138,8 @@
   async function change(user, body) {
     const box = $("users-result");
     try { await patch(`/users/${user.id}`, body); } catch (err) { showError(box, err); await loadUsers(); return; }
+    await loadUsers();  // the table shows the change when the page says it is done
     show(box, "ok", t("admin.users.changed", { name: user.username }));
-    await loadUsers();
   }
 
   $("user-form").addEventListener("submit", async (event) => {
@@ -146,8 +149,8 @@
     await busy(form.querySelector("button"), async () => {
       try { await api.post("/users", body); } catch (err) { showError($("users-result"), err); return; }
       form.reset();
-      show($("users-result"), "ok", t("admin.users.created", { name: body.username }));
       await loadUsers();
+      show($("users-result"), "ok", t("admin.users.created", { name: body.username }));
     });
   });
 
