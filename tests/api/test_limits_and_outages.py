@@ -150,11 +150,12 @@ def test_a_partitioned_database_gets_answers_within_seconds_not_minutes(settings
 
 def _terminate(url: str, pid: int) -> None:
     """What a database restart does to one connection: the server ends its backend."""
-    admin = sa.create_engine(url, poolclass=NullPool)
+    # autocommit: pg_stat_activity is read once per transaction, so one transaction would poll a stale copy
+    admin = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            for _ in range(100):
+            for _ in range(600):
                 gone = sa.text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid")
                 if conn.execute(gone, {"pid": pid}).first() is None:
                     return

@@ -29,8 +29,10 @@ LIVE_DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 CHROMIUM = "/usr/bin/chromium"
 # a page's state is awaited, never a fixed time; on a loaded 2-core machine a state can take longer than
-# Playwright's default 5 s to arrive, so expect() waits as long as the contexts' actions do
-expect.set_options(timeout=15_000)
+# Playwright's default 5 s to arrive (seen: a draft's save answered after 15 s with three test workers on
+# two slow cores), so expect() waits as long as the contexts' actions do: a bound, not a pause
+PAGE_TIMEOUT = 30_000
+expect.set_options(timeout=PAGE_TIMEOUT)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -164,7 +166,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh browser context per test (empty sessionStorage and cookies), Turkish like the shop default."""
     context = browser.new_context(base_url=live_server.url, locale="tr-TR", accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_TIMEOUT)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -17,7 +17,7 @@ from loyalty.core.migrate import upgrade
 from loyalty.core.settings import Settings
 from loyalty.models.users import Role, User
 from tests.live_server import serve
-from tests.pages.conftest import tr
+from tests.pages.conftest import PAGE_TIMEOUT, tr
 from tests.pages.flows import VIEWPORTS, serious_violations, shot
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def empty_shop(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def _context(browser: Browser, base: str, viewport: str) -> BrowserContext:
     context = browser.new_context(base_url=base, locale="tr-TR", viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_TIMEOUT)
     return context
 
 

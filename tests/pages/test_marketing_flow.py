@@ -30,7 +30,7 @@ from loyalty.models.messages import Category, Message
 from loyalty.models.occasions import Occasion, OccasionKind, Recurrence
 from loyalty.models.purchases import Feedback
 from tests.builders import make_campaign_run, make_coupon, make_member, make_purchase, make_store
-from tests.pages.conftest import LiveServer, sign_in, tr
+from tests.pages.conftest import PAGE_TIMEOUT, LiveServer, sign_in, tr
 from workers.channels.outbox import OutboxChannel
 from workers.delivery import deliver
 
@@ -165,7 +165,7 @@ def test_a_marketer_plans_tries_and_learns_in_the_page_alone(
     context = browser.new_context(
         base_url=live_server.url, locale="tr-TR", viewport=VIEWPORTS["desktop"], accept_downloads=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_TIMEOUT)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -112,7 +112,7 @@ def test_the_members_own_page(page: Page, live_server: LiveServer, live_db: Sess
     stored = live_db.exec(select(Occasion).where(Occasion.member_id == member.id)).one()
     assert stored.status == "active"
     item.get_by_role("button", name=tr("self.occasions.retire")).click()
-    expect(undo_box).to_contain_text(tr("self.occasions.retired"), timeout=15_000)
+    expect(undo_box).to_contain_text(tr("self.occasions.retired"))
     live_db.rollback()
     live_db.refresh(stored)
     assert stored.status == "retired"

@@ -53,7 +53,7 @@ def test_a_member_states_an_occasion_retires_it_pauses_and_opts_out(
     expect(page.locator("#occasions-undo")).to_contain_text(
         tr("common.undo")
     )  # a few seconds to take it back
-    expect(page.locator("#occasions-undo")).to_contain_text(tr("self.occasions.retired"), timeout=15_000)
+    expect(page.locator("#occasions-undo")).to_contain_text(tr("self.occasions.retired"))
     expect(page.locator("#occasions")).to_have_text(tr("self.occasions.none"))
     fresh(live_db, stored)
     assert (stored.status, stored.retired_by) == ("retired", "member")
