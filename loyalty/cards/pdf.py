@@ -96,9 +96,10 @@ def qr_svg(number: str) -> str:
 
 @cache
 def load() -> ModuleType:
-    """WeasyPrint, imported once per process on first use (and the fetcher class built on it)."""
+    """WeasyPrint (with the submodules used here), imported once per process on first use."""
     import weasyprint  # noqa: PLC0415  # late on purpose: see the module's docstring
     import weasyprint.text.fonts  # noqa: PLC0415
+    import weasyprint.urls  # noqa: PLC0415
 
     return weasyprint
 
