@@ -41,6 +41,16 @@ class JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def _raw_body(self) -> bytes | None:
+        """The request's body, or None when the client went away before sending all of it (a worker killed
+        between its request's headers and its body): a real server drops such a request, and so does this."""
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            return None
+        return body
+
     def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)

@@ -25,6 +25,7 @@ from tests.workers.loopback_server import JsonHandler, LoopbackServer
 
 ERRORS = {
     21211: "The 'To' number is not a valid phone number.",
+    21604: "A 'To' phone number is required.",
     21610: "Attempt to send to unsubscribed recipient",
     21614: "'To' number is not a valid mobile number",
     21612: "The 'To' phone number is not currently reachable via SMS",
@@ -85,8 +86,12 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             self._answer(200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50})
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            body = self._raw_body()
+            if body is None:
+                return  # cut off mid-request: nothing was asked, nothing is accepted
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            if not form.get("To"):
+                return self._error(400, 21604)
             with fake.lock:
                 fake.requests += 1
                 action = fake.script.popleft() if fake.script else ("ok",)
