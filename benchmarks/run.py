@@ -68,6 +68,10 @@ FORECAST_DAYS = 365
 OWN_DATABASE = {"cards", "rate", "forecast", "import"}  # sections that need no seeded main database
 CLIENTS = 32
 P99_GOAL = 0.66  # issue 24: the purchase's p99 within 1.5 times the minimal endpoint's (1 / 1.5)
+# issue 24's goals (ratios of a path over its limit in the same run): the campaign at 0.75 of COPY, each
+# send path at 0.75 of its raw client loop, the upcoming occasions at 0.6 of one indexed query, a card at 0.9
+# of raw WeasyPrint, the purchase API at 0.5 of the minimal endpoint
+CAMPAIGN_GOAL, SEND_GOAL, UPCOMING_GOAL, CARD_GOAL, API_GOAL = 0.75, 0.75, 0.6, 0.9, 0.5
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ class Bench:
                 "COPY of the same rows, same indexed tables",
                 members / copy_total,
                 "members/s",
-                0.5,
+                CAMPAIGN_GOAL,
                 f"{members:,} members in {seconds:.1f} s{profiled}; COPY of {rows['coupons']:,} coupons + "
                 f"{rows['messages']:,} messages + {rows['message_events']:,} events: {copy_total:.1f} s",
             )
@@ -229,7 +233,7 @@ class Bench:
                         limit_name,
                         n / r["raw_seconds"],
                         "msg/s",
-                        0.5,
+                        SEND_GOAL,
                         f"claim all, send on 4 threads, record all; batches of 50, {n:,} msgs"
                         f"{profiled}{note}",
                     )
@@ -375,7 +379,7 @@ class Bench:
         if shutil.which("wrk") is None:
             why = "wrk is missing: install Debian's package (apt-get install wrk), then run make bench again"
             return [
-                not_measured(f"purchase API, {CLIENTS} clients", "req/s", why, goal=0.5),
+                not_measured(f"purchase API, {CLIENTS} clients", "req/s", why, goal=API_GOAL),
                 not_measured("purchase API p99", "ms", why, goal=P99_GOAL),
             ]
         engine = product.engine_for(self.url)
@@ -447,7 +451,7 @@ class Bench:
                 "minimal FastAPI endpoint, one INSERT",
                 rps(minimal),
                 "req/s",
-                0.5,
+                API_GOAL,
                 f"{same}{profiled}{errors(ours)}{errors(minimal)}",
             ),
             latency(
@@ -539,7 +543,7 @@ class Bench:
                     "one hand-written indexed query",
                     r["limit_seconds"] * 1000,
                     "ms",
-                    0.5,
+                    UPCOMING_GOAL,
                     f"{self.scale.members:,} members; {rows}; median of {self.scale.repeat}",
                 )
             )
@@ -556,7 +560,7 @@ class Bench:
                 "raw WeasyPrint, same HTML and CSS",
                 r["raw_seconds"] * 1000,
                 "ms",
-                0.75,
+                CARD_GOAL,
                 f"median of {self.scale.card_repeat}; the first card in a process: "
                 f"{r['first_card_seconds'] * 1000:.0f} ms after {r['import_seconds'] * 1000:.0f} ms "
                 "of imports",
