@@ -37,19 +37,7 @@ from tests.wallet.certs import (
 )
 from tests.wallet.google_fake import FakeGoogleWalletServer
 from tests.wallet.pass_files import check_pass
-from tests.workers.test_celery_worker import (  # noqa: F401  (fixtures)
-    Workers,
-    _campaign,
-    _members,
-    broker,
-    queue,
-    scalar,
-    smtp,
-    twilio,
-    until,
-    worker_env,
-    workers,
-)
+from tests.workers.celery_support import Workers, add_members, date_campaign, scalar, until
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.app import install_publisher, make_app
 
@@ -77,7 +65,7 @@ def google(account: tuple[Path, RSAPrivateKey]) -> Iterator[FakeGoogleWalletServ
 
 @pytest.fixture
 def wallet_env(
-    worker_env: dict[str, str],  # noqa: F811
+    worker_env: dict[str, str],
     apns: FakeApnsServer,
     google: FakeGoogleWalletServer,
     account: tuple[Path, RSAPrivateKey],
@@ -116,15 +104,15 @@ def test_a_coupon_reaches_the_pass_in_the_phone_and_a_replaced_card_voids_it(
     apns: FakeApnsServer,  # set up first, torn down after the workers (their connections closed)
     google: FakeGoogleWalletServer,
     committing_engine: Engine,
-    workers: Workers,  # noqa: F811
-    twilio: FakeTwilioServer,  # noqa: F811
+    workers: Workers,
+    twilio: FakeTwilioServer,
     account: tuple[Path, RSAPrivateKey],
     pass_certificates: PassCertificates,
     wallet_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
     settings = _settings(wallet_env)
-    _members(committing_engine, [{"full_name": "Mary Smith", "phone": PHONE, "locale": "en"}])
+    add_members(committing_engine, [{"full_name": "Mary Smith", "phone": PHONE, "locale": "en"}])
     with unit_of_work(committing_engine) as session:
         member = session.execute(sa.select(Member).where(Member.phone == PHONE)).scalar_one()
         card = Card(
@@ -178,7 +166,7 @@ def test_a_coupon_reaches_the_pass_in_the_phone_and_a_replaced_card_voids_it(
 
             # a campaign issues her a coupon: its SMS goes, and the phone gets exactly one push
             workers.start("w1")
-            campaign_id = _campaign(committing_engine, "New Year")
+            campaign_id = date_campaign(committing_engine, "New Year")
             app = make_app(settings)
 
             def sent() -> bool:

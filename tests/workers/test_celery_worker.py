@@ -10,248 +10,24 @@ LOYALTY_TEST_REDIS_URL (default redis://127.0.0.1:6379/6); these tests fail, not
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from loyalty.campaigns.lifecycle import create_campaign
-from loyalty.campaigns.schemas import CampaignCreate
-from loyalty.core.clock import utcnow
 from loyalty.core.db import unit_of_work
-from loyalty.core.settings import ROOT, Settings
-from loyalty.core.text import fold
+from loyalty.core.settings import Settings
 from loyalty.messaging.queue import MessageRow
 from loyalty.messaging.queue import queue as queue_rows
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
-from tests.builders import SHOP
+from tests.workers.celery_support import Workers, add_members, date_campaign, drive, states
 from tests.workers.smtp_fake import SmtpServer
 from tests.workers.twilio_fake import FakeTwilioServer
-from workers.app import make_app
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres_only]
-
-REDIS_URL = os.environ.get("LOYALTY_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
-CELERY = str(Path(sys.executable).parent / "celery")
-
-
-@pytest.fixture
-def broker() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} (set LOYALTY_TEST_REDIS_URL): {exc}")
-    yield REDIS_URL
-
-
-@pytest.fixture
-def queue(broker: str) -> Iterator[str]:
-    """A queue of this test's own: runs sharing the Redis database never take each other's tasks."""
-    name = f"loyalty-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    redis.Redis.from_url(broker).delete(name)
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilioServer]:
-    with FakeTwilioServer() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker_env(
-    db_url: str, broker: str, queue: str, twilio: FakeTwilioServer, smtp: SmtpServer, tmp_path: Path
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
-    env.update(
-        {
-            "LOYALTY_ENV": "test",
-            "LOYALTY_SECRET_KEY": "celery-test-secret-0123456789abcdef",
-            "LOYALTY_DATABASE_URL": db_url,
-            "LOYALTY_BROKER_URL": broker,
-            "LOYALTY_CELERY_QUEUE": queue,
-            "LOYALTY_PUBLIC_BASE_URL": "https://shop.example.com",
-            "LOYALTY_SMS_BACKEND": "twilio",
-            "LOYALTY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-            "LOYALTY_TWILIO_AUTH_TOKEN": "test-token",
-            "LOYALTY_TWILIO_FROM_NUMBER": "+15005550006",
-            "LOYALTY_TWILIO_BASE_URL": twilio.url,
-            "LOYALTY_EMAIL_BACKEND": "smtp",
-            "LOYALTY_SMTP_HOST": "127.0.0.1",
-            "LOYALTY_SMTP_PORT": str(smtp.port),
-            "LOYALTY_OUTBOX_DIR": str(tmp_path / "outbox"),
-            # quiet hours are proven in tests/loyalty/test_policy.py; here the wall clock must not matter
-            "LOYALTY_QUIET_HOURS_START": "0",
-            "LOYALTY_QUIET_HOURS_END": "0",
-            # a killed worker's claims and lost jobs come back after seconds, not minutes
-            "LOYALTY_MESSAGE_LEASE_SECONDS": "5",
-            "LOYALTY_DISPATCH_REDISPATCH_SECONDS": "5",
-            "LOYALTY_DISPATCH_CHUNK": "250",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def _die_with_parent() -> None:
-    """If pytest itself is killed, its workers must not live on and consume a shared broker."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-class Workers:
-    """Worker subprocesses, each in its own process group so SIGKILL takes the pool children too."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs, self.procs = env, logs, {}  # type: ignore[var-annotated]
-
-    def start(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "workers.app",
-                "worker",
-                "-n",
-                f"{name}@%h",
-                "-c",
-                str(concurrency),
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        self.procs[name] = proc
-        return proc
-
-    def kill(self, name: str) -> None:
-        proc = self.procs.pop(name)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            proc = self.procs.pop(name)
-            proc.terminate()  # a warm shutdown of the main process; it stops its pool
-            try:
-                proc.wait(timeout=5)  # after the test: a send still stalled in the fake need not finish
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-    def log_tail(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.logs.glob("*.log"))
-
-
-def until(
-    what: Callable[[], bool], tick: Callable[[], None], group: Workers, *, timeout: float, every: float
-) -> None:
-    """Call ``tick`` (a beat's job) every ``every`` seconds until ``what`` holds; else fail with the logs."""
-    started = time.monotonic()
-    while not what():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"timed out; worker logs:\n{group.log_tail()}")
-        tick()
-        time.sleep(every)
-
-
-def scalar(engine: Engine, sql: str, **params: object) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()
-
-
-@pytest.fixture
-def workers(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
-    group = Workers(worker_env, tmp_path)
-    yield group
-    group.stop_all()
-
-
-def _members(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    now = utcnow()
-    for row in rows:
-        row.setdefault("name_search", fold(row["full_name"]))
-        row.setdefault("locale", "tr")
-        row.setdefault("timezone", "Europe/Istanbul")
-        row.setdefault("preferred_channel", "sms")
-        row.setdefault("email", None)
-        row.setdefault("sms_opt_in", True)
-        row.setdefault("email_opt_in", False)
-        row.setdefault("phone_valid", True)
-        row.setdefault("paused", False)
-        row.setdefault("created_at", now)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(Member.__table__), rows)  # type: ignore[attr-defined]
-
-
-def _campaign(engine: Engine, name: str) -> int:
-    """A date campaign whose send time has just passed (created as if five minutes ago)."""
-    zone = ZoneInfo("Europe/Istanbul")
-    created = utcnow() - timedelta(minutes=5)
-    send_at = (utcnow() - timedelta(minutes=2)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
-    data = CampaignCreate.model_validate(
-        {
-            "name": name,
-            "trigger": {"type": "date", "send_at": send_at},
-            "offer": {"kind": "percent", "value": "15", "valid_days": 14},
-            "channel": "preferred",
-        }
-    )
-    with unit_of_work(engine) as session:
-        campaign = create_campaign(session, data, actor="user:test", now=created, settings=SHOP)
-        session.commit()
-        return campaign.id or 0
-
-
-def _drive(settings: Settings, until: Callable[[], bool], *, timeout: float, workers: Workers) -> float:
-    """Send the minute tick (``workers.dispatch_due``) every second, as beat would every minute."""
-    app = make_app(settings)
-    started = time.monotonic()
-    while not until():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"the campaign did not finish in {timeout} s; worker logs:\n{workers.log_tail()}")
-        app.send_task("workers.dispatch_due")
-        time.sleep(1.0)
-    return time.monotonic() - started
-
-
-def _states(engine: Engine) -> Counter[str]:
-    with engine.connect() as conn:
-        found = Counter(
-            dict(conn.execute(sa.text("SELECT state, count(*) FROM messages GROUP BY state")).all())
-        )
-    return found
 
 
 def test_two_workers_deliver_a_campaign_to_every_member_exactly_once(
@@ -275,8 +51,8 @@ def test_two_workers_deliver_a_campaign_to_every_member_exactly_once(
     ]
     opted_out = [{"full_name": f"Ret {i}", "phone": f"+90534{i:07d}", "sms_opt_in": False} for i in range(50)]
     paused = [{"full_name": f"Ara {i}", "phone": f"+90535{i:07d}", "paused": True} for i in range(50)]
-    _members(committing_engine, sms_members + mail_members + opted_out + paused)
-    campaign_id = _campaign(committing_engine, "Yılbaşı")
+    add_members(committing_engine, sms_members + mail_members + opted_out + paused)
+    campaign_id = date_campaign(committing_engine, "Yılbaşı")
     workers.start("w1")
     workers.start("w2")
     settings = Settings(
@@ -287,8 +63,8 @@ def test_two_workers_deliver_a_campaign_to_every_member_exactly_once(
     )
 
     expected = len(sms_members) + len(mail_members)
-    elapsed = _drive(
-        settings, lambda: _states(committing_engine)["sent"] == expected, timeout=240, workers=workers
+    elapsed = drive(
+        settings, lambda: states(committing_engine)["sent"] == expected, timeout=240, workers=workers
     )
 
     sms_to = Counter(r["to"] for r in twilio.fake.accepted)
@@ -301,7 +77,7 @@ def test_two_workers_deliver_a_campaign_to_every_member_exactly_once(
             {"c": campaign_id},
         ).all()
     assert len(per_member) == expected and {n for _, n in per_member} == {1}
-    assert _states(committing_engine) == Counter({"sent": expected})  # nothing to opted-out or paused members
+    assert states(committing_engine) == Counter({"sent": expected})  # nothing to opted-out or paused members
     with committing_engine.connect() as conn:
         timing = conn.execute(
             sa.text("SELECT min(created_at), max(created_at), min(sent_at), max(sent_at) FROM messages")
@@ -321,8 +97,8 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
     send_batch: str | None,
 ) -> None:
     members = [{"full_name": f"Üye {i}", "phone": f"+90536{i:07d}"} for i in range(300)]
-    _members(committing_engine, members)
-    _campaign(committing_engine, "Kurban Bayramı")
+    add_members(committing_engine, members)
+    date_campaign(committing_engine, "Kurban Bayramı")
     if send_batch is not None:  # None: the default
         workers.env["LOYALTY_SEND_BATCH"] = send_batch
     workers.start("first", concurrency=2)
@@ -332,7 +108,7 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
         celery_queue=worker_env["LOYALTY_CELERY_QUEUE"],
         secret_key="x" * 32,
     )
-    _drive(settings, lambda: len(twilio.fake.accepted) >= 100, timeout=600, workers=workers)
+    drive(settings, lambda: len(twilio.fake.accepted) >= 100, timeout=600, workers=workers)
     # the worst moment: Twilio accepts the next two messages, and the worker dies before it hears back
     before = twilio.fake.requests
     twilio.fake.script.extend([("accept_then_stall", 20.0), ("accept_then_stall", 20.0)])
@@ -340,10 +116,10 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
     while twilio.fake.requests < before + 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     workers.kill("first")  # SIGKILL: no warm shutdown, claims left in 'sending', prefetched jobs lost
-    interrupted = _states(committing_engine)
+    interrupted = states(committing_engine)
     assert 0 < interrupted["sent"] < len(members) and interrupted["sending"] >= 2, interrupted
     workers.start("second")
-    _drive(settings, lambda: _states(committing_engine)["sent"] == len(members), timeout=600, workers=workers)
+    drive(settings, lambda: states(committing_engine)["sent"] == len(members), timeout=600, workers=workers)
     per_number = Counter(r["to"] for r in twilio.fake.accepted)
     numbers = {m["phone"] for m in members}
     strangers = [r for r in twilio.fake.accepted if r["to"] not in numbers]
@@ -372,7 +148,9 @@ def test_batches_that_outlive_their_lease_with_killed_workers_send_each_message_
     itself is started here, so only the fence stands between a late batch and a duplicate); three
     workers SIGKILLed along the way. Every number gets exactly one SMS and every message ends sent."""
     count = 1_200
-    _members(committing_engine, [{"full_name": f"Üye {i}", "phone": f"+90537{i:07d}"} for i in range(count)])
+    add_members(
+        committing_engine, [{"full_name": f"Üye {i}", "phone": f"+90537{i:07d}"} for i in range(count)]
+    )
     with unit_of_work(committing_engine) as session:
         member_ids = list(session.execute(sa.select(Member.id).order_by(Member.id)).scalars())
         queue_rows(
@@ -404,17 +182,17 @@ def test_batches_that_outlive_their_lease_with_killed_workers_send_each_message_
     )
     kills = [(250, "w1", "w3"), (550, "w2", "w4"), (850, "w3", "w5")]
     for threshold, victim, successor in kills:
-        _drive(settings, lambda t=threshold: len(twilio.fake.accepted) >= t, timeout=600, workers=workers)  # type: ignore[misc]
+        drive(settings, lambda t=threshold: len(twilio.fake.accepted) >= t, timeout=600, workers=workers)  # type: ignore[misc]
         workers.kill(victim)
         workers.start(successor)
-    _drive(settings, lambda: _states(committing_engine)["sent"] == count, timeout=900, workers=workers)
+    drive(settings, lambda: states(committing_engine)["sent"] == count, timeout=900, workers=workers)
 
     per_number = Counter(r["to"] for r in twilio.fake.accepted)
     duplicates = sum(n - 1 for n in per_number.values())
     numbers = {f"+90537{i:07d}" for i in range(count)}
     strangers = [r for r in twilio.fake.accepted if r["to"] not in numbers]
     assert set(per_number) == numbers and duplicates == 0, (duplicates, strangers)
-    assert _states(committing_engine) == Counter({"sent": count})
+    assert states(committing_engine) == Counter({"sent": count})
     with committing_engine.connect() as conn:
         recovered, skipped_by_fence = conn.execute(
             sa.text(

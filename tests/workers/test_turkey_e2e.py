@@ -22,21 +22,9 @@ from loyalty.messaging.queue import MessageRow
 from loyalty.messaging.queue import queue as queue_rows
 from loyalty.models.members import Member
 from loyalty.models.messages import Category
+from tests.workers.celery_support import Workers, add_members, date_campaign, scalar, until
 from tests.workers.iys_fake import FakeIysServer
 from tests.workers.netgsm_fake import FakeNetgsmServer
-from tests.workers.test_celery_worker import (  # noqa: F401  (fixtures)
-    Workers,
-    _campaign,
-    _members,
-    broker,
-    queue,
-    scalar,
-    smtp,
-    twilio,
-    until,
-    worker_env,
-    workers,
-)
 from tests.workers.twilio_fake import FakeTwilioServer
 from workers.app import make_app
 
@@ -65,7 +53,7 @@ def iys() -> Iterator[FakeIysServer]:
 
 @pytest.fixture
 def turkey_env(
-    worker_env: dict[str, str],  # noqa: F811
+    worker_env: dict[str, str],
     netgsm: FakeNetgsmServer,
     iys: FakeIysServer,
 ) -> dict[str, str]:
@@ -95,13 +83,13 @@ def _wait(what: Callable[[], bool], tick: Callable[[], None], group: Workers, ti
 
 def test_turkish_numbers_go_through_the_gateway_lawfully_and_iys_works_both_ways(
     committing_engine: Engine,
-    workers: Workers,  # noqa: F811
-    twilio: FakeTwilioServer,  # noqa: F811
+    workers: Workers,
+    twilio: FakeTwilioServer,
     netgsm: FakeNetgsmServer,
     iys: FakeIysServer,
     turkey_env: dict[str, str],
 ) -> None:
-    _members(
+    add_members(
         committing_engine,
         [
             {"full_name": "Ayşe Yılmaz", "phone": TR_PROMO},
@@ -178,7 +166,7 @@ def test_turkish_numbers_go_through_the_gateway_lawfully_and_iys_works_both_ways
     assert refusal == "iys:iys:IYS_MOBIL"
 
     # the campaign and the welcome, through the dispatcher and the worker's sends
-    campaign_id = _campaign(committing_engine, "Yılbaşı")
+    campaign_id = date_campaign(committing_engine, "Yılbaşı")
     expected = {TR_PROMO, TR_WELCOME, TR_COUNTER, DE, US}
 
     def sent() -> bool:
