@@ -115,6 +115,17 @@ def fresh_postgres(url: str) -> None:
     engine.dispose()
 
 
+def scratch_database(db_url: str, tmp_path: Path, name: str) -> str:
+    """An empty database beside the test database, for a test that builds its own schema (a migration's
+    test): a SQLite file under ``tmp_path``, or ``<test database>_<name>`` on PostgreSQL."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+    url = make_url(db_url)
+    rendered = url.set(database=f"{url.database}_{name}").render_as_string(hide_password=False)
+    fresh_postgres(rendered)
+    return rendered
+
+
 _BUILT: dict[str, str] = {}
 
 

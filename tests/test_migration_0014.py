@@ -5,25 +5,15 @@ back."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from alembic import command
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import alembic_config, upgrade
-from tests.conftest import fresh_postgres
-
-
-def _database(db_url: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'm.sqlite'}"
-    url = make_url(db_url).set(database=f"{make_url(db_url).database}_m0014")
-    rendered = url.render_as_string(hide_password=False)
-    fresh_postgres(rendered)
-    return rendered
+from tests.conftest import scratch_database
 
 
 def test_rate_slots_move_to_their_own_table_and_back(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = _database(db_url, tmp_path)
+    url = scratch_database(db_url, tmp_path, "m0014")
     upgrade(url, "0019")
     engine = make_engine(url)
     with engine.begin() as conn:
