@@ -66,30 +66,7 @@ def pass_json(content: PassContent, identity: AppleIdentity) -> dict[str, Any]:
                 "changeMessage": gettext("wallet.pass.offer_change", lang),
             }
         ]
-    back = [
-        {
-            "key": "coupons",
-            "label": gettext("wallet.pass.coupons", lang),
-            "value": "\n".join(c.line(lang) for c in content.coupons)
-            or gettext("wallet.pass.no_coupons", lang),
-        }
-    ]
-    if content.next_occasion:
-        back.append(
-            {
-                "key": "occasion",
-                "label": gettext("wallet.pass.occasion", lang),
-                "value": content.next_occasion,
-            }
-        )
-    if content.stores:
-        back.append(
-            {
-                "key": "stores",
-                "label": gettext("wallet.pass.stores", lang),
-                "value": "\n".join(s.name for s in content.stores),
-            }
-        )
+    back = [{"key": key, "label": label, "value": text} for key, label, text in content.sections()]
     if content.voided:
         back.insert(0, {"key": "voided", "label": "", "value": gettext("wallet.pass.voided", lang)})
     document: dict[str, Any] = {

@@ -60,6 +60,20 @@ class PassContent:
     stores: tuple[StorePoint, ...]
     updated_at: datetime
 
+    def sections(self) -> list[tuple[str, str, str]]:
+        """The pass's text sections as (key, heading, text), in order: the coupons (or that there are none),
+        the next occasion and the stores when there are any. Apple puts them on the back of the pass, Google
+        Wallet in its text modules."""
+        lang = self.lang
+        coupons = "\n".join(c.line(lang) for c in self.coupons) or gettext("wallet.pass.no_coupons", lang)
+        found = [("coupons", gettext("wallet.pass.coupons", lang), coupons)]
+        if self.next_occasion:
+            found.append(("occasion", gettext("wallet.pass.occasion", lang), self.next_occasion))
+        if self.stores:
+            names = "\n".join(s.name for s in self.stores)
+            found.append(("stores", gettext("wallet.pass.stores", lang), names))
+        return found
+
 
 def coupon_line(coupon: Coupon, member: Member, lang: str) -> CouponLine:
     last_day = local_date(coupon.expires_at - timedelta(microseconds=1), member.timezone)

@@ -85,26 +85,7 @@ def loyalty_class(settings: Settings, lang: str) -> dict[str, Any]:
 
 def loyalty_object(content: PassContent, settings: Settings) -> dict[str, Any]:
     lang = content.lang
-    modules = [
-        {
-            "id": "coupons",
-            "header": gettext("wallet.pass.coupons", lang),
-            "body": "\n".join(c.line(lang) for c in content.coupons)
-            or gettext("wallet.pass.no_coupons", lang),
-        }
-    ]
-    if content.next_occasion:
-        modules.append(
-            {"id": "occasion", "header": gettext("wallet.pass.occasion", lang), "body": content.next_occasion}
-        )
-    if content.stores:
-        modules.append(
-            {
-                "id": "stores",
-                "header": gettext("wallet.pass.stores", lang),
-                "body": "\n".join(s.name for s in content.stores),
-            }
-        )
+    modules = [{"id": key, "header": header, "body": text} for key, header, text in content.sections()]
     found: dict[str, Any] = {
         "id": object_id(settings, content.serial),
         "classId": class_id(settings),
