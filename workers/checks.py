@@ -71,12 +71,18 @@ def database_problem(url: str, *, migrated: bool = True) -> str | None:
     return None
 
 
+def call_seconds(settings: Settings) -> float:
+    """The longest one provider call can take: up to two requests (a reconciling look-up, then the
+    send), each cut off at the channel's timeout."""
+    return 2 * max(settings.twilio_timeout, settings.smtp_timeout)
+
+
 def batch_seconds(settings: Settings) -> float:
     """The longest a send job can hold its claims: its calls one after another on each thread, each up to
     two provider requests (a reconciling look-up, then the send) cut off at the channel's timeout, after
     the pacing wait of the whole batch."""
     size = max(settings.send_batch, 1)
-    per_call = 2 * max(settings.twilio_timeout, settings.smtp_timeout)
+    per_call = call_seconds(settings)
     rounds = -(-size // max(min(settings.send_threads, size), 1))
     rates = [r for r in (settings.sms_rate, settings.email_rate) if r > 0]
     pacing = size / min(rates) if rates else 0.0

@@ -1,6 +1,7 @@
 """Deliver one message and dispatch due work: the worker's units of work around the domain steps.
 
-Each step is its own committed unit of work: claim (commit) -> provider call -> final state (commit).
+Each step is its own committed unit of work: claim (commit) -> provider calls, fenced in lanes (a commit
+per chunk renews the next claims and records the last outcomes) -> final state (commit).
 Jobs deferred inside a unit of work reach the broker only after its commit (loyalty.core.jobs). The
 tasks in workers.tasks are thin wrappers around these, which keeps these testable without Celery.
 """
@@ -11,7 +12,6 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +27,6 @@ from loyalty.delivery.claiming import claim_pending, lock_batch, prepare_send
 from loyalty.delivery.outcomes import record_failure
 from loyalty.delivery.pacing import reserve_slots
 from loyalty.messaging.adapter import (
-    ChannelAdapter,
     Outgoing,
     PermanentSendError,
     SendError,
@@ -39,25 +38,15 @@ from loyalty.messaging.claims import (
     record_retry,
     record_sent_many,
     recover_stuck,
-    renew_claim,
+    renew_claims,
     requeue_after_outage,
     retry_deadline,
 )
 from workers.channels.netgsm_sms import MAX_PER_REQUEST
 from workers.channels.routed_sms import RoutedSmsChannel
+from workers.send_lanes import ChannelFor, Lane, Outcome
 
 log = logging.getLogger(__name__)
-
-
-ChannelFor = Callable[[str], ChannelAdapter]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # skipped | sent | failed | retry
-    provider_id: str | None = None
-    error: SendError | None = None
-    claim_token: str = ""  # the claim it was sent (or is to be retried) under
 
 
 def deliver(
@@ -85,17 +74,18 @@ def deliver_batch(
 ) -> dict[int, Outcome]:
     """``deliver`` for many messages: one transaction claims every message that is still due (each
     through ``prepare_send``: the same locks, policy and claim-before-send record as one by one), one
-    commit; then each provider call, fenced: right before it the claim's lease is renewed only if the
-    claim is still this batch's (a claim recovered after its lease and taken by another worker is
-    skipped here), and right after it the outcome is recorded in its own commit. A crash leaves at most
-    the message in flight in ``sending`` under its lease: reconciled with the provider before any resend.
-    Transient errors come back as ``Outcome("retry")`` (with the claim's token) for the caller."""
+    commit; then the provider calls in lanes, fenced (``workers.send_lanes``): a call goes only while
+    the claim is still this batch's, under a lease renewed for it (a claim recovered after its lease and
+    taken by another worker is skipped here), and the outcomes are recorded a chunk at a time. A crash
+    leaves at most one chunk per lane in ``sending`` under its lease, reconciled with the provider
+    before any resend (on a channel that cannot reconcile, only the message in flight). Transient errors
+    come back as ``Outcome("retry")`` (with the claim's token) for the caller."""
     message_ids = list(dict.fromkeys(message_ids))
     outcomes: dict[int, Outcome] = {}
     claimed: list[Outgoing] = []
     with unit_of_work(engine) as session:
         when = now or utcnow()
-        batch = lock_batch(session, message_ids)
+        batch = lock_batch(session, message_ids, settings)
         for message_id in message_ids:
             out = prepare_send(session, message_id, when, settings, batch=batch)
             if out is None:
@@ -108,28 +98,6 @@ def deliver_batch(
     for out, outcome in zip(claimed, _call_all(claimed, channel_for, settings, at, engine), strict=True):
         outcomes[out.message_id] = outcome
     return {message_id: outcomes[message_id] for message_id in message_ids}
-
-
-def _fenced_call(engine: Engine, adapter: ChannelAdapter, out: Outgoing, settings: Settings) -> Outcome:
-    """Renew the claim (skip when it is no longer ours), call the provider, record what it answered."""
-    lease = timedelta(seconds=settings.message_lease_seconds)
-    with unit_of_work(engine) as session:
-        held = renew_claim(session, out.message_id, out.claim_token, utcnow(), lease)
-        session.commit()
-    if not held:
-        log.warning("message %s: claim taken over after its lease; not sent by this worker", out.message_id)
-        return Outcome("skipped", claim_token=out.claim_token)
-    outcome, found = _call_provider(adapter, out)
-    if outcome.status in ("sent", "failed"):
-        with unit_of_work(engine) as session:
-            done = utcnow()
-            if outcome.status == "sent":
-                how = "found at the provider after an interrupted attempt" if found else ""
-                record_sent_many(session, {out.message_id: (outcome.provider_id or "", how)}, done)
-            elif outcome.error is not None:
-                record_failure(session, out.message_id, done, outcome.error, token=out.claim_token)
-            session.commit()
-    return Outcome(outcome.status, outcome.provider_id, outcome.error, out.claim_token)
 
 
 def _send_times(engine: Engine, claimed: list[Outgoing], settings: Settings) -> dict[int, float]:
@@ -159,24 +127,24 @@ def _call_all(
     at: dict[int, float],
     engine: Engine,
 ) -> list[Outcome]:
-    """The provider calls of a batch, on ``settings.send_threads`` threads (``channel_for`` then gives
-    each thread its own adapter, as ``workers.tasks.channel_for`` does: connections are not shared),
-    each one not before its send slot in ``at``."""
-
-    def call(out: Outgoing) -> Outcome:
-        wait = at.get(out.message_id, 0.0) - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        return _fenced_call(engine, channel_for(out.channel), out, settings)
-
+    """The provider calls of a batch in ``settings.send_threads`` lanes (``workers.send_lanes``), each
+    lane on its own thread (``channel_for`` then gives each thread its own adapter, as
+    ``workers.tasks.channel_for`` does: connections are not shared), each call not before its send slot
+    in ``at``."""
     gateway = "netgsm" in settings.sms_routes
     done = _gateway_requests(claimed, channel_for, at, engine, settings) if gateway else {}
-    rest = [out for out in claimed if out.message_id not in done]
-    if settings.send_threads <= 1 or len(rest) <= 1:
-        results = [call(out) for out in rest]
-    else:
-        results = list(_pool(settings.send_threads).map(call, rest))
-    done |= {out.message_id: result for out, result in zip(rest, results, strict=True)}
+    rest = sorted(
+        (out for out in claimed if out.message_id not in done), key=lambda o: at.get(o.message_id, 0.0)
+    )
+    lanes = max(1, min(settings.send_threads, len(rest)))
+    shares = [rest[k::lanes] for k in range(lanes)]
+
+    def run(share: list[Outgoing]) -> list[Outcome]:
+        return Lane(engine, channel_for, settings, at).run(share)
+
+    results = [run(shares[0])] if lanes == 1 else list(_pool(settings.send_threads).map(run, shares))
+    for share, outcomes in zip(shares, results, strict=True):
+        done |= {out.message_id: outcome for out, outcome in zip(share, outcomes, strict=True)}
     return [done[out.message_id] for out in claimed]
 
 
@@ -199,9 +167,9 @@ def _gateway_requests(
         for start in range(0, len(group), MAX_PER_REQUEST):
             chunk = group[start : start + MAX_PER_REQUEST]
             with unit_of_work(engine) as session:
-                renewed = utcnow()
-                held = [o for o in chunk if renew_claim(session, o.message_id, o.claim_token, renewed, lease)]
+                renewed = renew_claims(session, {o.message_id: o.claim_token for o in chunk}, utcnow(), lease)
                 session.commit()
+            held = [o for o in chunk if o.message_id in renewed]
             for out in chunk:
                 done[out.message_id] = Outcome("skipped", claim_token=out.claim_token)
             if not held:
@@ -240,26 +208,6 @@ def _pool(threads: int) -> ThreadPoolExecutor:
         if threads not in _pools:
             _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="send")
         return _pools[threads]
-
-
-def _call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, bool]:
-    """The provider call of one claimed message (asking first when an earlier attempt may have got
-    through); returns the outcome and whether the provider already had it."""
-    try:
-        provider_id = (
-            adapter.find_accepted(out) if out.check_provider_first and adapter.can_reconcile else None
-        )
-        if provider_id is not None:
-            return Outcome("sent", provider_id), True
-        return Outcome("sent", adapter.send(out)), False
-    except PermanentSendError as exc:
-        return Outcome("failed", error=exc), False
-    except TransientSendError as exc:
-        return Outcome("retry", error=exc), False
-    except Exception as exc:  # an adapter bug: treat like an interrupted attempt
-        log.exception("channel %s raised unexpectedly for message %s", out.channel, out.message_id)
-        error = TransientSendError(repr(exc)[:400], code="error", uncertain=True)
-        return Outcome("retry", error=error), False
 
 
 def schedule_retry(

@@ -2,7 +2,7 @@
 ``UPDATE ... WHERE state='queued' RETURNING`` before any provider is called.
 
 Each claim draws a fresh token (the fence): the worker renews the lease with it right before its
-provider call (``messaging.claims.renew_claim``), so a claim recovered after its lease and taken by
+provider call (``messaging.claims.renew_claims``), so a claim recovered after its lease and taken by
 another worker is never sent by the first one too."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide
-from loyalty.delivery.render import render_outgoing, render_test
+from loyalty.delivery.render import Known, look_up, render_outgoing, render_test
 from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import M, set_state
 from loyalty.messaging.outbox import record_events
@@ -40,12 +40,14 @@ class Batch:
     members: dict[int, Member]
     pending: list[tuple[Message, Outgoing]] = field(default_factory=list)
     named: list[Any] = field(default_factory=list)  # the cards, coupons and occasions the messages name
+    known: Known = field(default_factory=Known)  # the link keys and recipient types, looked up at once
 
 
-def lock_batch(session: Session, message_ids: list[int]) -> Batch:
+def lock_batch(session: Session, message_ids: list[int], settings: Settings | None = None) -> Batch:
     """The row locks ``prepare_send`` takes, for many messages in two statements: the still-queued
     messages (skipping those another worker holds), then their members in id order (so two batches
-    never wait on each other in a cycle)."""
+    never wait on each other in a cycle). With ``settings``, also what rendering them looks up (their
+    page links, made if missing, and recipient types) at once."""
     messages = {
         m.id or 0: m
         for m in session.exec(
@@ -61,7 +63,13 @@ def lock_batch(session: Session, message_ids: list[int]) -> Batch:
             select(Member).where(col(Member.id).in_(member_ids)).order_by(col(Member.id)).with_for_update()
         )
     }
-    return Batch(messages, members, named=_named(session, list(messages.values())))
+    pairs = [(m, members[m.member_id]) for m in messages.values() if m.member_id in members]
+    return Batch(
+        messages,
+        members,
+        named=_named(session, list(messages.values())),
+        known=look_up(session, pairs, settings) if settings is not None else Known(),
+    )
 
 
 def _named(session: Session, messages: list[Message]) -> list[Any]:
@@ -190,7 +198,8 @@ def prepare_send(
         session.add(message)
         session.flush()
     try:
-        outgoing = render_outgoing(session, message, member, decision.channel, settings)
+        known = batch.known if batch is not None else None
+        outgoing = render_outgoing(session, message, member, decision.channel, settings, known)
     except Exception as exc:  # a broken template must not loop forever
         log.exception("rendering message %s failed", message_id)
         set_state(session, message, MessageState.failed, f"render: {exc}", now, error_message=str(exc)[:500])

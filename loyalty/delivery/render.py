@@ -5,10 +5,12 @@ welcome e-mail."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from loyalty.cards.pdf import card_view, render_card_pdf
@@ -16,7 +18,7 @@ from loyalty.core.errors import NotFound
 from loyalty.core.languages import language_of
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import unsubscribe_url
-from loyalty.members.links import SAMPLE_KEY, page_link_key, page_url
+from loyalty.members.links import SAMPLE_KEY, page_link_key, page_link_keys, page_url
 from loyalty.messaging.adapter import Attachment, Outgoing
 from loyalty.messaging.reach import EMAIL_CONFIRMATION
 from loyalty.messaging.routes import iys_filter, kind_of, opt_out_line, sms_as_sent
@@ -39,9 +41,37 @@ def revive_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class Known:
+    """What a batch looked up for all its messages at once, for ``render_outgoing`` (which asks the
+    database itself for what is missing): the page link keys by (member id, day the message was made),
+    and İYS's recipient type by member id."""
+
+    link_keys: dict[tuple[int, date], str] = field(default_factory=dict)
+    recipient_types: dict[int, str] = field(default_factory=dict)
+
+
+def look_up(session: Session, pairs: list[tuple[Message, Member]], settings: Settings) -> Known:
+    """``Known`` for the (message, member) pairs a batch may send: three statements, not three a message."""
+    wanted = [(member, message.created_at) for message, member in pairs]
+    return Known(
+        page_link_keys(session, wanted, days=settings.member_link_days),
+        sms_recipient_types(session, sorted({member.id or 0 for _, member in pairs})),
+    )
+
+
 def render_outgoing(
-    session: Session, message: Message, member: Member, channel: Channel, settings: Settings
+    session: Session,
+    message: Message,
+    member: Member,
+    channel: Channel,
+    settings: Settings,
+    known: Known | None = None,
 ) -> Outgoing:
+    known = known or Known()
+    link_key = known.link_keys.get((member.id or 0, message.created_at.date())) or page_link_key(
+        session, member, issued=message.created_at, days=settings.member_link_days
+    )
     unsubscribe = unsubscribe_url(settings, member.id or 0, channel)
     values = (
         revive_values(message.context)
@@ -50,10 +80,7 @@ def render_outgoing(
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
             "unsubscribe_url": unsubscribe,
             # the day's short key: the same at every attempt of this message
-            "member_page_url": page_url(
-                settings.public_base_url,
-                page_link_key(session, member, issued=message.created_at, days=settings.member_link_days),
-            ),
+            "member_page_url": page_url(settings.public_base_url, link_key),
         }
         | shop_values(settings, message.locale)
     )
@@ -63,7 +90,9 @@ def render_outgoing(
     meta: dict[str, str] = {"kind": kind.value}
     if channel == Channel.sms:
         values["opt_out"] = opt_out_line(settings, message.locale, member.phone)
-        recipient_type = sms_recipient_type(session, member.id or 0)
+        recipient_type = known.recipient_types.get(member.id or 0) or sms_recipient_type(
+            session, member.id or 0
+        )
         meta |= {"recipient_type": recipient_type, "iysfilter": iys_filter(kind, recipient_type)}
     rendered = render_message(
         message.purpose, message.locale, channel.value, values, gsm7_only=settings.sms_gsm7_only
@@ -103,13 +132,23 @@ def variable_parts(message: Message, values: dict[str, Any]) -> tuple[str, ...]:
 
 def sms_recipient_type(session: Session, member_id: int) -> str:
     """İYS's recipient type of the member's newest SMS consent (BIREYSEL when none)."""
+    return sms_recipient_types(session, [member_id])[member_id]
+
+
+def sms_recipient_types(session: Session, member_ids: list[int]) -> dict[int, str]:
+    """``sms_recipient_type`` for many members in one statement."""
+    types = dict.fromkeys(member_ids, str(RecipientType.BIREYSEL))
+    newest = (
+        select(sa.func.max(ConsentEvent.id))
+        .where(col(ConsentEvent.member_id).in_(member_ids), ConsentEvent.channel == Channel.sms)
+        .group_by(col(ConsentEvent.member_id))
+    )
     found = session.exec(
-        select(ConsentEvent.recipient_type)
-        .where(ConsentEvent.member_id == member_id, ConsentEvent.channel == Channel.sms)
-        .order_by(col(ConsentEvent.id).desc())
-        .limit(1)
-    ).first()
-    return str(found or RecipientType.BIREYSEL)
+        select(ConsentEvent.member_id, ConsentEvent.recipient_type).where(col(ConsentEvent.id).in_(newest))
+    )
+    for member_id, recipient_type in found:
+        types[member_id] = str(recipient_type or RecipientType.BIREYSEL)
+    return types
 
 
 TEST_MARK = {"tr": "[DENEME]", "en": "[TEST]"}

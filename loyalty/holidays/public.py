@@ -27,7 +27,7 @@ def check_country(country: str) -> str:
 def check_lang(lang: str) -> str:
     lang = (lang or "").strip().lower()
     if lang not in LANGUAGES:
-        raise Invalid("lang", "holidays.lang_one", languages=', '.join(LANGUAGES))
+        raise Invalid("lang", "holidays.lang_one", languages=", ".join(LANGUAGES))
     return lang
 
 

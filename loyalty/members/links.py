@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -41,25 +41,42 @@ def page_url(base_url: str, key: str) -> str:
 def page_link_key(session: Session, member: Member, *, issued: datetime, days: int = MEMBER_LINK_DAYS) -> str:
     """The member's short link key for the day ``issued`` falls on (made once, then the same); good for
     ``days`` from then. Flushes; safe when two workers make the same member's link at once."""
-    assert member.id is not None
-    issued_on = issued.date()
-    values = {
-        "key": new_key(),
-        "member_id": member.id,
-        "link_version": member.link_version,
-        "issued_on": issued_on,
-        "expires_at": issued + timedelta(days=days),
-    }
+    return page_link_keys(session, [(member, issued)], days=days)[(member.id or 0, issued.date())]
+
+
+def page_link_keys(
+    session: Session, wanted: list[tuple[Member, datetime]], *, days: int = MEMBER_LINK_DAYS
+) -> dict[tuple[int, date], str]:
+    """``page_link_key`` for many (member, issued) pairs in two statements: ``{(member id, issued day):
+    key}``. A pair whose link exists keeps it (its first message's expiry)."""
     table = MemberLink.__table__  # type: ignore[attr-defined]
-    session.execute(dialect.insert(session, table).values(**values).on_conflict_do_nothing())
-    key = session.execute(
-        sa.select(table.c.key).where(
-            table.c.member_id == member.id,
-            table.c.link_version == member.link_version,
-            table.c.issued_on == issued_on,
+    rows: dict[tuple[int, int, date], dict[str, object]] = {}
+    for member, issued in wanted:
+        assert member.id is not None
+        rows.setdefault(
+            (member.id, member.link_version, issued.date()),
+            {
+                "key": new_key(),
+                "member_id": member.id,
+                "link_version": member.link_version,
+                "issued_on": issued.date(),
+                "expires_at": issued + timedelta(days=days),
+            },
         )
-    ).scalar_one()
-    return str(key)
+    if not rows:
+        return {}
+    session.execute(dialect.insert(session, table).on_conflict_do_nothing(), [rows[k] for k in sorted(rows)])
+    found = session.execute(
+        sa.select(table.c.key, table.c.member_id, table.c.link_version, table.c.issued_on).where(
+            table.c.member_id.in_(sorted({m for m, _, _ in rows})),
+            table.c.issued_on.in_(sorted({d for _, _, d in rows})),
+        )
+    )
+    return {
+        (member_id, issued_on): str(key)
+        for key, member_id, version, issued_on in found
+        if (member_id, version, issued_on) in rows
+    }
 
 
 def _short_link(session: Session, key: str, now: datetime) -> PageLink:

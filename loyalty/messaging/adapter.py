@@ -60,7 +60,7 @@ class Outgoing:
     unsubscribe_url: str = ""
     first_claimed_at: datetime | None = None
     check_provider_first: bool = False
-    claim_token: str = ""  # the claim's fence (``messaging.claims.renew_claim``)
+    claim_token: str = ""  # the claim's fence (``messaging.claims.renew_claims``)
     # parts of ``text`` that differ when the same message is made again after a restore (a re-issued
     # coupon's code, the day's page link): any word stands for them when asking the provider
     variable_parts: tuple[str, ...] = ()

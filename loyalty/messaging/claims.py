@@ -92,19 +92,29 @@ def recover_stuck(session: Session, now: datetime, *, limit: int = 500) -> list[
     return ids
 
 
-def renew_claim(session: Session, message_id: int, token: str, now: datetime, lease: timedelta) -> bool:
-    """The fence before a provider call: extend the lease only while the claim is still this token's
-    (still ``sending``, not recovered and re-claimed by another worker). False: do not call the provider.
+def renew_claims(
+    session: Session, claims: dict[int, str], now: datetime, lease: timedelta
+) -> dict[int, datetime]:
+    """The fence before provider calls: extend the leases of the claims (``{message_id: token}``) that
+    are still these tokens' (still ``sending``, not recovered and re-claimed by another worker), in one
+    statement. Returns ``{message_id: lease_until}`` of those held; the others must not be sent.
 
-    The caller commits at once; the call must then end within ``lease`` (``workers.checks.lease_problem``
-    refuses settings whose provider timeout or batch could outlive it)."""
+    The caller commits at once; each held message's call must then end before its ``lease_until`` by
+    this clock (``workers.send_lanes`` renews again when it would not), and ``workers.checks``
+    refuses settings whose provider timeout or batch could outlive the lease."""
+    if not claims:
+        return {}
+    until = now + lease
     renewed = session.execute(
         sa.update(MESSAGES)
-        .where(M.id == message_id, M.state == MessageState.sending.value, M.claim_token == token)
-        .values(lease_until=now + lease)
+        .where(
+            sa.tuple_(M.id, M.claim_token).in_(sorted(claims.items())),
+            M.state == MessageState.sending.value,
+        )
+        .values(lease_until=until)
         .returning(M.id)
-    ).first()
-    return renewed is not None
+    )
+    return {row[0]: until for row in renewed}
 
 
 def holds_claim(session: Session, message_id: int, token: str | None) -> bool:

@@ -1,6 +1,7 @@
-"""Fenced claims (issue 25 point 1): a batch that outlives its lease never sends what another worker took
-over, each send is recorded as it happens, and the start-up refuses settings under which a send job
-could outlive its lease."""
+"""Fenced claims (issue 25 point 1, chunked in issue 24): a batch that outlives its lease never sends what
+another worker took over; a send on a channel that cannot reconcile is recorded before the next call, on
+one that can, a chunk at a time, and a crash inside a chunk sends nothing twice; the start-up refuses
+settings under which a send job could outlive its lease."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from loyalty.core.clock import simulate, utcnow
 from loyalty.core.db import unit_of_work
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing
 from loyalty.messaging.claims import recover_stuck
 from loyalty.messaging.queue import MessageRow, queue
-from loyalty.models.messages import MESSAGES, Category, Message, MessageState
+from loyalty.models.messages import EVENTS, MESSAGES, Category, Message, MessageState
 from tests.builders import make_member
 from tests.workers.twilio_fake import FakeTwilioServer, twilio_settings
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.checks import batch_seconds, lease_problem
 from workers.delivery import deliver_batch, give_up, schedule_retry
+from workers.send_lanes import RECONCILING_CHUNK
 
 
 @pytest.fixture
@@ -63,27 +66,33 @@ def test_a_batch_past_its_lease_skips_what_another_worker_took_over(
     other = TwilioSmsChannel(sms_settings)
     original = channel.send
     taken: dict[int, str] = {}
+    recovered: list[int] = []
 
-    def slow_send(out: Outgoing) -> str:
-        if out.message_id == ids[0]:
-            # while the first call is under way, the batch's unrenewed tail passes its lease: the minute
-            # tick recovers it and another worker claims and sends it
-            with unit_of_work(committing_engine) as session:
-                tail = session.execute(sa.select(MESSAGES.c.lease_until).where(MESSAGES.c.id == ids[2])).one()
-                recovered = recover_stuck(session, tail[0] + timedelta(microseconds=1))
-                session.commit()
-            assert recovered == ids[1:]
-            again = deliver_batch(
-                ids[1:], engine=committing_engine, settings=sms_settings, channel_for=lambda _: other
-            )
-            taken.update({i: o.status for i, o in again.items()})
-        return original(out)
+    with simulate(utcnow()) as clock:
 
-    channel.send = slow_send  # type: ignore[method-assign]
-    outcomes = deliver_batch(
-        ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
-    )
+        def slow_send(out: Outgoing) -> str:
+            if out.message_id == ids[0]:
+                # the first call outlives the leases the lane renewed for its chunk: by this worker's clock
+                # too, the minute tick recovers the chunk and another worker claims and sends the tail
+                with unit_of_work(committing_engine) as session:
+                    [lease] = session.execute(
+                        sa.select(MESSAGES.c.lease_until).where(MESSAGES.c.id == ids[2])
+                    ).one()
+                    clock.set(lease + timedelta(seconds=1))
+                    recovered.extend(recover_stuck(session, utcnow()))
+                    session.commit()
+                again = deliver_batch(
+                    ids[1:], engine=committing_engine, settings=sms_settings, channel_for=lambda _: other
+                )
+                taken.update({i: o.status for i, o in again.items()})
+            return original(out)
 
+        channel.send = slow_send  # type: ignore[method-assign]
+        outcomes = deliver_batch(
+            ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel
+        )
+
+    assert recovered == ids  # one chunk, one lease: all three were renewed together
     assert taken == {ids[1]: "sent", ids[2]: "sent"}
     assert [outcomes[i].status for i in ids] == ["sent", "skipped", "skipped"]
     per_number = Counter(r["to"] for r in twilio.fake.accepted)
@@ -94,18 +103,27 @@ def test_a_batch_past_its_lease_skips_what_another_worker_took_over(
         assert len({m.provider_id for m in rows.values()}) == 3
 
 
-def test_each_send_is_recorded_as_it_happens(
+def _states(engine: Engine) -> dict[int, str]:
+    with unit_of_work(engine) as session:
+        return {m.id or 0: m.state for m in session.exec(select(Message))}
+
+
+class BlindTwilio(TwilioSmsChannel):
+    """Twilio's API without its message list: a channel that cannot ask what its provider accepted."""
+
+    can_reconcile = False
+
+
+def test_a_channel_that_cannot_reconcile_records_each_send_before_the_next(
     committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
 ) -> None:
-    made = _messages(committing_engine, 3)
-    ids = [i for i, _ in made]
-    channel = TwilioSmsChannel(sms_settings)
+    ids = [i for i, _ in _messages(committing_engine, 3)]
+    channel = BlindTwilio(sms_settings)
     original = channel.send
     seen: list[dict[int, str]] = []
 
     def watching_send(out: Outgoing) -> str:
-        with unit_of_work(committing_engine) as session:
-            seen.append({m.id or 0: m.state for m in session.exec(select(Message))})
+        seen.append(_states(committing_engine))
         return original(out)
 
     channel.send = watching_send  # type: ignore[method-assign]
@@ -114,6 +132,70 @@ def test_each_send_is_recorded_as_it_happens(
     # a crash during the third call could only leave the third in 'sending': the first two are recorded
     assert [seen[2][i] for i in ids] == [MessageState.sent, MessageState.sent, MessageState.sending]
     assert len(twilio.fake.accepted) == 3
+
+
+def test_a_reconciling_channel_records_a_chunk_at_a_time(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    ids = [i for i, _ in _messages(committing_engine, RECONCILING_CHUNK + 2)]
+    channel = TwilioSmsChannel(sms_settings)
+    original = channel.send
+    seen: list[dict[int, str]] = []
+
+    def watching_send(out: Outgoing) -> str:
+        seen.append(_states(committing_engine))
+        return original(out)
+
+    channel.send = watching_send  # type: ignore[method-assign]
+    deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+
+    first, second = ids[:RECONCILING_CHUNK], ids[RECONCILING_CHUNK:]
+    assert {seen[RECONCILING_CHUNK - 1][i] for i in ids} == {MessageState.sending}  # the chunk in flight
+    assert {seen[RECONCILING_CHUNK][i] for i in first} == {MessageState.sent}  # recorded before the next
+    assert {seen[RECONCILING_CHUNK][i] for i in second} == {MessageState.sending}
+    assert set(_states(committing_engine).values()) == {MessageState.sent}
+    assert len(twilio.fake.accepted) == len(ids)
+
+
+class Crash(BaseException):
+    """The worker dies (a SIGKILL runs no handler: nor does this, in the lane)."""
+
+
+def test_a_crash_inside_a_chunk_leaves_what_went_out_to_be_found_at_the_provider(
+    committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
+) -> None:
+    made = _messages(committing_engine, 4)
+    ids = [i for i, _ in made]
+    channel = TwilioSmsChannel(sms_settings)
+    original = channel.send
+
+    def dying_send(out: Outgoing) -> str:
+        if out.message_id == ids[2]:
+            raise Crash
+        return original(out)
+
+    channel.send = dying_send  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+    # two SMS went out, nothing is recorded: the whole chunk is still in 'sending' under its lease
+    assert len(twilio.fake.accepted) == 2
+    assert set(_states(committing_engine).values()) == {MessageState.sending}
+
+    with unit_of_work(committing_engine) as session:
+        [lease] = session.execute(sa.select(sa.func.max(MESSAGES.c.lease_until))).one()
+        assert sorted(recover_stuck(session, lease + timedelta(seconds=1))) == ids
+        session.commit()
+    fresh = TwilioSmsChannel(sms_settings)
+    again = deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: fresh)
+
+    assert {o.status for o in again.values()} == {"sent"}
+    per_number = Counter(r["to"] for r in twilio.fake.accepted)
+    assert per_number == Counter(phone for _, phone in made)  # the first two were found, not sent again
+    with unit_of_work(committing_engine) as session:
+        found = session.execute(
+            sa.select(EVENTS.c.message_id).where(EVENTS.c.detail.like("found at the provider%"))
+        ).scalars()
+        assert sorted(found) == ids[:2]
 
 
 def test_a_claim_taken_over_is_neither_retried_nor_failed_by_its_old_holder(
