@@ -95,7 +95,11 @@ def deliver_batch(
         claim_pending(session, batch, when, settings)
         session.commit()
     at = _send_times(engine, claimed, settings) if claimed else {}
-    for out, outcome in zip(claimed, _call_all(claimed, channel_for, settings, at, engine), strict=True):
+    leased = when + timedelta(seconds=settings.message_lease_seconds)  # as claim_pending wrote it
+    held = {out.message_id: leased for out in claimed}
+    for out, outcome in zip(
+        claimed, _call_all(claimed, channel_for, settings, at, held, engine), strict=True
+    ):
         outcomes[out.message_id] = outcome
     return {message_id: outcomes[message_id] for message_id in message_ids}
 
@@ -125,6 +129,7 @@ def _call_all(
     channel_for: ChannelFor,
     settings: Settings,
     at: dict[int, float],
+    held: dict[int, datetime],
     engine: Engine,
 ) -> list[Outcome]:
     """The provider calls of a batch in ``settings.send_threads`` lanes (``workers.send_lanes``), each
@@ -140,7 +145,7 @@ def _call_all(
     shares = [rest[k::lanes] for k in range(lanes)]
 
     def run(share: list[Outgoing]) -> list[Outcome]:
-        return Lane(engine, channel_for, settings, at).run(share)
+        return Lane(engine, channel_for, settings, at, held).run(share)
 
     results = [run(shares[0])] if lanes == 1 else list(_pool(settings.send_threads).map(run, shares))
     for share, outcomes in zip(shares, results, strict=True):

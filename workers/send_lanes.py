@@ -4,11 +4,14 @@ Each call is fenced: it happens only while this worker's claim holds, under a le
 covers the call by the product's clock. A claim recovered after its lease and taken by another worker is
 skipped, never sent twice.
 
-The fence costs one transaction per *chunk* of calls, not two per call. One transaction records the
-outcomes of the lane's previous chunk and renews the claims of its next one with one statement. A chunk
-holds up to ``RECONCILING_CHUNK`` messages whose channel can ask its provider what it accepted
-(``can_reconcile``). A message whose channel cannot is a chunk of its own, so its outcome is recorded
-before the lane's next call.
+The batch's claim wrote each message's lease; a call goes while that lease covers it by the product's
+clock, so most calls need no transaction before them. When a lease would not cover its call (a slow
+provider, pacing, a stalled worker, a clock moved on), the claims from that message on are renewed in one
+statement, only while they are still this worker's.
+
+Outcomes are recorded a *chunk* at a time, in the transaction of the next renewal when there is one: up to
+``RECONCILING_CHUNK`` calls on a channel that can ask its provider what it accepted (``can_reconcile``);
+the outcome of a call on a channel that cannot is recorded before the lane's next call.
 
 The crash contract: a killed worker leaves at most one chunk per lane in ``sending`` without its outcome.
 For a channel that can reconcile, the minute tick recovers that chunk after its lease, and the next
@@ -65,32 +68,43 @@ class Done:
 
 
 class Lane:
-    """One sending thread's share of a batch, called in order, each not before its send slot."""
+    """One sending thread's share of a batch, called in order, each not before its send slot.
 
-    def __init__(self, engine: Engine, channel_for: ChannelFor, settings: Settings, at: dict[int, float]):
+    ``held``: the leases the batch's claim wrote (``{message_id: lease_until}``). A call goes while its
+    lease covers it by the product's clock; otherwise the claims from it on are renewed first (one
+    statement), and a message whose claim another worker took over meanwhile is skipped."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        channel_for: ChannelFor,
+        settings: Settings,
+        at: dict[int, float],
+        held: dict[int, datetime],
+    ):
         self.engine = engine
         self.channel_for = channel_for
         self.lease = timedelta(seconds=settings.message_lease_seconds)
         self.margin = timedelta(seconds=call_seconds(settings))  # the longest one call can take
         self.at = at
+        self.held = dict(held)
 
     def run(self, outs: list[Outgoing]) -> list[Outcome]:
         outcomes: dict[int, Outcome] = {}
-        held: dict[int, datetime] = {}  # message id -> the lease this lane wrote for it
         unrecorded: list[Done] = []
+        must_record = False  # the last call's channel cannot reconcile: record it before the next call
         try:
             for i, out in enumerate(outs):
                 wait = self.at.get(out.message_id, 0.0) - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-                until = held.get(out.message_id)
-                if until is None or utcnow() + self.margin >= until:
-                    held = self._record_and_renew(unrecorded, self._chunk(outs, i))
-                    unrecorded = []
-                    if out.message_id not in held:
-                        log.warning(
-                            "message %s: claim taken over after its lease; not sent here", out.message_id
-                        )
+                until = self.held.get(out.message_id)
+                renew = until is None or utcnow() + self.margin >= until
+                if renew or must_record or len(unrecorded) >= RECONCILING_CHUNK:
+                    self._record_and_renew(unrecorded, self._chunk(outs, i) if renew else [])
+                    unrecorded, must_record = [], False
+                    if out.message_id not in self.held:
+                        log.warning("message %s: claim taken over; not sent here", out.message_id)
                         outcomes[out.message_id] = Outcome("skipped", claim_token=out.claim_token)
                         continue
                 adapter = self.channel_for(out.channel)
@@ -99,8 +113,7 @@ class Lane:
                 outcomes[out.message_id] = outcome
                 if outcome.status in ("sent", "failed"):
                     unrecorded.append(Done(out, outcome, found))
-                if not adapter.can_reconcile:  # nothing more is called before this outcome is recorded
-                    held.clear()
+                    must_record = not adapter.can_reconcile
         except Exception:
             self._record_and_renew(unrecorded, [])  # what went out is not lost with the error
             raise
@@ -108,20 +121,14 @@ class Lane:
         return [outcomes[out.message_id] for out in outs]
 
     def _chunk(self, outs: list[Outgoing], start: int) -> list[Outgoing]:
-        """The claims renewed together from ``outs[start]``: the next ones whose channel can reconcile
-        (up to ``RECONCILING_CHUNK``), or that one message alone when its channel cannot."""
-        chunk: list[Outgoing] = []
-        for out in outs[start : start + RECONCILING_CHUNK]:
-            if not self.channel_for(out.channel).can_reconcile:
-                return chunk or [out]
-            chunk.append(out)
-        return chunk
+        """The claims renewed together from ``outs[start]``: up to ``RECONCILING_CHUNK``."""
+        return outs[start : start + RECONCILING_CHUNK]
 
-    def _record_and_renew(self, done: list[Done], ahead: list[Outgoing]) -> dict[int, datetime]:
+    def _record_and_renew(self, done: list[Done], ahead: list[Outgoing]) -> None:
         """One transaction: the outcomes in ``done`` recorded, the claims of ``ahead`` renewed (those
-        still held: ``{message_id: lease_until}``)."""
+        no longer held leave ``held``)."""
         if not done and not ahead:
-            return {}
+            return
         with unit_of_work(self.engine) as session:
             now = utcnow()
             sent = {
@@ -136,9 +143,11 @@ class Lane:
             for d in done:
                 if d.outcome.status == "failed" and d.outcome.error is not None:
                     record_failure(session, d.out.message_id, now, d.outcome.error, token=d.out.claim_token)
-            held = renew_claims(session, {o.message_id: o.claim_token for o in ahead}, now, self.lease)
+            renewed = renew_claims(session, {o.message_id: o.claim_token for o in ahead}, now, self.lease)
             session.commit()
-        return held
+        for out in ahead:
+            self.held.pop(out.message_id, None)
+        self.held |= renewed
 
 
 def call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, bool]:
