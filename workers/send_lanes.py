@@ -4,10 +4,10 @@ Each call is fenced: it happens only while this worker's claim holds, under a le
 covers the call by the product's clock. A claim recovered after its lease and taken by another worker is
 skipped, never sent twice.
 
-The batch's claim wrote each message's lease; a call goes while that lease covers it by the product's
-clock, so most calls need no transaction before them. When a lease would not cover its call (a slow
-provider, pacing, a stalled worker, a clock moved on), the claims from that message on are renewed in one
-statement, only while they are still this worker's.
+The batch's claim wrote each message's lease; a call goes while that lease covers it, with half the lease
+to spare, by the product's clock, so most calls need no transaction before them. When a lease would not
+cover its call (a slow provider, pacing, a stalled worker, a clock moved on), the claims from that message
+on are renewed in one statement, only while they are still this worker's.
 
 Outcomes are recorded a *chunk* at a time, in the transaction of the next renewal when there is one: up to
 ``RECONCILING_CHUNK`` calls on a channel that can ask its provider what it accepted (``can_reconcile``);
@@ -85,7 +85,10 @@ class Lane:
         self.engine = engine
         self.channel_for = channel_for
         self.lease = timedelta(seconds=settings.message_lease_seconds)
-        self.margin = timedelta(seconds=call_seconds(settings))  # the longest one call can take
+        # renewed when less is left than the longest call plus half the lease: as with a renewal right
+        # before each call, the clocks of two workers may disagree by minutes before a call could overlap
+        # another worker's recovery
+        self.margin = timedelta(seconds=call_seconds(settings)) + self.lease / 2
         self.at = at
         self.held = dict(held)
 
@@ -101,7 +104,8 @@ class Lane:
                 until = self.held.get(out.message_id)
                 renew = until is None or utcnow() + self.margin >= until
                 if renew or must_record or len(unrecorded) >= RECONCILING_CHUNK:
-                    self._record_and_renew(unrecorded, self._chunk(outs, i) if renew else [])
+                    ahead = outs[i : i + RECONCILING_CHUNK] if renew else []  # renewed together
+                    self._record_and_renew(unrecorded, ahead)
                     unrecorded, must_record = [], False
                     if out.message_id not in self.held:
                         log.warning("message %s: claim taken over; not sent here", out.message_id)
@@ -119,10 +123,6 @@ class Lane:
             raise
         self._record_and_renew(unrecorded, [])
         return [outcomes[out.message_id] for out in outs]
-
-    def _chunk(self, outs: list[Outgoing], start: int) -> list[Outgoing]:
-        """The claims renewed together from ``outs[start]``: up to ``RECONCILING_CHUNK``."""
-        return outs[start : start + RECONCILING_CHUNK]
 
     def _record_and_renew(self, done: list[Done], ahead: list[Outgoing]) -> None:
         """One transaction: the outcomes in ``done`` recorded, the claims of ``ahead`` renewed (those
