@@ -288,8 +288,8 @@ def deliver_one(message_id: int, *, engine: Engine, settings: Settings, adapter:
 def deliver_many(
     message_ids: list[int], *, engine: Engine, settings: Settings, adapters: Adapters
 ) -> list[str]:
-    """The batched send path: claim all (commit) -> provider calls on ``settings.send_threads`` threads
-    -> record all (commit)."""
+    """The batched send path: claim all (commit) -> provider calls in ``settings.send_threads`` fenced
+    lanes, each recording its outcomes a chunk at a time (``workers.send_lanes``)."""
     outcomes = deliver_batch(message_ids, engine=engine, settings=settings, channel_for=adapters)
     return [str(o.status) for o in outcomes.values()]
 

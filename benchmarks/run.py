@@ -234,7 +234,7 @@ class Bench:
                         n / r["raw_seconds"],
                         "msg/s",
                         SEND_GOAL,
-                        f"claim all, send on 4 threads, record all; batches of 50, {n:,} msgs"
+                        f"claim all, send in 4 fenced lanes, record by chunk; batches of 50, {n:,} msgs"
                         f"{profiled}{note}",
                     )
                 )
@@ -277,7 +277,7 @@ class Bench:
                 raw,
                 "msg/s",
                 None,
-                f"{n:,} msgs, the task body per id (claim, send, record: 3 commits each){profiled}"
+                f"{n:,} msgs, the task body per id (claim, send, record: 2 commits each){profiled}"
                 f"{note('message')}",
             )
         ]
