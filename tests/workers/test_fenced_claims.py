@@ -108,6 +108,22 @@ def _states(engine: Engine) -> dict[int, str]:
         return {m.id or 0: m.state for m in session.exec(select(Message))}
 
 
+def _states_at_each_call(
+    engine: Engine, channel: TwilioSmsChannel, ids: list[int], settings: Settings
+) -> list[dict[int, str]]:
+    """Deliver ``ids`` in one batch; the messages' states as each provider call began, in call order."""
+    original = channel.send
+    seen: list[dict[int, str]] = []
+
+    def watching_send(out: Outgoing) -> str:
+        seen.append(_states(engine))
+        return original(out)
+
+    channel.send = watching_send  # type: ignore[method-assign]
+    deliver_batch(ids, engine=engine, settings=settings, channel_for=lambda _: channel)
+    return seen
+
+
 class BlindTwilio(TwilioSmsChannel):
     """Twilio's API without its message list: a channel that cannot ask what its provider accepted."""
 
@@ -118,16 +134,7 @@ def test_a_channel_that_cannot_reconcile_records_each_send_before_the_next(
     committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
 ) -> None:
     ids = [i for i, _ in _messages(committing_engine, 3)]
-    channel = BlindTwilio(sms_settings)
-    original = channel.send
-    seen: list[dict[int, str]] = []
-
-    def watching_send(out: Outgoing) -> str:
-        seen.append(_states(committing_engine))
-        return original(out)
-
-    channel.send = watching_send  # type: ignore[method-assign]
-    deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+    seen = _states_at_each_call(committing_engine, BlindTwilio(sms_settings), ids, sms_settings)
 
     # a crash during the third call could only leave the third in 'sending': the first two are recorded
     assert [seen[2][i] for i in ids] == [MessageState.sent, MessageState.sent, MessageState.sending]
@@ -138,16 +145,7 @@ def test_a_reconciling_channel_records_a_chunk_at_a_time(
     committing_engine: Engine, sms_settings: Settings, twilio: FakeTwilioServer
 ) -> None:
     ids = [i for i, _ in _messages(committing_engine, RECONCILING_CHUNK + 2)]
-    channel = TwilioSmsChannel(sms_settings)
-    original = channel.send
-    seen: list[dict[int, str]] = []
-
-    def watching_send(out: Outgoing) -> str:
-        seen.append(_states(committing_engine))
-        return original(out)
-
-    channel.send = watching_send  # type: ignore[method-assign]
-    deliver_batch(ids, engine=committing_engine, settings=sms_settings, channel_for=lambda _: channel)
+    seen = _states_at_each_call(committing_engine, TwilioSmsChannel(sms_settings), ids, sms_settings)
 
     first, second = ids[:RECONCILING_CHUNK], ids[RECONCILING_CHUNK:]
     assert {seen[RECONCILING_CHUNK - 1][i] for i in ids} == {MessageState.sending}  # the chunk in flight
