@@ -50,7 +50,7 @@ def _check(data: ShopSetup) -> dict[str, object]:
             raise Invalid("shop_name", "accounts.shop_name_1_200_characters")
         values["shop_name"] = name
     if "timezone" in values and not is_known_zone(str(values["timezone"] or "")):
-        raise Invalid("timezone", "accounts.unknown_time_zone", values=repr(values["timezone"]))
+        raise Invalid("timezone", "accounts.unknown_time_zone", values=repr(values['timezone']))
     if "country" in values:
         country = str(values["country"] or "").strip().upper()
         if country not in phonenumbers.SUPPORTED_REGIONS:

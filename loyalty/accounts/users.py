@@ -18,7 +18,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError as exc:
-        raise Invalid("role", "accounts.role_one", value=", ".join(r.value for r in Role)) from exc
+        raise Invalid("role", "accounts.role_one", value=', '.join(r.value for r in Role)) from exc
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict("accounts.user_already_exists", username=repr(username))
     user = User(username=username, full_name=full_name, role=role, password_hash=_hasher.hash(password))
@@ -94,7 +94,7 @@ def update_user(
     try:
         new_role = user.role if role is None else Role(role)
     except ValueError as exc:
-        raise Invalid("role", "accounts.role_one", value=", ".join(r.value for r in Role)) from exc
+        raise Invalid("role", "accounts.role_one", value=', '.join(r.value for r in Role)) from exc
     new_active = user.is_active if is_active is None else is_active
     if not new_active and user.is_active and user.id == acting_user_id:
         raise Invalid("is_active", "accounts.you_disable_yourself")

@@ -81,7 +81,7 @@ def nps_report(
     now: datetime | None = None,
 ) -> NpsReport:
     if group_by not in GROUPS:
-        raise Invalid("group_by", "campaigns.group_one", groups=", ".join(GROUPS))
+        raise Invalid("group_by", "campaigns.group_one", groups=', '.join(GROUPS))
     now = now or utcnow()
     first, last, start, end = span(date_from, date_to, timezone_name=timezone_name, now=now)
     rows = session.execute(

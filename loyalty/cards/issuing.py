@@ -43,14 +43,12 @@ def member_card(session: Session, member_id: int) -> Card:
             raise NotFound(
                 "cards.member_card_was_rejected",
                 member_id=member_id,
-                extra={
-                    "rejected": {
-                        "number": rejected.number,
-                        "number_display": format_card_number(rejected.number),
-                        "status": CardStatus.rejected.value,
-                        "review_reason": rejected.review_reason,
-                    }
-                },
+                extra={"rejected": {
+                    "number": rejected.number,
+                    "number_display": format_card_number(rejected.number),
+                    "status": CardStatus.rejected.value,
+                    "review_reason": rejected.review_reason,
+                }},
             )
         raise NotFound("cards.member_card_yet", member_id=member_id)
     return card

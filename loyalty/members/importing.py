@@ -268,7 +268,7 @@ def read_rows(
     header = [(name or "").strip().lstrip("\ufeff").casefold() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise Invalid("file", "members.missing_columns", missing=", ".join(missing))
+        raise Invalid("file", "members.missing_columns", missing=', '.join(missing))
     reader.fieldnames = header
     seen: dict[str, int] = {}
     rows = iter(reader)
@@ -309,7 +309,7 @@ NOT_TEXT = "members.file_not_text"  # how to save the file in Excel
 
 
 def file_encoding(chunks: Iterable[bytes]) -> str:
-    """ "utf-8-sig" when the bytes are UTF-8, else "cp1254" (Turkish Excel's CSV) when they are that;
+    """"utf-8-sig" when the bytes are UTF-8, else "cp1254" (Turkish Excel's CSV) when they are that;
     Invalid("file") with how to save the file otherwise. Reads the chunks once, keeps none."""
     decoders = {
         "utf-8-sig": codecs.getincrementaldecoder("utf-8-sig")(),

@@ -71,7 +71,7 @@ def locale_code(raw: str) -> str:
     except (ValueError, TypeError, UnknownLocaleError):
         language = None
     if language not in SUPPORTED_LOCALES:
-        raise Invalid("locale", "members.locale_one", supported_locales=", ".join(SUPPORTED_LOCALES))
+        raise Invalid("locale", "members.locale_one", supported_locales=', '.join(SUPPORTED_LOCALES))
     return language
 
 

@@ -51,7 +51,7 @@ def validate_occasion(data: OccasionCreate) -> dict[str, Any]:
     try:
         kind = OccasionKind(data.kind)
     except ValueError:
-        raise Invalid("kind", "occasions.kind_one", value=", ".join(k.value for k in OccasionKind)) from None
+        raise Invalid("kind", "occasions.kind_one", value=', '.join(k.value for k in OccasionKind)) from None
     purpose = " ".join((data.purpose or "").split())
     if not purpose:
         raise Invalid("purpose", "occasions.purpose_required_occasion_customer_s")
@@ -59,7 +59,7 @@ def validate_occasion(data: OccasionCreate) -> dict[str, Any]:
         raise Invalid("purpose", "occasions.purpose_most_characters", purpose_max=PURPOSE_MAX)
     for_whom = (data.for_whom or "self").strip().lower()
     if for_whom not in RELATIONS:
-        raise Invalid("for_whom", "occasions.whom_one", relations=", ".join(RELATIONS))
+        raise Invalid("for_whom", "occasions.whom_one", relations=', '.join(RELATIONS))
     relation_name = " ".join((data.relation_name or "").split()) or None
     if relation_name and len(relation_name) > 100:
         raise Invalid("relation_name", "occasions.relation_name_most_100_characters")

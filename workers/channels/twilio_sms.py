@@ -25,7 +25,6 @@ from loyalty.messaging.twilio_webhooks import TWILIO_ERROR_EFFECTS
 
 STATUS_PATH = "/api/v1/webhooks/twilio/status"
 
-
 class BaseUrlHttpClient(TwilioHttpClient):
     """Sends Twilio's requests to ``base_url`` (when set) and remembers the last response's headers."""
 

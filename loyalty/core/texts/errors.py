@@ -590,8 +590,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "unknown placeholder {placeholder_name}; known: {known}",
     ),
     "members.file_not_text": (
-        'dosya UTF-8 ya da Windows Türkçe (1254) metin değil: Excel\'de "CSV UTF-8" olarak kaydedin',
-        'the file is neither UTF-8 nor Windows Turkish (1254) text: in Excel, save it as "CSV UTF-8"',
+        "dosya UTF-8 ya da Windows Türkçe (1254) metin değil: Excel'de \"CSV UTF-8\" olarak kaydedin",
+        "the file is neither UTF-8 nor Windows Turkish (1254) text: in Excel, save it as \"CSV UTF-8\"",
     ),
 }
 TEXT.update(validation.TEXT)  # FastAPI's own 422s, in their own module
