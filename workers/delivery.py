@@ -97,10 +97,8 @@ def deliver_batch(
     at = _send_times(engine, claimed, settings) if claimed else {}
     leased = when + timedelta(seconds=settings.message_lease_seconds)  # as claim_pending wrote it
     held = {out.message_id: leased for out in claimed}
-    for out, outcome in zip(
-        claimed, _call_all(claimed, channel_for, settings, at, held, engine), strict=True
-    ):
-        outcomes[out.message_id] = outcome
+    called = _call_all(claimed, channel_for, settings, at, held, engine)
+    outcomes |= {out.message_id: outcome for out, outcome in zip(claimed, called, strict=True)}
     return {message_id: outcomes[message_id] for message_id in message_ids}
 
 

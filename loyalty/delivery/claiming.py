@@ -1,9 +1,10 @@
 """Claiming a message for sending: re-check it, apply the policy, render it, and mark it ``sending`` with
 ``UPDATE ... WHERE state='queued' RETURNING`` before any provider is called.
 
-Each claim draws a fresh token (the fence): the worker renews the lease with it right before its
-provider call (``messaging.claims.renew_claims``), so a claim recovered after its lease and taken by
-another worker is never sent by the first one too."""
+Each claim draws a fresh token and a lease (the fence): the worker calls the provider only while that
+lease covers the call, renewing it with the token first when it would not (``messaging.claims.renew_claims``,
+``workers.send_lanes``), so a claim recovered after its lease and taken by another worker is never sent by
+the first one too."""
 
 from __future__ import annotations
 
