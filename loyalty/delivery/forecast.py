@@ -193,7 +193,7 @@ class Player:
         claims), each recorded as sent, as the worker would after its provider call."""
         session, settings = self.session, self.settings
         found, deferred, zones = self.found, self.deferred, self.zones
-        batch = lock_batch(session, due)
+        batch = lock_batch(session, due, settings)
         for member in batch.members.values():
             zones[member.id or 0] = member.timezone
         sent: list[int] = []
