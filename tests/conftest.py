@@ -28,9 +28,9 @@ from tests.cli_support import cli_environment
 # rich's consoles (cli/*.py, made at import) take the width once: wide from the start, whichever test of a
 # pytest-xdist worker imports the CLI first
 os.environ.setdefault("COLUMNS", "200")
-# the Celery worker fixtures (Redis, a queue per test, the Twilio and SMTP fakes, worker subprocesses), for
-# tests/workers and tests/wallet alike
-pytest_plugins = ["tests.workers.celery_support"]
+# fixtures for tests/workers and tests/wallet alike: the local provider servers (Twilio, SMTP, NetGSM, İYS),
+# and the Celery worker's (Redis, a queue per test, the worker environment, worker subprocesses)
+pytest_plugins = ["tests.workers.provider_fakes", "tests.workers.celery_support"]
 
 PG_URL = os.environ.get("LOYALTY_TEST_POSTGRES_URL", "")
 if os.environ.get("CI") == "true" and not PG_URL:

@@ -1,8 +1,9 @@
 """Real Celery workers for the tests that need them (tests/workers/test_celery_worker.py, the Turkish route
-and wallet end-to-end tests): Redis (LOYALTY_TEST_REDIS_URL, default redis://127.0.0.1:6379/6; a test fails,
-not skips, when it is missing), a queue of each test's own, the local Twilio and SMTP servers, the worker
-environment, worker subprocesses that can be SIGKILLed, and the rows a campaign needs. Test modules import
-the fixtures they use from here."""
+and wallet end-to-end tests). Fixtures (a pytest plugin, registered in tests/conftest.py): Redis
+(LOYALTY_TEST_REDIS_URL, default redis://127.0.0.1:6379/6; a test fails, not skips, when it is missing), a
+queue of each test's own, the worker environment pointed at the local Twilio and SMTP servers
+(tests/workers/provider_fakes.py), worker subprocesses that can be SIGKILLed. Helpers, imported by the test
+modules: ``Workers``, polling with a tick until a state holds, the rows a campaign needs."""
 
 from __future__ import annotations
 
@@ -57,20 +58,6 @@ def queue(broker: str) -> Iterator[str]:
     name = f"loyalty-test-{uuid.uuid4().hex[:12]}"
     yield name
     redis.Redis.from_url(broker).delete(name)
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilioServer]:
-    with FakeTwilioServer() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -225,15 +212,12 @@ def date_campaign(engine: Engine, name: str) -> int:
         return campaign.id or 0
 
 
-def drive(settings: Settings, until: Callable[[], bool], *, timeout: float, workers: Workers) -> float:
-    """Send the minute tick (``workers.dispatch_due``) every second, as beat would every minute."""
+def drive(settings: Settings, done: Callable[[], bool], *, timeout: float, workers: Workers) -> float:
+    """Send the minute tick (``workers.dispatch_due``) every second, as beat would every minute, until
+    ``done`` holds; returns the seconds it took."""
     app = make_app(settings)
     started = time.monotonic()
-    while not until():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"the campaign did not finish in {timeout} s; worker logs:\n{workers.log_tail()}")
-        app.send_task("workers.dispatch_due")
-        time.sleep(1.0)
+    until(done, lambda: app.send_task("workers.dispatch_due"), workers, timeout=timeout, every=1.0)
     return time.monotonic() - started
 
 

@@ -5,7 +5,6 @@ messages and are never overwritten by an older consent; a stuck sync is reported
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,12 +24,6 @@ from tests.workers.iys_fake import FakeIysServer
 from workers.iys import IysClient, pull, push, sync
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 12:00 in Istanbul
-
-
-@pytest.fixture
-def iys() -> Iterator[FakeIysServer]:
-    with FakeIysServer() as server:
-        yield server
 
 
 @pytest.fixture

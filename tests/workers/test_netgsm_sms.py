@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,12 +36,6 @@ from workers.delivery import deliver_batch
 from workers.gateway import client_for, poll_inbox, poll_reports
 
 DAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def netgsm() -> Iterator[FakeNetgsmServer]:
-    with FakeNetgsmServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -16,14 +14,6 @@ from tests.builders import make_member
 from tests.workers.smtp_fake import SmtpServer
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.delivery import deliver, schedule_retry
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ reaches the İYS fake once although the fake failed the first two tries."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -37,18 +37,6 @@ TR_PROMO, TR_REFUSES, TR_WELCOME, TR_COUNTER = (
     "+905321230006",
 )
 DE, US = "+4915112345678", "+12025550123"
-
-
-@pytest.fixture
-def netgsm() -> Iterator[FakeNetgsmServer]:
-    with FakeNetgsmServer() as server:
-        yield server
-
-
-@pytest.fixture
-def iys() -> Iterator[FakeIysServer]:
-    with FakeIysServer() as server:
-        yield server
 
 
 @pytest.fixture
