@@ -44,11 +44,11 @@ class Batch:
     known: Known = field(default_factory=Known)  # the link keys and recipient types, looked up at once
 
 
-def lock_batch(session: Session, message_ids: list[int], settings: Settings | None = None) -> Batch:
+def lock_batch(session: Session, message_ids: list[int], settings: Settings) -> Batch:
     """The row locks ``prepare_send`` takes, for many messages in two statements: the still-queued
     messages (skipping those another worker holds), then their members in id order (so two batches
-    never wait on each other in a cycle). With ``settings``, also what rendering them looks up (their
-    page links, made if missing, and recipient types) at once."""
+    never wait on each other in a cycle); and what rendering them looks up (their page links, made if
+    missing, and recipient types), at once."""
     messages = {
         m.id or 0: m
         for m in session.exec(
@@ -69,7 +69,7 @@ def lock_batch(session: Session, message_ids: list[int], settings: Settings | No
         messages,
         members,
         named=_named(session, list(messages.values())),
-        known=look_up(session, pairs, settings) if settings is not None else Known(),
+        known=look_up(session, pairs, settings),
     )
 
 

@@ -357,16 +357,26 @@ def _select(
         today = today_of_zone[zone]
         if celebrated is not None:
             when = celebrated(row, today)
-        else:  # the database said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29 if common)
-            when = days.get(day[0]) or days.setdefault(
-                day[0], date(day[0] // 10000, day[0] // 100 % 100, day[0] % 100)
-            )
+        elif day[0] in days:  # the database said which day it is celebrated on (yyyymmdd, Feb 28 for Feb 29)
+            when = days[day[0]]
+        else:
+            when = days[day[0]] = date(day[0] // 10000, day[0] // 100 % 100, day[0] % 100)
         out.append(
             UpcomingOccasion(
-                occasion_id, member_id, name, kind, for_whom, relation, purpose,
-                when, (when - today).days, remind, recurrence, zone,
+                occasion_id=occasion_id,
+                member_id=member_id,
+                member_name=name,
+                kind=kind,
+                for_whom=for_whom,
+                relation_name=relation,
+                purpose=purpose,
+                date=when,
+                days_until=(when - today).days,
+                remind_days_before=remind,
+                recurrence=recurrence,
+                timezone=zone,
             )
-        )  # fmt: skip
+        )
     if ordinal is None:
         out.sort(key=lambda u: (u.date, u.occasion_id))
     return out
