@@ -24,6 +24,7 @@ from loyalty.core.db import is_postgres
 from loyalty.core.languages import LANGUAGES, language_of
 from loyalty.core.zones import end_of_day, local_date
 from loyalty.coupons.codes import format_code
+from loyalty.coupons.issuing import Issued
 from loyalty.coupons.offers import Offer
 from loyalty.holidays.calendar import holidays_for
 from loyalty.messaging.copy import copy_for
@@ -180,7 +181,13 @@ def tied_day(holiday: dict[str, Any], occasion: Occasion | None, day: date) -> d
 
 
 def queue_campaign_messages(
-    session: Session, content: RunMessages, audience: Sequence[Reached], *, now: datetime
+    session: Session,
+    content: RunMessages,
+    audience: Sequence[Reached],
+    *,
+    now: datetime,
+    issued: Issued[MessageRow] | None = None,
+    built_by: BatchMessages | None = None,
 ) -> int:
     """Queue the messages of one batch of the run's audience (members in id order, as ``audience_select``
     streams them, each with the channel it computed): one message per coupon the batch's members hold in
@@ -191,25 +198,72 @@ def queue_campaign_messages(
     occasion's reminder for the same day is merged into it (``occasions.greetings``): one greeting.
 
     The channel is the audience's (``reach.message_channel_sql``, computed once per member and run): it is
-    never worked out again here. Returns how many messages were newly queued."""
+    never worked out again here. ``issued``: the batch's coupons as ``issue_coupon_rows`` just wrote them,
+    every one new (so none has its message yet), with the rows ``built_by.build`` made of them while they
+    went in: nothing is read back. Otherwise the batch's coupons still without their message are read.
+    Returns how many messages were newly queued."""
     if not audience:
         return 0
-    members = {row.member_id: row for row in audience}
-    query = content.coupons_of(audience[0].member_id, audience[-1].member_id)
-    rows = [row for row in session.execute(query) if row[7] in members]
-    own = coupon_occasions(session, [row[8] for row in rows if row[8] is not None])
-    older = content.run_occasions(session, [row[7] for row in rows if row[8] is None])
-    messages = [
-        message
-        for row in rows
-        for message in content.rows(
-            row, members[row[7]], own.get(row[8]) if row[8] is not None else older.get(row[7])
-        )
-    ]
+    if issued is not None and issued.coupons is not None and issued.built is not None and built_by:
+        coupons, messages, batch = issued.coupons, issued.built, built_by
+    else:
+        query = content.coupons_of(audience[0].member_id, audience[-1].member_id)
+        members = {row.member_id for row in audience}
+        coupons = [row for row in session.execute(query) if row[7] in members]
+        batch = batch_messages(session, content, audience, coupons)
+        messages = batch.build(coupons)
     queued = len(queue(session, messages, now=now))
-    if own or older:  # an occasion's coupon and its reminder on one day are one greeting
-        merge_greetings(session, [row[7] for row in rows], now)
+    if batch.greets:  # an occasion's coupon and its reminder on one day are one greeting
+        merge_greetings(session, [row[7] for row in coupons], now)
     return queued
+
+
+@dataclass(frozen=True)
+class BatchMessages:
+    """One audience batch's message rows, built from its coupons without the session (the occasions they
+    name looked up beforehand), so that they can be built while the coupons' COPY ends."""
+
+    content: RunMessages
+    members: dict[int, Reached]
+    own: dict[int, Occasion]  # the occasions the coupons name, by id
+    older: dict[int, Occasion]  # coupons issued before they named their occasion: by member
+
+    @property
+    def greets(self) -> bool:
+        return bool(self.own or self.older)
+
+    def build(self, coupons: Sequence[Sequence[Any]]) -> list[MessageRow]:
+        """The message rows of ``coupons`` (rows of ``RunMessages.coupons_of``, or ``NewCoupon`` tuples)."""
+        own, older, members, rows = self.own, self.older, self.members, self.content.rows
+        return [
+            message
+            for coupon in coupons
+            for message in rows(
+                coupon,
+                members[coupon[7]],
+                own.get(coupon[8]) if coupon[8] is not None else older.get(coupon[7]),
+            )
+        ]
+
+
+def batch_messages(
+    session: Session,
+    content: RunMessages,
+    audience: Sequence[Reached],
+    coupons: Sequence[Sequence[Any]] | None = None,
+) -> BatchMessages:
+    """Looks up what a batch's messages name: the occasions of its ``coupons`` (read back), or, before
+    they are issued, of its audience rows (each coupon names its row's occasion)."""
+    if coupons is None:
+        pairs = [(row.member_id, row.occasion_id) for row in audience]
+    else:
+        pairs = [(coupon[7], coupon[8]) for coupon in coupons]
+    return BatchMessages(
+        content,
+        {row.member_id: row for row in audience},
+        coupon_occasions(session, [occasion for _, occasion in pairs if occasion is not None]),
+        content.run_occasions(session, [member for member, occasion in pairs if occasion is None]),
+    )
 
 
 class RunMessages:

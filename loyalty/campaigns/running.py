@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from loyalty.campaigns.audience import Reached, audience_select
-from loyalty.campaigns.content import RunMessages, coupon_last_day, offer_of, queue_campaign_messages
+from loyalty.campaigns.content import (
+    RunMessages,
+    batch_messages,
+    coupon_last_day,
+    offer_of,
+    queue_campaign_messages,
+)
 from loyalty.campaigns.lifecycle import get_campaign
 from loyalty.campaigns.schedule import RUN_LEASE, HasSendDate, member_send_instant
 from loyalty.campaigns.schemas import RunResult
@@ -22,7 +28,7 @@ from loyalty.core.db import is_postgres
 from loyalty.core.errors import NotFound
 from loyalty.core.settings import Settings
 from loyalty.core.zones import end_of_day, zone_of
-from loyalty.coupons.issuing import Issue, issue_coupons
+from loyalty.coupons.issuing import Issue, issue_coupon_rows
 from loyalty.messaging.claims import ask_provider_first
 from loyalty.models.campaigns import Campaign, CampaignRun, CampaignStatus, RunStatus
 from loyalty.models.coupons import COUPONS
@@ -207,8 +213,17 @@ def run_campaign(session: Session, run_id: int, now: datetime, settings: Setting
             # an occasion campaign: one coupon per occasion of the day (each occasion gets its own)
             issues.append((member.member_id, start, expires, member.occasion_id))
         targeted += len({member.member_id for member in batch})
-        issue_coupons(session, campaign_id=campaign.id or 0, run_id=run.id or 0, members=issues, offer=offer)
-        queued += queue_campaign_messages(session, content, batch, now=now)
+        # the batch's messages are built while PostgreSQL ends the coupons' COPY (it checks their keys)
+        messages = batch_messages(session, content, batch)
+        issued = issue_coupon_rows(
+            session,
+            campaign_id=campaign.id or 0,
+            run_id=run.id or 0,
+            members=issues,
+            offer=offer,
+            meanwhile=messages.build,
+        )
+        queued += queue_campaign_messages(session, content, batch, now=now, issued=issued, built_by=messages)
     if run.reconcile_since is not None:  # it may have run after the restored backup
         ask_provider_first(session, run.id or 0, run.reconcile_since, now)
 

@@ -8,9 +8,11 @@ PostgreSQL stages rows with COPY; SQLite uses executemany."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -29,12 +31,29 @@ MAX_CODE_ATTEMPTS = 8  # redraws for codes that collided; 2**-54 per pair makes 
 
 
 C = COUPONS.c
+T = TypeVar("T")
 
 Issue = tuple[int, datetime, datetime] | tuple[int, datetime, datetime, int | None]
 """What to issue: (member_id, valid_from UTC, expires_at UTC[, occasion_id])."""
 
 _Row = tuple[int, int | None, datetime, datetime]  # member_id, occasion_id, valid_from, expires_at
 _Key = tuple[int, int | None]  # member_id, occasion_id: one coupon each per run
+
+NewCoupon = tuple[int, str, str, Decimal, Decimal | None, datetime, datetime, int, int | None]
+"""A coupon just issued: (id, code, offer_kind, offer_value, min_purchase, valid_from, expires_at,
+member_id, occasion_id), the columns ``campaigns.content.RunMessages.coupons_of`` reads back."""
+
+
+@dataclass(frozen=True)
+class Issued(Generic[T]):
+    """What one call issued: how many, and, when every row went straight in with its id drawn beforehand
+    (PostgreSQL, a run's first pass), the coupons themselves, so their messages need not read them back,
+    and what ``meanwhile`` made of them. ``coupons`` and ``built`` None: some rows took the staged path (a
+    retry, a collision, SQLite); read them back."""
+
+    count: int
+    coupons: list[NewCoupon] | None
+    built: list[T] | None = None
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -57,14 +76,34 @@ def issue_coupons(
     offer: Offer,
     code_source: Callable[[], str] = new_code,
 ) -> int:
+    """:func:`issue_coupon_rows`, the number newly issued."""
+    return issue_coupon_rows(
+        session, campaign_id=campaign_id, run_id=run_id, members=members, offer=offer, code_source=code_source
+    ).count
+
+
+def issue_coupon_rows(
+    session: Session,
+    *,
+    campaign_id: int,
+    run_id: int,
+    members: Iterable[Issue],
+    offer: Offer,
+    code_source: Callable[[], str] = new_code,
+    meanwhile: Callable[[list[NewCoupon]], list[T]] | None = None,
+) -> Issued[T]:
     """Issue one coupon per member of the run (tuples: member_id, valid_from UTC, expires_at UTC), or for
     an occasion campaign one per occasion (a fourth item: the occasion's id).
+
+    ``meanwhile``: called with the coupons about to go in while PostgreSQL finishes their COPY (it checks
+    their foreign keys), so that work costs no time of its own; it must not use the session. Its results
+    come back as ``built`` when every coupon went in that way.
 
     Set-based: staged with COPY and inserted with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` on
     PostgreSQL, an ``INSERT ... ON CONFLICT DO NOTHING`` executemany on SQLite. Members (occasions) who
     already have a coupon of this run are skipped, so a retry after a crash, or a second worker on the same
-    run, issues nothing twice; codes that collide with existing ones are redrawn. Returns the number newly
-    issued. Flushes, never commits."""
+    run, issues nothing twice; codes that collide with existing ones are redrawn. Flushes, never
+    commits."""
     session.flush()
     issue = _issue_postgres if is_postgres(session) else _issue_sqlite
     offer_values = {
@@ -78,6 +117,8 @@ def issue_coupons(
         "created_at": utcnow(),
     }
     issued = 0
+    coupons: list[NewCoupon] | None = []
+    built: list[T] | None = []
     for batch in _batches(members, ISSUE_CHUNK):
         unique: dict[_Key, _Row] = {}
         for item in batch:
@@ -87,8 +128,11 @@ def issue_coupons(
             _check_aware(expires_at, "expires_at")
             unique.setdefault((member_id, occasion_id), (member_id, occasion_id, valid_from, expires_at))
         rows = sorted(unique.values(), key=lambda r: (r[0], -1 if r[1] is None else r[1]))
-        issued += issue(session, offer_values, rows, code_source)
-    return issued
+        part = issue(session, offer_values, rows, code_source, meanwhile)
+        issued += part.count
+        coupons = None if coupons is None or part.coupons is None else coupons + part.coupons
+        built = None if built is None or part.built is None else built + part.built
+    return Issued(issued, coupons, built if coupons is not None else None)
 
 
 def _issue_sqlite(
@@ -96,7 +140,8 @@ def _issue_sqlite(
     offer_values: dict[str, Any],
     rows: list[_Row],
     code_source: Callable[[], str],
-) -> int:
+    meanwhile: Callable[[list[NewCoupon]], list[T]] | None,
+) -> Issued[T]:
     run_id = offer_values["run_id"]
     ids = sorted({r[0] for r in rows})
 
@@ -131,7 +176,7 @@ def _issue_sqlite(
         if pending:
             raise RuntimeError(f"could not draw unique coupon codes for {len(pending)} members")
     session.flush()
-    return len(having_coupons() - before)
+    return Issued(len(having_coupons() - before), None)  # read back: no ids were drawn
 
 
 _STAGE = "coupon_stage"
@@ -146,74 +191,85 @@ def _issue_postgres(
     offer_values: dict[str, Any],
     rows: list[_Row],
     code_source: Callable[[], str],
-) -> int:
+    meanwhile: Callable[[list[NewCoupon]], list[T]] | None,
+) -> Issued[T]:
     connection = session.connection()
-    with dialect.staging_table(connection, _STAGE, ddl=_STAGE_COLUMNS):
-        return _issue_staged(connection, offer_values, rows, code_source)
-
-
-def _issue_staged(
-    connection: sa.Connection,
-    offer_values: dict[str, Any],
-    rows: list[_Row],
-    code_source: Callable[[], str],
-) -> int:
-    insert = sa.text(
-        f"""
-        INSERT INTO coupons (campaign_id, run_id, member_id, occasion_id, code, offer_kind, offer_value,
-                             min_purchase, currency, valid_from, expires_at, status, created_at)
-        SELECT CAST(:campaign_id AS integer), CAST(:run_id AS integer), s.member_id, s.occasion_id, s.code,
-               CAST(:offer_kind AS varchar), CAST(:offer_value AS numeric), CAST(:min_purchase AS numeric),
-               CAST(:currency AS varchar), s.valid_from, s.expires_at, CAST(:status AS varchar),
-               CAST(:created_at AS timestamptz)
-        FROM {_STAGE} s
-        WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.run_id = :run_id AND c.member_id = s.member_id
-                          AND c.occasion_id IS NOT DISTINCT FROM s.occasion_id)
-        ORDER BY s.member_id, s.occasion_id
-        ON CONFLICT DO NOTHING
-        RETURNING member_id, occasion_id
-        """
-    ).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
-    having = sa.text(
-        "SELECT member_id, occasion_id FROM coupons WHERE run_id = :run_id AND member_id = ANY(:ids)"
-    )
     run_id = offer_values["run_id"]
 
     def having_coupons(part: list[_Row]) -> set[_Key]:
         ids = sorted({r[0] for r in part})
-        return {(m, o) for m, o in connection.execute(having, {"run_id": run_id, "ids": ids})}
+        return {(m, o) for m, o in connection.execute(_HAVING, {"run_id": run_id, "ids": ids})}
 
     done = having_coupons(rows)  # a retry after a crash: most members are done, stage only the rest
     pending = [r for r in rows if r[:2] not in done]
     drawn: Iterator[str] = iter(())
     if not done and pending:
         codes = [code_source() for _ in pending]
-        if _copy_new(connection, offer_values, pending, codes):
-            return len(pending)
+        ids = dialect.next_ids(connection, "coupons", len(pending))
+        new = _new_coupons(offer_values, pending, codes, ids)
+        went_in, built = _copy_new(connection, offer_values, pending, codes, ids, meanwhile, new)
+        if went_in:
+            return Issued(len(pending), new, built)
         drawn = iter(codes)  # staged with the same codes first: only the colliding ones are redrawn
 
     def draw() -> str:
         return next(drawn, None) or code_source()
 
     issued = 0
-    for attempt in range(MAX_CODE_ATTEMPTS):
-        if not pending:
-            break
-        if attempt:
-            dialect.truncate(connection, _STAGE)
-        _copy_stage(connection, pending, draw)
-        inserted = {(m, o) for m, o in connection.execute(insert, offer_values)}
-        issued += len(inserted)
-        rest = [r for r in pending if r[:2] not in inserted]
-        if rest:  # another worker issued them meanwhile, or their code collided: redraw for the latter
-            done = having_coupons(rest)
-            pending = [r for r in rest if r[:2] not in done]
+    with dialect.staging_table(connection, _STAGE, ddl=_STAGE_COLUMNS):
+        for attempt in range(MAX_CODE_ATTEMPTS):
+            if not pending:
+                break
+            if attempt:
+                dialect.truncate(connection, _STAGE)
+            _copy_stage(connection, pending, draw)
+            inserted = {(m, o) for m, o in connection.execute(_INSERT_STAGED, offer_values)}
+            issued += len(inserted)
+            rest = [r for r in pending if r[:2] not in inserted]
+            if rest:  # another worker issued them meanwhile, or their code collided: redraw for the latter
+                done = having_coupons(rest)
+                pending = [r for r in rest if r[:2] not in done]
+            else:
+                pending = []
         else:
-            pending = []
-    else:
-        if pending:
-            raise RuntimeError(f"could not draw unique coupon codes for {len(pending)} members")
-    return issued
+            if pending:
+                raise RuntimeError(f"could not draw unique coupon codes for {len(pending)} members")
+    return Issued(issued, None)
+
+
+_INSERT_STAGED = sa.text(
+    f"""
+    INSERT INTO coupons (campaign_id, run_id, member_id, occasion_id, code, offer_kind, offer_value,
+                         min_purchase, currency, valid_from, expires_at, status, created_at)
+    SELECT CAST(:campaign_id AS integer), CAST(:run_id AS integer), s.member_id, s.occasion_id, s.code,
+           CAST(:offer_kind AS varchar), CAST(:offer_value AS numeric), CAST(:min_purchase AS numeric),
+           CAST(:currency AS varchar), s.valid_from, s.expires_at, CAST(:status AS varchar),
+           CAST(:created_at AS timestamptz)
+    FROM {_STAGE} s
+    WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.run_id = :run_id AND c.member_id = s.member_id
+                      AND c.occasion_id IS NOT DISTINCT FROM s.occasion_id)
+    ORDER BY s.member_id, s.occasion_id
+    ON CONFLICT DO NOTHING
+    RETURNING member_id, occasion_id
+    """
+).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
+_HAVING = sa.text(
+    "SELECT member_id, occasion_id FROM coupons WHERE run_id = :run_id AND member_id = ANY(:ids)"
+)
+
+
+def _new_coupons(
+    offer_values: dict[str, Any], rows: Sequence[_Row], codes: Sequence[str], ids: Sequence[int]
+) -> list[NewCoupon]:
+    """The coupons :func:`_copy_new` wrote, as their columns read back (the offer's amounts are in cents
+    already, as numeric(12, 2) reads them)."""
+    kind, value, minimum = (offer_values[name] for name in ("offer_kind", "offer_value", "min_purchase"))
+    return [
+        (coupon_id, code, kind, value, minimum, valid_from, expires_at, member_id, occasion_id)
+        for coupon_id, code, (member_id, occasion_id, valid_from, expires_at) in zip(
+            ids, codes, rows, strict=True
+        )
+    ]
 
 
 _COLUMNS = (
@@ -238,20 +294,25 @@ def _copy_new(
     offer_values: dict[str, Any],
     rows: Sequence[_Row],
     codes: Sequence[str],
-) -> bool:
+    ids: Sequence[int],
+    meanwhile: Callable[[list[NewCoupon]], list[T]] | None,
+    new: list[NewCoupon],
+) -> tuple[bool, list[T] | None]:
     """The common case (a run's first pass, no member of the batch has its coupon yet): binary COPY straight
-    into ``coupons``. False when a row collided (a code already taken, or a coupon a second worker issued
-    meanwhile): nothing of it stays and the caller stages the rows."""
+    into ``coupons``, with the ids drawn beforehand, ``meanwhile(new)`` run while it ends. False when a row
+    collided (a code already taken, or a coupon a second worker issued meanwhile): nothing of it stays and
+    the caller stages the rows."""
     fixed = tuple(offer_values[name] for name in _COLUMNS[5:])
-    return dialect.copy_new_rows(
-        connection,
-        "coupons",
-        _COLUMNS,
-        (
-            (member_id, occasion_id, code, valid_from, expires_at, *fixed)
-            for (member_id, occasion_id, valid_from, expires_at), code in zip(rows, codes, strict=True)
-        ),
+    rows_in = (
+        (coupon_id, member_id, occasion_id, code, valid_from, expires_at, *fixed)
+        for coupon_id, (member_id, occasion_id, valid_from, expires_at), code in zip(
+            ids, rows, codes, strict=True
+        )
     )
+    names = ("id", *_COLUMNS)
+    if meanwhile is None:
+        return dialect.copy_new_rows(connection, "coupons", names, rows_in), None
+    return dialect.copy_new_rows_while(connection, "coupons", names, rows_in, lambda: meanwhile(new))
 
 
 def _copy_stage(connection: sa.Connection, rows: Sequence[_Row], code_source: Callable[[], str]) -> None:

@@ -113,11 +113,7 @@ def _completed(session: Session, rows: Sequence[MessageRow], now: datetime) -> l
 def _copy(connection: sa.Connection, rows: list[MessageRow], now: datetime, detail: str) -> list[int]:
     """PostgreSQL, many rows: straight in when all are new, else staged (see the module's docstring)."""
     ordered = sorted(rows, key=lambda row: (row.channel or "", row.dedupe_key))  # the staged order
-    drawn = connection.execute(
-        sa.text("SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"),
-        {"n": len(ordered)},
-    ).scalars()
-    ids = [int(i) for i in drawn]
+    ids = dialect.next_ids(connection, "messages", len(ordered))
     fixed = (MessageState.queued.value, 0, False, now, now)
     rows_in = ((message_id, *row, *fixed) for message_id, row in zip(ids, ordered, strict=True))
     if dialect.copy_new_rows(connection, "messages", ("id", *COLUMNS, *_FIXED), rows_in):

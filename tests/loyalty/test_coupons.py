@@ -158,6 +158,40 @@ def test_issue_one_coupon_per_member_with_the_offer_copied(session: Session) -> 
     assert (first.valid_from, first.expires_at) == (NOW, LATER)
 
 
+def test_new_coupons_handed_back_are_the_rows_written(session: Session) -> None:
+    """A run's first pass on PostgreSQL copies its coupons in with ids drawn beforehand and hands them back,
+    so their messages are built without reading them back: what it hands back is what a read gives. A pass
+    that took the staged path (a retry, SQLite) hands back nothing, and the caller reads."""
+    run = make_campaign_run(session)
+    ids = _members(session, 6)
+    offer = Offer("amount", Decimal("50"), Decimal("200"), valid_days=14, currency="TRY")  # no cents given
+    args = {"campaign_id": run.campaign_id, "run_id": run.id, "offer": offer}
+    first = issuing.issue_coupon_rows(session, members=[(m, NOW, LATER) for m in ids[:4]], **args)
+    assert first.count == 4
+    read = session.execute(
+        sa.select(
+            Coupon.id,
+            Coupon.code,
+            Coupon.offer_kind,
+            Coupon.offer_value,
+            Coupon.min_purchase,
+            Coupon.valid_from,
+            Coupon.expires_at,
+            Coupon.member_id,
+            Coupon.occasion_id,
+        )
+        .where(Coupon.run_id == run.id)
+        .order_by(Coupon.member_id)
+    ).all()
+    if session.get_bind().dialect.name == "postgresql":
+        assert first.coupons == [tuple(row) for row in read]
+        assert {(str(c[3]), str(c[4])) for c in first.coupons} == {("50.00", "200.00")}  # numeric(12, 2)
+    else:
+        assert first.coupons is None
+    again = issuing.issue_coupon_rows(session, members=[(m, NOW, LATER) for m in ids], **args)
+    assert (again.count, again.coupons) == (2, None)  # two were there: the staged path
+
+
 def test_issuing_again_issues_nothing_twice(session: Session) -> None:
     run = make_campaign_run(session)
     ids = _members(session, 10)
