@@ -57,6 +57,7 @@ from workers.channels import make_channel
 from workers.channels.netgsm_sms import NetgsmClient
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
+from workers.collector import bulk_collection
 from workers.delivery import deliver, deliver_batch
 
 __all__ = ["CARDS_DIR", "Settings", "engine_for", "fold", "migrate"]
@@ -139,7 +140,7 @@ def _timed_queue(spent: list[float]) -> Iterator[None]:
 def run_campaign(engine: Engine, run_id: int, now: datetime) -> CampaignTimes:
     """The worker's unit of work for one run: audience -> coupons -> messages queued, then commit."""
     spent: list[float] = []
-    with _timed_queue(spent), unit_of_work(engine) as session:
+    with _timed_queue(spent), unit_of_work(engine) as session, bulk_collection():  # as workers.tasks does
         started = time.perf_counter()
         result = _run_campaign(session, run_id, now, _campaign_settings())
         session.commit()

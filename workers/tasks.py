@@ -24,6 +24,7 @@ from loyalty.occasions.reminders import queue_occasion_reminders
 from workers import apns, delivery, gateway, google_wallet, iys
 from workers.app import app
 from workers.channels import make_channel
+from workers.collector import bulk_collection
 
 log = logging.getLogger(__name__)
 _local = threading.local()
@@ -110,7 +111,7 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
 
 @app.task(name="workers.run_campaign", ignore_result=True)
 def run_campaign(run_id: int) -> None:
-    with unit_of_work(_engine()) as session:
+    with unit_of_work(_engine()) as session, bulk_collection():
         run(session, run_id, utcnow(), _settings())
         defer(session, "workers.dispatch_due")  # messages due now go out without waiting for the tick
         session.commit()

@@ -1,0 +1,50 @@
+"""The collector during a bulk job (a campaign run): what was alive before is frozen, young passes are rarer,
+and everything is as it was afterwards, an error included; garbage made during the job is still freed."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from workers.collector import YOUNG_THRESHOLD, bulk_collection
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def _cycle() -> weakref.ref[_Node]:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a  # only the cyclic collector frees these
+    return weakref.ref(a)
+
+
+def test_a_bulk_job_freezes_what_was_alive_and_restores_the_collector() -> None:
+    before = gc.get_threshold()
+    alive = _Node()
+    with bulk_collection():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+        assert not any(o is alive for o in gc.get_objects())  # frozen: no pass walks it
+        made = _cycle()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    assert any(o is alive for o in gc.get_objects())
+    gc.collect()
+    assert made() is None  # a cycle made during the job is freed at the next pass
+
+
+def test_garbage_from_before_the_job_is_freed_not_frozen() -> None:
+    before = _cycle()
+    with bulk_collection():
+        assert before() is None
+
+
+def test_the_collector_is_restored_after_an_error() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), bulk_collection():
+        raise RuntimeError("the run failed")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
