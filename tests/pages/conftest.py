@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -189,3 +189,18 @@ def sign_in(page: Page, role: str, *, next_path: str | None = None) -> None:
     if next_path:
         page.wait_for_url(f"**{next_path}")
     expect(page.locator("#who-name")).to_have_text(USERS[role])
+
+
+def wait_for_routes(page: Page, held: list[Route], count: int = 1, timeout_s: float = 15) -> None:
+    """Until a ``page.route`` handler has appended ``count`` requests to ``held``: the page may show its
+    progress before Playwright hands the route to its handler (seen on a loaded machine)."""
+    deadline = time.monotonic() + timeout_s
+    while len(held) < count:
+        assert time.monotonic() < deadline, f"{len(held)} of {count} requests reached their route handler"
+        page.wait_for_timeout(20)  # Playwright dispatches the routes to their handler while it waits
+
+
+def take_held(page: Page, held: list[Route]) -> Route:
+    """The request a ``page.route`` handler held, once it has been (``wait_for_routes``)."""
+    wait_for_routes(page, held)
+    return held.pop()

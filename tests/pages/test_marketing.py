@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from loyalty.holidays.calendar import holiday_date
-from tests.pages.conftest import sign_in, tr
+from tests.pages.conftest import sign_in, take_held, tr, wait_for_routes
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,28 @@ def test_marketing_sees_kurban_bayrami_on_27_may_2026_in_both_languages(page: Pa
     expect(english.locator("time")).to_contain_text("May 27, 2026")
 
 
+def test_the_year_asked_for_stays_when_the_first_load_answers_after_it(page: Page) -> None:
+    """The page opens on the next 12 months. A year asked for before that first load has answered stays
+    on the page: the late answer is dropped, not drawn over it."""
+    first: list[Route] = []
+
+    def hold_the_first_load(route: Route) -> None:
+        if len(first) < 2:  # the next 12 months: this year's holidays and next year's
+            first.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/holidays?*", hold_the_first_load)
+    sign_in(page, "marketing", next_path="/marketing")
+    wait_for_routes(page, first, 2)
+    show_calendar(page, 2024)
+    for route in first:
+        route.continue_()
+    page.wait_for_load_state("networkidle")  # the first load has answered and the page has read it
+    expect(page.locator("#cal-table tbody tr time").first).to_have_attribute("datetime", "2024-01-01")
+    expect(page.locator("#cal-caption")).to_have_text(tr("cal.year_caption", year=2024))
+
+
 def test_marketing_drafts_and_schedules_a_yearly_campaign_two_days_before_kurban_bayrami(page: Page) -> None:
     sign_in(page, "marketing", next_path="/marketing")
     show_calendar(page, 2026)
@@ -80,7 +102,7 @@ def test_marketing_drafts_and_schedules_a_yearly_campaign_two_days_before_kurban
     page.route("**/api/v1/campaigns/*/overlaps", lambda route: held.append(route))
     item.get_by_role("button", name=tr("mk.schedule")).click()
     expect(item.get_by_role("progressbar", name=tr("mk.overlaps.working"))).to_be_visible()
-    held.pop().continue_()
+    take_held(page, held).continue_()
     page.unroute("**/api/v1/campaigns/*/overlaps")
     dialog = page.locator("#confirm")
     # the report plays the forecast up to the send, with every page test's members and campaigns on this

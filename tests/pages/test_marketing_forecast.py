@@ -21,7 +21,7 @@ from loyalty.core.clock import utcnow
 from loyalty.core.db import make_engine
 from loyalty.core.i18n import gettext
 from tests.builders import make_member
-from tests.pages.conftest import LiveServer, serve_pages, sign_in, tr
+from tests.pages.conftest import LiveServer, serve_pages, sign_in, take_held, tr
 from tests.pages.test_marketing_flow import SHOTS, VIEWPORTS, no_serious_violations
 
 pytestmark = pytest.mark.browser
@@ -105,7 +105,7 @@ def test_the_forecast_panel_shows_a_drafts_effect_per_week(
     expect(panel.get_by_role("progressbar", name=tr("mk.fc.working"))).to_be_visible()
     expect(panel.locator(".forecast-out")).to_have_attribute("aria-busy", "true")
     _shot(item, "forecast-1-computing")
-    held.pop().continue_()
+    take_held(page, held).continue_()
     page.unroute("**/api/v1/campaigns/*/forecast*")
     expect(panel.get_by_role("status")).to_contain_text(tr("mk.fc.done", weeks=13), timeout=PLAY_TIMEOUT)
 

@@ -52,23 +52,32 @@
     $("camp-name").focus();
   }
 
+  let calendarAsked = 0; // the latest request: an earlier answer arriving after it is dropped
+
   /** ``upcoming``: the next 12 months from today (the page opens on them); else the year typed. */
   async function loadCalendar(button, { upcoming = false } = {}) {
     const year = Number($("cal-year").value);
     const box = $("cal-result");
+    const asked = ++calendarAsked;
     await busy(button, async () => {
+      let found;
       try {
         if (upcoming) {
           const today = new Intl.DateTimeFormat("en-CA", { timeZone: App.TZ }).format(new Date()); // YYYY-MM-DD, shop's zone
           const end = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
           const [first, second] = await Promise.all([year, year + 1].map((y) => api.get(`/holidays?year=${y}&lang=${LANG}`)));
-          holidays = [...first, ...second].filter((h) => h.date >= today && h.date < end);
-          $("cal-caption").textContent = t("cal.upcoming");
+          found = [...first, ...second].filter((h) => h.date >= today && h.date < end);
         } else {
-          holidays = await api.get(`/holidays?year=${encodeURIComponent(year)}&lang=${LANG}`);
-          $("cal-caption").textContent = t("cal.year_caption", { year });
+          found = await api.get(`/holidays?year=${encodeURIComponent(year)}&lang=${LANG}`);
         }
-      } catch (err) { showError(box, err); return; }
+      } catch (err) {
+        if (asked === calendarAsked) showError(box, err);
+        return;
+      }
+      // the page's first load (the next 12 months) can answer after the year the marketer asked for
+      if (asked !== calendarAsked) return;
+      holidays = found;
+      $("cal-caption").textContent = upcoming ? t("cal.upcoming") : t("cal.year_caption", { year });
       box.replaceChildren();
       const calendar = $("cal-table");
       const rows = holidays.map((h) => el("tr", { "data-key": h.key },
