@@ -3,7 +3,9 @@
 Set-based and idempotent: unique per (run, member), or for an occasion campaign per (run, occasion) (a
 member's own birthday and her daughter's on one day are two coupons), with ``ON CONFLICT DO NOTHING``, so
 a retried or concurrent run issues nothing twice; a code that collides with an existing one is redrawn.
-PostgreSQL stages rows with COPY; SQLite uses executemany."""
+On PostgreSQL a run's first pass is copied straight in, its ids drawn beforehand so that the caller gets
+the coupons back without reading them; a pass where some exist already, or a code collided, is staged with
+COPY and inserted from there. SQLite uses executemany."""
 
 from __future__ import annotations
 
@@ -215,6 +217,8 @@ def _issue_postgres(
     def draw() -> str:
         return next(drawn, None) or code_source()
 
+    if not pending:  # a retry of a batch whose coupons are all issued
+        return Issued(0, None)
     issued = 0
     with dialect.staging_table(connection, _STAGE, ddl=_STAGE_COLUMNS):
         for attempt in range(MAX_CODE_ATTEMPTS):
