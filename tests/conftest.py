@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from api.deps import get_session
 from api.main import create_app
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import upgrade
-from loyalty.core.settings import Settings, get_settings
+from loyalty.core.settings import Settings, get_settings, merge_shop_settings, stored_shop_settings
 from loyalty.models import metadata
 from tests.builders import bearer, make_user
 from tests.cli_support import cli_environment
@@ -195,12 +196,31 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def app(settings: Settings, session: Session):  # type: ignore[no-untyped-def]
+# One app per worker and settings, not one per test: FastAPI builds an app's routes (their dependencies and
+# response models) on its first requests, a third of the API tests' time when every test built its own app.
+# Each test gets the app as ``create_app`` would make it with its settings; what the test changed is put back.
+_APPS: dict[str, FastAPI] = {}
 
-    app = create_app(settings)
+
+@pytest.fixture
+def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
+    key = settings.model_dump_json(exclude={"outbox_dir"})  # the test's own folder: set below per test
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(settings)
+    else:
+        settings.start_clock()
+        app.state.base_settings = settings
+        app.state.settings = merge_shop_settings(settings, stored_shop_settings(settings.database_url))
+    routes = list(app.router.routes)
     app.dependency_overrides[get_session] = lambda: session
-    return app
+    try:
+        yield app
+    finally:
+        app.dependency_overrides.clear()
+        app.middleware_stack = None  # built again from the next test's settings (its https or not)
+        if app.router.routes != routes:  # a test added a route of its own: that app is not reused
+            del _APPS[key]
 
 
 @pytest.fixture
