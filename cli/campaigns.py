@@ -6,10 +6,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from loyalty.campaigns.lifecycle import cancel_campaign, list_campaigns
-from loyalty.campaigns.preview import preview_campaign
-from loyalty.campaigns.views import campaign_detail, campaign_public
-from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
 from loyalty.core.settings import get_settings
 
@@ -29,6 +25,10 @@ def _when(value: object) -> str:
 @app.command("list")
 def list_(status: str = typer.Option(None, "--status", help="scheduled, running, done, cancelled")) -> None:
     """Campaigns, newest first, with their next send time."""
+    from loyalty.campaigns.lifecycle import list_campaigns
+    from loyalty.campaigns.views import campaign_public
+    from loyalty.core.db import get_engine, unit_of_work
+
     settings = get_settings()
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         found = list_campaigns(session, status=status)
@@ -59,6 +59,9 @@ def list_(status: str = typer.Option(None, "--status", help="scheduled, running,
 @app.command()
 def show(campaign_id: int) -> None:
     """A campaign: its runs (done and planned) and results overall and per day."""
+    from loyalty.campaigns.views import campaign_detail
+    from loyalty.core.db import get_engine, unit_of_work
+
     settings = get_settings()
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
@@ -96,6 +99,9 @@ def show(campaign_id: int) -> None:
 @app.command()
 def preview(campaign_id: int) -> None:
     """Audience per channel, sample messages per locale (SMS encoding and segments) and the cost."""
+    from loyalty.campaigns.preview import preview_campaign
+    from loyalty.core.db import get_engine, unit_of_work
+
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             p = preview_campaign(session, campaign_id, settings=get_settings())
@@ -127,6 +133,9 @@ def preview(campaign_id: int) -> None:
 @app.command()
 def cancel(campaign_id: int) -> None:
     """Cancel a campaign: runs not done are cancelled; coupons already issued stay valid."""
+    from loyalty.campaigns.lifecycle import cancel_campaign
+    from loyalty.core.db import get_engine, unit_of_work
+
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         try:
             campaign = cancel_campaign(session, campaign_id, actor="user:cli")

@@ -18,8 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loyalty.cards.printing import cards_for_print_run
-from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.errors import DomainError
 from loyalty.core.settings import get_settings
 
@@ -47,6 +45,9 @@ def print_(
     ),
 ) -> None:
     """Active cards (all, issued since a date, or the given numbers) on A4 sheets with crop marks."""
+    from loyalty.cards.printing import cards_for_print_run
+    from loyalty.core.db import get_engine, unit_of_work
+
     settings = get_settings()
     if since is not None and numbers:
         raise _fail("give either --since or --number, not both")

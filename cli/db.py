@@ -7,13 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from loyalty.accounts.audit import set_actor
-from loyalty.campaigns.running import mark_runs_after_restore
-from loyalty.core import migrate
-from loyalty.core.db import get_engine, unit_of_work, utcnow
 from loyalty.core.settings import get_settings
-from loyalty.coupons.restore import reapply_redemptions, redemption_records
-from loyalty.messaging.claims import reconcile_after_restore
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 console = Console()
@@ -22,6 +16,8 @@ console = Console()
 @app.command()
 def upgrade(revision: str = typer.Argument("head")) -> None:
     """Migrate the configured database to REVISION (default: the newest)."""
+    from loyalty.core import migrate
+
     settings = get_settings()
     if settings.is_sqlite:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +46,9 @@ def export_redemptions(
 ) -> None:
     """Write every coupon redemption and reversal since SINCE to a file outside the database, so a restore
     of an older backup can re-apply them (`reconcile-restore --redemptions`). Safe to run again and again."""
+    from loyalty.core.db import get_engine, unit_of_work
+    from loyalty.coupons.restore import redemption_records
+
     with unit_of_work(get_engine(get_settings().database_url)) as session:
         records = redemption_records(session, _aware("--since", since))
     partial = out.with_name(out.name + ".partial")
@@ -73,6 +72,12 @@ def reconcile_restore(
     so nothing it accepted after the backup is sent twice; redemptions exported since the backup are
     re-applied, so no coupon redeemed after it is redeemed again (docs/operations.md, "Restoring a
     backup")."""
+    from loyalty.accounts.audit import set_actor
+    from loyalty.campaigns.running import mark_runs_after_restore
+    from loyalty.core.db import get_engine, unit_of_work, utcnow
+    from loyalty.coupons.restore import reapply_redemptions
+    from loyalty.messaging.claims import reconcile_after_restore
+
     backup_at = _aware("--backup-time", backup_time)
     records = None
     if redemptions is not None:
