@@ -144,6 +144,8 @@ def _issue_sqlite(
     code_source: Callable[[], str],
     meanwhile: Callable[[list[NewCoupon]], list[T]] | None,
 ) -> Issued[T]:
+    """``meanwhile`` is not called: nothing here waits on the database that work could hide (it shares
+    ``_issue_postgres``' signature), and the coupons are read back, not handed back (``coupons=None``)."""
     run_id = offer_values["run_id"]
     ids = sorted({r[0] for r in rows})
 
