@@ -43,7 +43,7 @@ from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
 from loyalty.cards import pdf as card_pdf
 from loyalty.core.db import API_THREADS, get_engine
-from loyalty.core.settings import Settings, merge_shop_settings, stored_shop_settings
+from loyalty.core.settings import Settings, with_stored_shop
 from workers import checks
 from workers.app import install_publisher
 
@@ -72,7 +72,7 @@ async def starting(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     base = settings or Settings()
     base.start_clock()  # LOYALTY_NOW (development and test): the API starts at that instant
-    settings = merge_shop_settings(base, stored_shop_settings(base.database_url))  # the setup page's values
+    settings = with_stored_shop(base)  # the setup page's values
     # /docs and /redoc from packaged assets (api.docs), not FastAPI's CDN-loading pages
     app = LoyaltyApp(
         title=f"{settings.shop_name} — loyalty",

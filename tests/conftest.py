@@ -21,7 +21,7 @@ from api.deps import get_session
 from api.main import create_app
 from loyalty.core.db import make_engine
 from loyalty.core.migrate import upgrade
-from loyalty.core.settings import Settings, get_settings, merge_shop_settings, stored_shop_settings
+from loyalty.core.settings import Settings, get_settings, with_stored_shop
 from loyalty.models import metadata
 from tests.builders import bearer, make_user
 from tests.cli_support import cli_environment
@@ -211,7 +211,7 @@ def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     else:
         settings.start_clock()
         app.state.base_settings = settings
-        app.state.settings = merge_shop_settings(settings, stored_shop_settings(settings.database_url))
+        app.state.settings = with_stored_shop(settings)
     routes = list(app.router.routes)
     app.dependency_overrides[get_session] = lambda: session
     try:
