@@ -72,18 +72,21 @@ def render_outgoing(
     link_key = known.link_keys.get((member.id or 0, message.created_at.date())) or page_link_key(
         session, member, issued=message.created_at, days=settings.member_link_days
     )
-    unsubscribe = unsubscribe_url(settings, member.id or 0, channel)
+    # the e-mail's one-click unsubscribe link (its footer, List-Unsubscribe); an SMS says how to opt out
+    # by reply (``opt_out``) and names no link: no token is signed for it
+    unsubscribe = unsubscribe_url(settings, member.id or 0, channel) if channel == Channel.email else ""
     values = (
         revive_values(message.context)
         | {
             "member_name": member.full_name,
             "first_name": member.full_name.split()[0] if member.full_name.split() else member.full_name,
-            "unsubscribe_url": unsubscribe,
             # the day's short key: the same at every attempt of this message
             "member_page_url": page_url(settings.public_base_url, link_key),
         }
         | shop_values(settings, message.locale)
     )
+    if unsubscribe:
+        values["unsubscribe_url"] = unsubscribe
     if message.card_id is not None and settings.apple_pass_configured:  # the welcome: the card for Wallet
         values["apple_wallet_url"] = f"{values['member_page_url']}/card.pkpass"
     kind = kind_of(message.purpose, message.category)

@@ -63,6 +63,13 @@ def format_day(value: date | datetime | str, locale: str) -> str:
 
 def format_percentage(value: Decimal | int | float | str, locale: str) -> str:
     """``15`` -> "%15" (tr) / "15%" (en), ``12.5`` -> "%12,5": the value is in percent, not a fraction."""
+    return _percentage(str(value), locale)
+
+
+@lru_cache(maxsize=1024)
+def _percentage(value: str, locale: str) -> str:
+    """Babel's pattern lookup and formatting, once per value and locale (every coupon of a campaign
+    carries the same offer)."""
     loc = parsed_locale(locale)
     pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##")
     return format_percent(Decimal(str(value)) / 100, locale=loc, format=pattern)

@@ -8,7 +8,14 @@ from sqlmodel import Session
 
 from loyalty.core.settings import Settings
 from loyalty.core.tokens import member_page_token
-from loyalty.members.links import KEY_LENGTH, links_of, page_link_key, purge_expired_links
+from loyalty.members.links import (
+    KEY_ALPHABET,
+    KEY_LENGTH,
+    links_of,
+    new_key,
+    page_link_key,
+    purge_expired_links,
+)
 from tests.builders import make_member
 
 
@@ -59,3 +66,13 @@ def test_a_key_expires_server_side_and_keys_are_random(session: Session) -> None
     assert len({page_link_key(session, member, issued=issued + timedelta(days=n)) for n in range(20)}) == 20
     assert purge_expired_links(session, issued + timedelta(days=10, hours=1)) == 2  # member and other, day 0
     assert key not in {link.key for link in links_of(session, member.id or 0)}
+
+
+def test_keys_use_the_whole_alphabet_at_every_position() -> None:
+    """A key is twelve letters or digits, and every position draws from all 62 of them (a base-62
+    writing that dropped a digit or a range would show as a position with fewer characters)."""
+    keys = [new_key() for _ in range(3000)]
+    assert all(len(key) == KEY_LENGTH and set(key) <= set(KEY_ALPHABET) for key in keys)
+    assert len(set(keys)) == len(keys)
+    for position in range(KEY_LENGTH):
+        assert len({key[position] for key in keys}) == len(KEY_ALPHABET), position

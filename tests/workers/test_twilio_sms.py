@@ -63,6 +63,37 @@ def test_success_sends_from_number_callback_and_validity(
     assert record["validity_period"] == "3600"
 
 
+def test_the_environments_proxy_is_honoured_as_it_was_when_the_channel_was_made(
+    sms_settings: Settings, twilio: FakeTwilioServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy variables are read once, when the channel is made (not per request): a proxy that does
+    not answer is used for the provider's host, NO_PROXY naming that host bypasses it, and a change of
+    the environment afterwards does not reach a channel already made."""
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # discard port: nothing listens
+    through_proxy = TwilioSmsChannel(sms_settings)
+    with pytest.raises(TransientSendError) as failed:
+        through_proxy.send(_out(1))
+    assert failed.value.code == "connection" and twilio.fake.accepted == []
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    bypassing = TwilioSmsChannel(sms_settings)
+    monkeypatch.delenv("NO_PROXY")  # made before: still bypasses; the first still goes to the proxy
+    assert bypassing.send(_out(2)) == twilio.fake.accepted[0]["sid"]
+    with pytest.raises(TransientSendError):
+        through_proxy.send(_out(3))
+    assert len(twilio.fake.accepted) == 1
+
+
 def test_messaging_service_sid_replaces_the_from_number(
     sms_settings: Settings, twilio: FakeTwilioServer
 ) -> None:
