@@ -44,7 +44,7 @@ from loyalty.messaging.claims import (
 )
 from workers.channels.netgsm_sms import MAX_PER_REQUEST
 from workers.channels.routed_sms import RoutedSmsChannel
-from workers.send_lanes import ChannelFor, Lane, Outcome
+from workers.send_lanes import ChannelFor, Lane, Outcome, record_outcomes
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +141,22 @@ def _call_all(
     )
     lanes = max(1, min(settings.send_threads, len(rest)))
     shares = [rest[k::lanes] for k in range(lanes)]
+    made = [Lane(engine, channel_for, settings, at, held) for _ in shares]
 
-    def run(share: list[Outgoing]) -> list[Outcome]:
-        return Lane(engine, channel_for, settings, at, held).run(share)
+    def run(k: int) -> list[Outcome]:
+        return made[k].run(shares[k], record_last=False)
 
-    results = [run(shares[0])] if lanes == 1 else list(_pool(settings.send_threads).map(run, shares))
+    calls = [_pool(settings.send_threads).submit(run, k) for k in range(lanes)] if lanes > 1 else []
+    results: list[list[Outcome] | BaseException] = []
+    for k in range(lanes):
+        try:
+            results.append(calls[k].result() if calls else run(k))
+        except Exception as exc:  # the lane recorded its own outcomes; the others' are recorded below
+            results.append(exc)
+    record_outcomes(engine, [d for lane in made for d in lane.left])  # the lanes' last chunks, at once
     for share, outcomes in zip(shares, results, strict=True):
+        if isinstance(outcomes, BaseException):
+            raise outcomes
         done |= {out.message_id: outcome for out, outcome in zip(share, outcomes, strict=True)}
     return [done[out.message_id] for out in claimed]
 

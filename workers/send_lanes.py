@@ -11,7 +11,9 @@ on are renewed in one statement, only while they are still this worker's.
 
 Outcomes are recorded a *chunk* at a time, in the transaction of the next renewal when there is one: up to
 ``RECONCILING_CHUNK`` calls on a channel that can ask its provider what it accepted (``can_reconcile``);
-the outcome of a call on a channel that cannot is recorded before the lane's next call.
+the outcome of a call on a channel that cannot is recorded before the lane's next call. On a channel that
+can reconcile, a batch's lanes leave their last chunks to the batch (``workers.delivery``), which records
+them in one transaction once every lane is done.
 
 The crash contract: a killed worker leaves at most one chunk per lane in ``sending`` without its outcome.
 For a channel that can reconcile, the minute tick recovers that chunk after its lease, and the next
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from loyalty.core.clock import utcnow
 from loyalty.core.db import unit_of_work
@@ -93,8 +96,14 @@ class Lane:
         self.margin = timedelta(seconds=call_seconds(settings)) + self.lease / 2
         self.at = at
         self.held = dict(held)
+        self.left: list[Done] = []  # see ``run(record_last=False)``
 
-    def run(self, outs: list[Outgoing]) -> list[Outcome]:
+    def run(self, outs: list[Outgoing], *, record_last: bool = True) -> list[Outcome]:
+        """The calls of ``outs``, each outcome recorded. ``record_last=False``, on a channel that can
+        reconcile: the last chunk's outcomes (at most one chunk, as a crash could leave anyway) are left
+        in ``self.left`` for the caller to record with the other lanes' (``record_outcomes``): one
+        transaction for a batch whose lanes each hold a chunk or less, instead of one a lane."""
+        self.left = []
         outcomes: dict[int, Outcome] = {}
         unrecorded: list[Done] = []
         must_record = False  # the last call's channel cannot reconcile: record it before the next call
@@ -123,7 +132,10 @@ class Lane:
         except Exception:
             self._record_and_renew(unrecorded, [])  # what went out is not lost with the error
             raise
-        self._record_and_renew(unrecorded, [])
+        if record_last or must_record:  # a channel that cannot reconcile records each call before moving on
+            self._record_and_renew(unrecorded, [])
+        else:
+            self.left = unrecorded
         return [outcomes[out.message_id] for out in outs]
 
     def _record_and_renew(self, done: list[Done], ahead: list[Outgoing]) -> None:
@@ -133,23 +145,36 @@ class Lane:
             return
         with unit_of_work(self.engine) as session:
             now = utcnow()
-            sent = {
-                d.out.message_id: (
-                    d.outcome.provider_id or "",
-                    "found at the provider after an interrupted attempt" if d.found else "",
-                )
-                for d in done
-                if d.outcome.status == "sent"
-            }
-            record_sent_many(session, sent, now)
-            for d in done:
-                if d.outcome.status == "failed" and d.outcome.error is not None:
-                    record_failure(session, d.out.message_id, now, d.outcome.error, token=d.out.claim_token)
+            _record(session, done, now)
             renewed = renew_claims(session, {o.message_id: o.claim_token for o in ahead}, now, self.lease)
             session.commit()
         for out in ahead:
             self.held.pop(out.message_id, None)
         self.held |= renewed
+
+
+def record_outcomes(engine: Engine, done: list[Done]) -> None:
+    """The outcomes lanes left to their caller (``Lane.run(record_last=False)``), in one transaction."""
+    if not done:
+        return
+    with unit_of_work(engine) as session:
+        _record(session, done, utcnow())
+        session.commit()
+
+
+def _record(session: Session, done: list[Done], now: datetime) -> None:
+    sent = {
+        d.out.message_id: (
+            d.outcome.provider_id or "",
+            "found at the provider after an interrupted attempt" if d.found else "",
+        )
+        for d in done
+        if d.outcome.status == "sent"
+    }
+    record_sent_many(session, sent, now)
+    for d in done:
+        if d.outcome.status == "failed" and d.outcome.error is not None:
+            record_failure(session, d.out.message_id, now, d.outcome.error, token=d.out.claim_token)
 
 
 def call_provider(adapter: ChannelAdapter, out: Outgoing) -> tuple[Outcome, bool]:

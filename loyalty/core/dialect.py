@@ -222,6 +222,63 @@ def _insert_then_statement(
     return sa.select(new).add_cte(after.cte("follow_row"))
 
 
+class EachRow:
+    """Many rows written by one statement: ``col(name)`` is a row's value of ``name`` inside it.
+
+    PostgreSQL: the rows are a FROM over arrays (``unnest(CAST(:name AS type[]), ...) AS each_row(...)``),
+    one parameter a column and one round trip, whatever the number of rows. Elsewhere: bound parameters,
+    the statement executed once per row (SQLite runs in the process: a row costs it little). Built by
+    ``each_row``, run by ``execute_each`` or ``insert_each``."""
+
+    def __init__(self, postgres: bool, types: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        self.postgres, self.types, self.rows = postgres, types, rows
+        self.source: Any = None
+        if postgres:
+            arrays = [sa.cast(sa.bindparam(f"each_{n}", type_=ARRAY(t)), ARRAY(t)) for n, t in types.items()]
+            self.source = sa.func.unnest(*arrays).table_valued(*types).render_derived(name="each_row")
+
+    def col(self, name: str) -> Any:
+        if self.postgres:
+            return self.source.c[name]
+        return sa.bindparam(f"each_{name}", type_=self.types[name])
+
+    def params(self) -> dict[str, list[Any]] | list[dict[str, Any]]:
+        if self.postgres:
+            return {f"each_{name}": [row[name] for row in self.rows] for name in self.types}
+        return [{f"each_{name}": row[name] for name in self.types} for row in self.rows]
+
+
+def each_row(session: Session, types: dict[str, Any], rows: list[dict[str, Any]]) -> EachRow:
+    """``rows`` (dicts with the keys of ``types``: name -> SQL type) for one ``execute_each``."""
+    return EachRow(is_postgres(session), types, rows)
+
+
+def execute_each(session: Session, statement: Any, each: EachRow) -> int:
+    """Run an UPDATE or DELETE written with ``each.col(...)`` for every row of ``each``: the rows it
+    changed (PostgreSQL changes a row once however many of ``each`` name it)."""
+    if not each.rows:
+        return 0
+    result: Any = session.connection().execute(statement, each.params())
+    return int(result.rowcount)
+
+
+def insert_each(
+    session: Session, table: sa.Table, rows: list[dict[str, Any]], *, skip_conflicts: bool = False
+) -> None:
+    """``INSERT`` of ``rows`` (dicts of the same column names) in one statement on PostgreSQL (over
+    arrays, see ``EachRow``), a row at a time elsewhere; ``skip_conflicts``: ``ON CONFLICT DO NOTHING``."""
+    if not rows:
+        return
+    names = list(rows[0])
+    each = each_row(session, {name: table.c[name].type for name in names}, rows)
+    statement = insert(session, table)
+    if each.postgres:
+        statement = statement.from_select(names, sa.select(*(each.col(name) for name in names)))
+    if skip_conflicts:
+        statement = statement.on_conflict_do_nothing()
+    session.connection().execute(statement, each.params() if each.postgres else rows)
+
+
 def among(column: Any, values: Sequence[Any], *, postgres: bool) -> sa.ColumnElement[bool]:
     """``column IN values``; on PostgreSQL one array parameter (``= ANY(:values)``) rather than hundreds."""
     if postgres:

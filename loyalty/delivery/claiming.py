@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from loyalty.core import dialect
 from loyalty.core.settings import Settings
 from loyalty.delivery.policy import decide
 from loyalty.delivery.render import Known, look_up, render_outgoing, render_test
@@ -86,38 +87,43 @@ def _named(session: Session, messages: list[Message]) -> list[Any]:
 
 
 def claim_pending(session: Session, batch: Batch, now: datetime, settings: Settings) -> list[Outgoing]:
-    """Write a batch's claims: one executemany UPDATE (the rows are locked by this transaction, on
-    SQLite by its write lock, so each ``WHERE state='queued'`` holds) and one of events."""
+    """Write a batch's claims: one UPDATE of them all (the rows are locked by this transaction, on SQLite
+    by its write lock, so each ``WHERE state='queued'`` holds) and one INSERT of their events."""
     pending, batch.pending = batch.pending, []
     if not pending:
         return []
     lease_until = now + timedelta(seconds=settings.message_lease_seconds)
-    rows = [
+    each = dialect.each_row(
+        session,
         {
-            "m_id": message.id,
-            "m_first": out.first_claimed_at,
-            "m_to": out.to,
-            "m_token": out.claim_token,
-        }
-        for message, out in pending
-    ]
-    result = session.connection().execute(
+            "id": M.id.type,
+            "first": M.first_claimed_at.type,
+            "to": M.to_address.type,
+            "token": M.claim_token.type,
+        },
+        [
+            {"id": message.id, "first": out.first_claimed_at, "to": out.to, "token": out.claim_token}
+            for message, out in pending
+        ],
+    )
+    claimed = dialect.execute_each(
+        session,
         sa.update(MESSAGES)
-        .where(M.id == sa.bindparam("m_id"), M.state == MessageState.queued.value)
+        .where(M.id == each.col("id"), M.state == MessageState.queued.value)
         .values(
             state=MessageState.sending.value,
             attempts=M.attempts + 1,
             claimed_at=now,
-            first_claimed_at=sa.bindparam("m_first", type_=M.first_claimed_at.type),
+            first_claimed_at=each.col("first"),
             lease_until=lease_until,
-            to_address=sa.bindparam("m_to"),
-            claim_token=sa.bindparam("m_token"),
+            to_address=each.col("to"),
+            claim_token=each.col("token"),
             updated_at=now,
         ),
-        rows,
+        each,
     )
-    if result.rowcount != len(rows):  # cannot happen under the locks: refuse the batch rather than guess
-        raise RuntimeError(f"claimed {result.rowcount} of {len(rows)} locked messages")
+    if claimed != len(pending):  # cannot happen under the locks: refuse the batch rather than guess
+        raise RuntimeError(f"claimed {claimed} of {len(pending)} locked messages")
     events = [
         {
             "message_id": m.id,
@@ -127,7 +133,7 @@ def claim_pending(session: Session, batch: Batch, now: datetime, settings: Setti
         }
         for m, o in pending
     ]
-    session.execute(sa.insert(EVENTS), events)
+    dialect.insert_each(session, EVENTS, events)
     for message, _ in pending:
         session.expire(message)
     return [out for _, out in pending]

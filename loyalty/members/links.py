@@ -72,7 +72,7 @@ def page_link_keys(
         )
     if not rows:
         return {}
-    session.execute(dialect.insert(session, table).on_conflict_do_nothing(), [rows[k] for k in sorted(rows)])
+    dialect.insert_each(session, table, [rows[k] for k in sorted(rows)], skip_conflicts=True)
     found = session.execute(
         sa.select(table.c.key, table.c.member_id, table.c.link_version, table.c.issued_on).where(
             table.c.member_id.in_(sorted({m for m, _, _ in rows})),

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from loyalty.core import jobs
+from loyalty.core import dialect, jobs
 from loyalty.core.errors import NotFound
 from loyalty.messaging.adapter import TransientSendError
 from loyalty.messaging.outbox import SEND_TASK, record_events
@@ -169,47 +169,47 @@ def record_sent(
 
 def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
     """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT of their
-    states, then each kind of UPDATE and the events as one executemany (forward only, as one by one)."""
+    states, then one UPDATE of those moving to ``sent`` with one INSERT of their events, and one UPDATE
+    of those already past it (forward only, as one by one)."""
     if not sent:
         return
     states = dict(session.execute(sa.select(M.id, M.state).where(M.id.in_(sorted(sent)))).all())
     moving = [i for i, state in states.items() if RANK[state] < RANK[MessageState.sent]]
     staying = [i for i in states if i not in set(moving)]
-    common = {
-        "provider_id": sa.func.coalesce(M.provider_id, sa.bindparam("m_provider")),
-        "needs_reconcile": False,
-        "lease_until": None,
-    }
-    by_id = M.id == sa.bindparam("m_id")
-    if moving:
-        session.execute(
-            sa.update(MESSAGES)
-            .where(by_id)
-            .values(**common, state=MessageState.sent.value, sent_at=now, updated_at=now),
-            [{"m_id": i, "m_provider": sent[i][0]} for i in moving],
+    for ids, values in (
+        (moving, {"state": MessageState.sent.value, "sent_at": now, "updated_at": now}),
+        (staying, {"sent_at": sa.func.coalesce(M.sent_at, sa.bindparam("m_now", now, type_=M.sent_at.type))}),
+    ):
+        each = dialect.each_row(
+            session,
+            {"id": M.id.type, "provider": M.provider_id.type},
+            [{"id": i, "provider": sent[i][0]} for i in ids],
         )
-        session.execute(
-            sa.insert(EVENTS),
-            [
-                {
-                    "message_id": i,
-                    "state": MessageState.sent.value,
-                    "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
-                    "at": now,
-                }
-                for i in moving
-            ],
-        )
-    if staying:
-        session.execute(
+        dialect.execute_each(
+            session,
             sa.update(MESSAGES)
-            .where(by_id)
+            .where(M.id == each.col("id"))
             .values(
-                **common,
-                sent_at=sa.func.coalesce(M.sent_at, sa.bindparam("m_now", now, type_=M.sent_at.type)),
+                provider_id=sa.func.coalesce(M.provider_id, each.col("provider")),
+                needs_reconcile=False,
+                lease_until=None,
+                **values,
             ),
-            [{"m_id": i, "m_provider": sent[i][0]} for i in staying],
+            each,
         )
+    dialect.insert_each(
+        session,
+        EVENTS,
+        [
+            {
+                "message_id": i,
+                "state": MessageState.sent.value,
+                "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
+                "at": now,
+            }
+            for i in moving
+        ],
+    )
 
 
 def record_retry(

@@ -101,6 +101,9 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
     date_campaign(committing_engine, "Kurban Bayramı")
     if send_batch is not None:  # None: the default
         workers.env["LOYALTY_SEND_BATCH"] = send_batch
+    # the worst moment: after 100 SMS Twilio accepts the next two, and the worker dies before it hears
+    # back (scripted ahead: a fast worker could otherwise send all 300 before a later script is read)
+    twilio.fake.script.extend([("ok",)] * 100 + [("accept_then_stall", 20.0)] * 2)
     workers.start("first", concurrency=2)
     settings = Settings(
         env="test",
@@ -108,12 +111,9 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_nothing(
         celery_queue=worker_env["LOYALTY_CELERY_QUEUE"],
         secret_key="x" * 32,
     )
-    drive(settings, lambda: len(twilio.fake.accepted) >= 100, timeout=600, workers=workers)
-    # the worst moment: Twilio accepts the next two messages, and the worker dies before it hears back
-    before = twilio.fake.requests
-    twilio.fake.script.extend([("accept_then_stall", 20.0), ("accept_then_stall", 20.0)])
+    drive(settings, lambda: twilio.fake.requests >= 100, timeout=600, workers=workers)
     deadline = time.monotonic() + 60
-    while twilio.fake.requests < before + 2 and time.monotonic() < deadline:
+    while twilio.fake.requests < 102 and time.monotonic() < deadline:  # the two stalled calls arrive
         time.sleep(0.05)
     workers.kill("first")  # SIGKILL: no warm shutdown, claims left in 'sending', prefetched jobs lost
     interrupted = states(committing_engine)

@@ -5,6 +5,7 @@ settings under which a send job could outlive its lease."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -25,7 +26,7 @@ from tests.workers.twilio_fake import FakeTwilioServer, twilio_settings
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.checks import batch_seconds, lease_problem
 from workers.delivery import deliver_batch, give_up, schedule_retry
-from workers.send_lanes import RECONCILING_CHUNK
+from workers.send_lanes import RECONCILING_CHUNK, Lane, Outcome
 
 
 @pytest.fixture
@@ -153,6 +154,63 @@ def test_a_reconciling_channel_records_a_chunk_at_a_time(
     assert {seen[RECONCILING_CHUNK][i] for i in second} == {MessageState.sending}
     assert set(_states(committing_engine).values()) == {MessageState.sent}
     assert len(twilio.fake.accepted) == len(ids)
+
+
+@pytest.mark.parametrize("blind", [False, True], ids=["reconciling", "cannot-reconcile"])
+def test_a_lane_done_first_leaves_its_chunk_to_the_batch_only_where_the_provider_can_be_asked(
+    committing_engine: Engine,
+    sms_settings: Settings,
+    twilio: FakeTwilioServer,
+    blind: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two lanes; the one holding the first message is still in its call when the other lane is done.
+    On a channel that can reconcile, the finished lane's outcome waits for the batch's one record
+    transaction (a crash now would leave it to be found at the provider); on one that cannot, it is
+    already recorded (a crash would resend it). Afterwards every message is sent, once."""
+    ids = [i for i, _ in _messages(committing_engine, 2)]
+    two_lanes = sms_settings.model_copy(update={"send_threads": 2})
+    other_lane_done = threading.Event()
+    run = Lane.run
+
+    def watched_run(lane: Lane, outs: list[Outgoing], **kwargs: bool) -> list[Outcome]:
+        outcomes = run(lane, outs, **kwargs)
+        if ids[0] not in {o.message_id for o in outs}:
+            other_lane_done.set()
+        return outcomes
+
+    monkeypatch.setattr(Lane, "run", watched_run)
+    seen: list[dict[int, str]] = []
+    local = threading.local()
+
+    def channel_for(_name: str) -> TwilioSmsChannel:
+        if not hasattr(local, "channel"):
+            local.channel = (BlindTwilio if blind else TwilioSmsChannel)(two_lanes)
+            original = local.channel.send
+
+            def send(out: Outgoing) -> str:
+                if out.message_id == ids[0]:
+                    assert other_lane_done.wait(10)
+                    seen.append(_states(committing_engine))
+                return str(original(out))
+
+            local.channel.send = send
+        return local.channel  # type: ignore[no-any-return]
+
+    outcomes = deliver_batch(ids, engine=committing_engine, settings=two_lanes, channel_for=channel_for)
+
+    left = MessageState.sent if blind else MessageState.sending
+    assert seen == [{ids[0]: MessageState.sending, ids[1]: left}]
+    assert {o.status for o in outcomes.values()} == {"sent"}
+    assert set(_states(committing_engine).values()) == {MessageState.sent}
+    assert sorted(r["to"] for r in twilio.fake.accepted) == sorted(
+        m.to_address or "" for m in _rows(committing_engine)
+    )
+
+
+def _rows(engine: Engine) -> list[Message]:
+    with unit_of_work(engine) as session:
+        return list(session.exec(select(Message)))
 
 
 class Crash(BaseException):
