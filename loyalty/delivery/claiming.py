@@ -50,13 +50,15 @@ def lock_batch(session: Session, message_ids: list[int], settings: Settings) -> 
     messages (skipping those another worker holds), then their members in id order (so two batches
     never wait on each other in a cycle); and what rendering them looks up (their page links, made if
     missing, and recipient types), at once."""
+    # by key alone, the state checked on the rows found: with ``AND state = 'queued'`` the planner may
+    # AND in the state index, whose 'queued' entries a send burst leaves by the hundred thousand (each
+    # claim makes a new row version); a row no longer queued is only held until this transaction ends
     messages = {
         m.id or 0: m
         for m in session.exec(
-            select(Message)
-            .where(col(Message.id).in_(message_ids), Message.state == MessageState.queued)
-            .with_for_update(skip_locked=True)
+            select(Message).where(col(Message.id).in_(message_ids)).with_for_update(skip_locked=True)
         )
+        if m.state == MessageState.queued
     }
     member_ids = sorted({m.member_id for m in messages.values() if m.member_id is not None})
     members = {
