@@ -41,6 +41,7 @@ from loyalty.cards.pdf import (
     render_card_pdf,
     render_sheet_pdf,
 )
+from loyalty.core.collector import bulk_collection
 from loyalty.core.db import make_engine, unit_of_work
 from loyalty.core.migrate import upgrade as migrate
 from loyalty.core.settings import Settings, get_settings
@@ -57,7 +58,6 @@ from workers.channels import make_channel
 from workers.channels.netgsm_sms import NetgsmClient
 from workers.channels.smtp_email import SmtpEmailChannel
 from workers.channels.twilio_sms import TwilioSmsChannel
-from workers.collector import bulk_collection
 from workers.delivery import deliver, deliver_batch
 
 __all__ = ["CARDS_DIR", "Settings", "engine_for", "fold", "migrate"]

@@ -20,6 +20,7 @@ from celery.signals import beat_init, worker_init, worker_process_init
 from pydantic import ValidationError
 
 from loyalty.core.clock import utcnow
+from loyalty.core.collector import freeze_start_up
 from loyalty.core.db import _engines
 from loyalty.core.jobs import set_publisher
 from loyalty.core.settings import Settings, get_settings, settings_error_line
@@ -138,10 +139,12 @@ def _start_clock(sender: Any = None, **_kwargs: Any) -> None:
 
 @worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
-    """A forked pool process must not share the parent's database connections."""
+    """A forked pool process must not share the parent's database connections; its start-up is then done,
+    and what that left alive is frozen out of the collector's passes (``freeze_start_up``)."""
 
     for engine in _engines.values():
         engine.dispose(close=False)
+    freeze_start_up()
 
 
 def install_publisher(celery_app: Celery | None = None) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from loyalty.campaigns.running import run_campaign as run
 from loyalty.core.clock import utcnow
+from loyalty.core.collector import bulk_collection
 from loyalty.core.db import get_engine, unit_of_work
 from loyalty.core.jobs import defer
 from loyalty.core.settings import Settings, get_settings, with_stored_shop
@@ -24,7 +25,6 @@ from loyalty.occasions.reminders import queue_occasion_reminders
 from workers import apns, delivery, gateway, google_wallet, iys
 from workers.app import app
 from workers.channels import make_channel
-from workers.collector import bulk_collection
 
 log = logging.getLogger(__name__)
 _local = threading.local()

@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from workers.collector import YOUNG_THRESHOLD, bulk_collection
+from loyalty.core.collector import YOUNG_THRESHOLD, bulk_collection, freeze_start_up
 
 
 class _Node:
@@ -48,3 +48,22 @@ def test_the_collector_is_restored_after_an_error() -> None:
         raise RuntimeError("the run failed")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_a_process_frozen_at_start_up_stays_frozen_after_a_bulk_job() -> None:
+    """The worker's pool process froze its start-up objects (``freeze_start_up``); a campaign run in it
+    must not hand them back to the collector's passes."""
+    start_up = _Node()
+    garbage = _cycle()
+    try:
+        freeze_start_up()
+        assert garbage() is None  # freed first, not frozen
+        assert not any(o is start_up for o in gc.get_objects())
+        with bulk_collection():
+            made = _cycle()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is start_up for o in gc.get_objects())  # still out of the passes' reach
+        gc.collect()
+        assert made() is None
+    finally:
+        gc.unfreeze()  # the test process itself is not a worker
