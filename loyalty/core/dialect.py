@@ -231,9 +231,10 @@ class EachRow:
     ``each_row``, run by ``execute_each`` or ``insert_each``."""
 
     def __init__(self, postgres: bool, types: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        self.postgres, self.types, self.rows = postgres, types, rows
+        # one row (an e-mail's record): plain parameters cost less than building the arrays' FROM
+        self.postgres, self.types, self.rows = postgres and len(rows) > 1, types, rows
         self.source: Any = None
-        if postgres:
+        if self.postgres:
             arrays = [sa.cast(sa.bindparam(f"each_{n}", type_=ARRAY(t)), ARRAY(t)) for n, t in types.items()]
             self.source = sa.func.unnest(*arrays).table_valued(*types).render_derived(name="each_row")
 
