@@ -42,6 +42,7 @@ from api.security_headers import SecurityHeaders
 from api.validation import validation_error
 from api.write_gate import SQLiteWriteGate
 from loyalty.cards import pdf as card_pdf
+from loyalty.core.collector import freeze_start_up
 from loyalty.core.db import API_THREADS, get_engine
 from loyalty.core.settings import Settings, with_stored_shop
 from workers import checks
@@ -117,7 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def app_factory() -> FastAPI:
-    """For ``uvicorn --factory api.main:app_factory``."""
+    """For ``uvicorn --factory api.main:app_factory`` (``loyalty serve``, ``loyalty run``): the server
+    process's app, built once; what its start-up left alive is then frozen out of the garbage
+    collector's passes (``freeze_start_up``), which requests would otherwise set off over and over."""
 
     install_publisher()  # jobs buffered by a request reach the broker after its commit
-    return create_app()
+    app = create_app()
+    freeze_start_up()
+    return app

@@ -41,7 +41,7 @@ from loyalty.cards.pdf import (
     render_card_pdf,
     render_sheet_pdf,
 )
-from loyalty.core.collector import bulk_collection
+from loyalty.core.collector import bulk_collection, freeze_start_up
 from loyalty.core.db import make_engine, unit_of_work
 from loyalty.core.migrate import upgrade as migrate
 from loyalty.core.settings import Settings, get_settings
@@ -342,8 +342,11 @@ def rate_limit_settings() -> list[str]:
 
 def purchase_app() -> Any:
     """The product's FastAPI app from LOYALTY_* settings (no broker publisher: after-commit jobs, only a
-    card welcome here, are dropped, which the product documents as safe)."""
-    return create_app(Settings())
+    card welcome here, are dropped, which the product documents as safe), its start-up frozen as
+    ``api.main.app_factory`` freezes the server's."""
+    app = create_app(Settings())
+    freeze_start_up()
+    return app
 
 
 def staff_token(engine: Engine, settings: Settings) -> str:
