@@ -123,7 +123,9 @@ def test_a_batch_sends_on_several_threads_each_with_its_own_adapter(
         _queue(committing_engine, member_id, f"note:{member_id}", Category.transactional)
         for member_id, _ in members
     ]
-    threaded = sms_settings.model_copy(update={"send_threads": 4})
+    # the calls' timeout as a provider's (the fixture's 0.5 s is for the timeout tests): four threads'
+    # first calls on a loaded machine are not what this test is about
+    threaded = sms_settings.model_copy(update={"send_threads": 4, "twilio_timeout": 10})
     local = threading.local()
     made: list[TwilioSmsChannel] = []
 
@@ -135,7 +137,8 @@ def test_a_batch_sends_on_several_threads_each_with_its_own_adapter(
 
     outcomes = deliver_batch(ids, engine=committing_engine, settings=threaded, channel_for=channel_for)
 
-    assert {o.status for o in outcomes.values()} == {"sent"} and 1 < len(made) <= 4
+    not_sent = {i: (o.status, str(o.error)) for i, o in outcomes.items() if o.status != "sent"}
+    assert not not_sent and 1 < len(made) <= 4, not_sent
     assert sorted(r["to"] for r in twilio.fake.accepted) == sorted(phone for _, phone in members)
     with unit_of_work(committing_engine) as session:
         rows = list(session.exec(select(Message)))
