@@ -225,26 +225,26 @@ def _insert_then_statement(
 class EachRow:
     """Many rows written by one statement: ``col(name)`` is a row's value of ``name`` inside it.
 
-    PostgreSQL: the rows are a FROM over arrays (``unnest(CAST(:name AS type[]), ...) AS each_row(...)``),
-    one parameter a column and one round trip, whatever the number of rows. Elsewhere: bound parameters,
-    the statement executed once per row (SQLite runs in the process: a row costs it little). Built by
-    ``each_row``, run by ``execute_each`` or ``insert_each``."""
+    PostgreSQL, two rows or more (``arrays``): a FROM over arrays (``unnest(CAST(:name AS type[]), ...)
+    AS each_row(...)``), one parameter a column and one round trip, whatever the number of rows.
+    Otherwise: bound parameters, the statement executed once per row (SQLite runs in the process: a row
+    costs it little). Built by ``each_row``, run by ``execute_each`` or ``insert_each``."""
 
     def __init__(self, postgres: bool, types: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         # one row (an e-mail's record): plain parameters cost less than building the arrays' FROM
-        self.postgres, self.types, self.rows = postgres and len(rows) > 1, types, rows
+        self.arrays, self.types, self.rows = postgres and len(rows) > 1, types, rows
         self.source: Any = None
-        if self.postgres:
+        if self.arrays:
             arrays = [sa.cast(sa.bindparam(f"each_{n}", type_=ARRAY(t)), ARRAY(t)) for n, t in types.items()]
             self.source = sa.func.unnest(*arrays).table_valued(*types).render_derived(name="each_row")
 
     def col(self, name: str) -> Any:
-        if self.postgres:
+        if self.arrays:
             return self.source.c[name]
         return sa.bindparam(f"each_{name}", type_=self.types[name])
 
     def params(self) -> dict[str, list[Any]] | list[dict[str, Any]]:
-        if self.postgres:
+        if self.arrays:
             return {f"each_{name}": [row[name] for row in self.rows] for name in self.types}
         return [{f"each_{name}": row[name] for name in self.types} for row in self.rows]
 
@@ -273,11 +273,11 @@ def insert_each(
     names = list(rows[0])
     each = each_row(session, {name: table.c[name].type for name in names}, rows)
     statement = insert(session, table)
-    if each.postgres:
+    if each.arrays:
         statement = statement.from_select(names, sa.select(*(each.col(name) for name in names)))
     if skip_conflicts:
         statement = statement.on_conflict_do_nothing()
-    session.connection().execute(statement, each.params() if each.postgres else rows)
+    session.connection().execute(statement, each.params() if each.arrays else rows)
 
 
 def among(column: Any, values: Sequence[Any], *, postgres: bool) -> sa.ColumnElement[bool]:

@@ -72,7 +72,7 @@ def _percentage(value: str, locale: str) -> str:
     carries the same offer)."""
     loc = parsed_locale(locale)
     pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##")
-    return format_percent(Decimal(str(value)) / 100, locale=loc, format=pattern)
+    return format_percent(Decimal(value) / 100, locale=loc, format=pattern)
 
 
 def offer_phrase(kind: str, value: Decimal | int | float | str, locale: str, currency: str) -> str:

@@ -1,4 +1,5 @@
-"""The collector during a bulk job (a campaign run): what was alive before is frozen, young passes are rarer,
+"""The collector in a long-lived process and during a bulk job (a campaign run): start-up frozen where the
+product starts its processes; during a bulk job what was alive before is frozen, young passes are rarer,
 and everything is as it was afterwards, an error included; garbage made during the job is still freed."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ import weakref
 
 import pytest
 
+import api.main
+import workers.app
 from loyalty.core.collector import YOUNG_THRESHOLD, bulk_collection, freeze_start_up
 
 
@@ -67,3 +70,20 @@ def test_a_process_frozen_at_start_up_stays_frozen_after_a_bulk_job() -> None:
         assert made() is None
     finally:
         gc.unfreeze()  # the test process itself is not a worker
+
+
+def test_the_worker_pool_process_and_the_api_server_freeze_their_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the product calls ``freeze_start_up``: a Celery pool process once forked
+    (``worker_process_init``) and the server's app factory (``loyalty serve`` / ``run``)."""
+    monkeypatch.setattr(workers.app, "_engines", {})  # the test process's engines stay as they are
+    monkeypatch.setattr(api.main, "install_publisher", lambda: None)
+    monkeypatch.setattr(api.main, "create_app", lambda: "the app")
+    for start in (workers.app._fresh_connections, api.main.app_factory):
+        assert gc.get_freeze_count() == 0
+        try:
+            start()
+            assert gc.get_freeze_count() > 0, start
+        finally:
+            gc.unfreeze()  # the test process itself is not a worker
