@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing
+from workers.channels.mime_policy import POLICY
 
 
 def message_id_header(out: Outgoing, settings: Settings) -> str:
@@ -28,10 +28,11 @@ def build_email(
     out: Outgoing, settings: Settings, *, extra_headers: dict[str, str] | None = None
 ) -> EmailMessage:
     """multipart/alternative (text + HTML), the card PDF as an attachment, RFC 8058 one-click unsubscribe."""
-    # RFC 5322's 998-character line limit: a long unsubscribe URL must stay one plain token, never an
-    # RFC 2047 encoded-word (which List-Unsubscribe does not allow and mail clients would not follow)
-    email = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    email["From"] = sender(settings)
+    # POLICY folds at RFC 5322's 998-character line limit: a long unsubscribe URL must stay one plain
+    # token, never an RFC 2047 encoded-word (which List-Unsubscribe does not allow and mail clients would
+    # not follow)
+    email = EmailMessage(policy=POLICY)
+    email["From"] = str(sender(settings))  # text, the same in every message: parsed once (POLICY)
     email["To"] = out.to
     email["Subject"] = out.subject
     email["Date"] = formatdate(localtime=False)
