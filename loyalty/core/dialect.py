@@ -228,39 +228,56 @@ class EachRow:
     PostgreSQL, two rows or more (``arrays``): a FROM over arrays (``unnest(CAST(:name AS type[]), ...)
     AS each_row(...)``), one parameter a column and one round trip, whatever the number of rows.
     Otherwise: bound parameters, the statement executed once per row (SQLite runs in the process: a row
-    costs it little). Built by ``each_row``, run by ``execute_each`` or ``insert_each``."""
+    costs it little). Built by ``each_row``, run by ``execute_each``, ``returning_each`` or
+    ``insert_each``. A statement written with one EachRow runs with the rows of any other of the same
+    ``arrays`` and types: a hot path builds it once (``claims.record_sent_many``)."""
 
-    def __init__(self, postgres: bool, types: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        # one row (an e-mail's record): plain parameters cost less than building the arrays' FROM
-        self.arrays, self.types, self.rows = postgres and len(rows) > 1, types, rows
+    def __init__(self, arrays: bool, types: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        self.arrays, self.types, self.rows = arrays, types, rows
         self.source: Any = None
         if self.arrays:
-            arrays = [sa.cast(sa.bindparam(f"each_{n}", type_=ARRAY(t)), ARRAY(t)) for n, t in types.items()]
-            self.source = sa.func.unnest(*arrays).table_valued(*types).render_derived(name="each_row")
+            columns = [sa.cast(sa.bindparam(f"each_{n}", type_=ARRAY(t)), ARRAY(t)) for n, t in types.items()]
+            self.source = sa.func.unnest(*columns).table_valued(*types).render_derived(name="each_row")
 
     def col(self, name: str) -> Any:
         if self.arrays:
             return self.source.c[name]
         return sa.bindparam(f"each_{name}", type_=self.types[name])
 
-    def params(self) -> dict[str, list[Any]] | list[dict[str, Any]]:
+    def params(self, fixed: dict[str, Any] | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+        """The statement's parameters: each row's values, with ``fixed`` (the same for every row)."""
         if self.arrays:
-            return {f"each_{name}": [row[name] for row in self.rows] for name in self.types}
-        return [{f"each_{name}": row[name] for name in self.types} for row in self.rows]
+            return {f"each_{name}": [row[name] for row in self.rows] for name in self.types} | (fixed or {})
+        return [{f"each_{name}": row[name] for name in self.types} | (fixed or {}) for row in self.rows]
 
 
 def each_row(session: Session, types: dict[str, Any], rows: list[dict[str, Any]]) -> EachRow:
-    """``rows`` (dicts with the keys of ``types``: name -> SQL type) for one ``execute_each``."""
-    return EachRow(is_postgres(session), types, rows)
+    """``rows`` (dicts with the keys of ``types``: name -> SQL type) for one ``execute_each``. Over arrays
+    on PostgreSQL from two rows on: one row (an e-mail's record) goes as plain parameters, which cost
+    less than building the arrays' FROM."""
+    return EachRow(is_postgres(session) and len(rows) > 1, types, rows)
 
 
-def execute_each(session: Session, statement: Any, each: EachRow) -> int:
+def execute_each(session: Session, statement: Any, each: EachRow, fixed: dict[str, Any] | None = None) -> int:
     """Run an UPDATE or DELETE written with ``each.col(...)`` for every row of ``each``: the rows it
     changed (PostgreSQL changes a row once however many of ``each`` name it)."""
     if not each.rows:
         return 0
-    result: Any = session.connection().execute(statement, each.params())
+    result: Any = session.connection().execute(statement, each.params(fixed))
     return int(result.rowcount)
+
+
+def returning_each(
+    session: Session, statement: Any, each: EachRow, fixed: dict[str, Any] | None = None
+) -> list[sa.Row[Any]]:
+    """``execute_each`` of a statement with ``RETURNING``: the rows it returned (in no given order)."""
+    if not each.rows:
+        return []
+    connection = session.connection()
+    params = each.params(fixed)
+    if isinstance(params, dict):  # over arrays: one statement
+        return list(connection.execute(statement, params))
+    return [row for one in params for row in connection.execute(statement, one)]
 
 
 def insert_each(

@@ -4,6 +4,7 @@ lease, and recorded as sent or retried. Every change of state appends a ``messag
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -168,35 +169,23 @@ def record_sent(
 
 
 def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
-    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one SELECT of their
-    states, then one UPDATE of those moving to ``sent`` with one INSERT of their events, and one UPDATE
-    of those already past it (forward only, as one by one)."""
+    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one UPDATE moving
+    those still before ``sent`` (returning which) with one INSERT of their events, and, only when some
+    were already past it (a provider callback came first), one UPDATE of those (forward only, as one by
+    one). The statements are built once: this runs after every e-mail."""
     if not sent:
         return
-    states = dict(session.execute(sa.select(M.id, M.state).where(M.id.in_(sorted(sent)))).all())
-    moving = [i for i, state in states.items() if RANK[state] < RANK[MessageState.sent]]
-    staying = [i for i in states if i not in set(moving)]
-    for ids, values in (
-        (moving, {"state": MessageState.sent.value, "sent_at": now, "updated_at": now}),
-        (staying, {"sent_at": sa.func.coalesce(M.sent_at, sa.bindparam("m_now", now, type_=M.sent_at.type))}),
-    ):
-        each = dialect.each_row(
-            session,
-            {"id": M.id.type, "provider": M.provider_id.type},
-            [{"id": i, "provider": sent[i][0]} for i in ids],
-        )
-        dialect.execute_each(
-            session,
-            sa.update(MESSAGES)
-            .where(M.id == each.col("id"))
-            .values(
-                provider_id=sa.func.coalesce(M.provider_id, each.col("provider")),
-                needs_reconcile=False,
-                lease_until=None,
-                **values,
-            ),
-            each,
-        )
+    each = dialect.each_row(
+        session, SENT_ROW, [{"id": i, "provider": provider} for i, (provider, _) in sorted(sent.items())]
+    )
+    moved = sorted(
+        row[0]
+        for row in dialect.returning_each(session, _sent_statements(each.arrays)[0], each, {"m_now": now})
+    )
+    if len(moved) < len(sent):
+        moving = set(moved)
+        past = dialect.each_row(session, SENT_ROW, [row for row in each.rows if row["id"] not in moving])
+        dialect.execute_each(session, _sent_statements(past.arrays)[1], past, {"m_now": now})
     dialect.insert_each(
         session,
         EVENTS,
@@ -207,9 +196,40 @@ def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: da
                 "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
                 "at": now,
             }
-            for i in moving
+            for i in moved
         ],
     )
+
+
+SENT_ROW = {"id": M.id.type, "provider": M.provider_id.type}
+BEFORE_SENT = sorted(state for state, rank in RANK.items() if rank < RANK[MessageState.sent])
+
+
+@cache
+def _sent_statements(arrays: bool) -> tuple[Any, Any]:
+    """``record_sent_many``'s UPDATEs for rows over arrays or as plain parameters: the move to ``sent``
+    (RETURNING the ids moved) and the record of a send on a message already past it."""
+    each = dialect.EachRow(arrays, SENT_ROW, [])
+    now = sa.bindparam("m_now", type_=M.sent_at.type)
+    # one comparison per state, not IN: an expanding IN cannot run once per row (SQLite's executemany)
+    before_sent = sa.or_(*(M.state == state for state in BEFORE_SENT))
+    common = {
+        "provider_id": sa.func.coalesce(M.provider_id, each.col("provider")),
+        "needs_reconcile": False,
+        "lease_until": None,
+    }
+    moved = (
+        sa.update(MESSAGES)
+        .where(M.id == each.col("id"), before_sent)
+        .values(state=MessageState.sent.value, sent_at=now, updated_at=now, **common)
+        .returning(M.id)
+    )
+    past = (
+        sa.update(MESSAGES)
+        .where(M.id == each.col("id"), sa.not_(before_sent))
+        .values(sent_at=sa.func.coalesce(M.sent_at, now), **common)
+    )
+    return moved, past
 
 
 def record_retry(
