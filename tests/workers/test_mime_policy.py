@@ -106,3 +106,17 @@ def test_the_kept_headers_are_bounded() -> None:
     for n in range(mime_policy.KEPT * 3):
         EmailMessage(policy=mime_policy.POLICY)["Content-Disposition"] = f'attachment; filename="{n}.pdf"'
         assert len(mime_policy._parsed) <= mime_policy.KEPT
+
+
+def test_a_kept_fold_serves_only_the_header_it_was_made_for() -> None:
+    """Headers with the same text can fold differently (a comment, spacing): a header parsed from other
+    source is folded as the standard policy folds it, never from what was kept for another."""
+    ours = EmailMessage(policy=mime_policy.POLICY)
+    ours["From"] = "Köşe Kahvecisi <kahve@example.com>"
+    assert mime_policy.POLICY.fold_binary("From", ours["From"]).endswith(b"Kahvecisi <kahve@example.com>\n")
+    for source in ("Köşe Kahvecisi <kahve@example.com> (yorum)", "Köşe  Kahvecisi <kahve@example.com>"):
+        _name, other = mime_policy.POLICY.header_store_parse("From", source)
+        assert str(other) == str(ours["From"])
+        folded = mime_policy.POLICY.fold_binary("From", other)
+        assert folded == STANDARD.fold_binary("From", other)
+        assert folded != mime_policy.POLICY.fold_binary("From", ours["From"])

@@ -27,7 +27,7 @@ REPEATED = frozenset(
         "list-unsubscribe-post",
     }
 )
-KEPT = 256  # parsed and folded values kept per process, the least recently used dropped first
+KEPT = 256  # parsed and folded values kept per process (a full cache starts over)
 
 
 class _Registry(HeaderRegistry):
@@ -62,14 +62,22 @@ class RepeatedHeaders(EmailPolicy):
     def fold_binary(self, name: str, value: Any) -> bytes:
         if not (isinstance(value, BaseHeader) and _repeats(name, str(value))):
             return super().fold_binary(name, value)
-        # besides the value, folding depends on the line ending, the length and whether UTF-8 may go as is
-        key = (name, str(value), self.linesep, self.max_line_length, self.utf8)
-        folded = _folded.get(key)
-        return folded if folded is not None else _keep(_folded, key, super().fold_binary(name, value))
+        # kept for the very header object ``header_store_parse`` kept (another object with the same text
+        # may have been parsed from other source, e.g. encoded words); besides the header, folding depends
+        # on the line ending, the length and whether UTF-8 may go as is
+        key = (id(value), self.linesep, self.max_line_length, self.utf8)
+        kept = _folded.get(key)
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        folded = super().fold_binary(name, value)
+        _keep(_folded, key, (value, folded))
+        return folded
 
 
 _parsed: dict[tuple[Any, str, str], tuple[str, Any]] = {}
-_folded: dict[tuple[str, str, str, int | None, bool], bytes] = {}
+_folded: dict[
+    tuple[int, str, int | None, bool], tuple[Any, bytes]
+] = {}  # the header held: its id stays its own
 
 
 def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
