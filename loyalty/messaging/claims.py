@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -150,29 +150,12 @@ def load_message(session: Session, message_id: int) -> Message:
     return message
 
 
-def record_sent(
-    session: Session, message_id: int, provider_id: str, now: datetime, *, detail: str = ""
-) -> None:
-    """The provider accepted the message (idempotent: a later callback may already have moved it on)."""
-    message = load_message(session, message_id)
-    message.provider_id = message.provider_id or provider_id
-    message.needs_reconcile = False
-    message.lease_until = None
-    if RANK[message.state] < RANK[MessageState.sent]:
-        set_state(
-            session, message, MessageState.sent, detail or f"accepted as {provider_id}", now, sent_at=now
-        )
-    else:
-        message.sent_at = message.sent_at or now
-        session.add(message)
-        session.flush()
-
-
 def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
-    """``record_sent`` for many messages (``{message_id: (provider_id, detail)}``): one UPDATE moving
-    those still before ``sent`` (returning which) with one INSERT of their events, and, only when some
-    were already past it (a provider callback came first), one UPDATE of those (forward only, as one by
-    one). The statements are built once: this runs after every e-mail."""
+    """The provider accepted these messages (``{message_id: (provider_id, detail)}``), forward only: those
+    still before ``sent`` move to it, each with its event (one UPDATE returning which, one INSERT); those a
+    provider callback already moved past it keep their state and gain only the send (one UPDATE, when
+    there are some). The first provider id a message had stays. The statements are built once: this runs
+    after every e-mail."""
     if not sent:
         return
     each = dialect.each_row(
@@ -180,12 +163,12 @@ def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: da
     )
     moved = sorted(
         row[0]
-        for row in dialect.returning_each(session, _sent_statements(each.arrays)[0], each, {"m_now": now})
+        for row in dialect.returning_each(session, _sent_statements(each.arrays).moved, each, {"m_now": now})
     )
     if len(moved) < len(sent):
         moving = set(moved)
         past = dialect.each_row(session, SENT_ROW, [row for row in each.rows if row["id"] not in moving])
-        dialect.execute_each(session, _sent_statements(past.arrays)[1], past, {"m_now": now})
+        dialect.execute_each(session, _sent_statements(past.arrays).past, past, {"m_now": now})
     dialect.insert_each(
         session,
         EVENTS,
@@ -205,10 +188,14 @@ SENT_ROW = {"id": M.id.type, "provider": M.provider_id.type}
 BEFORE_SENT = sorted(state for state, rank in RANK.items() if rank < RANK[MessageState.sent])
 
 
+class SentStatements(NamedTuple):
+    moved: Any  # the move to ``sent``, RETURNING the ids moved
+    past: Any  # the record of a send on a message already past ``sent``
+
+
 @cache
-def _sent_statements(arrays: bool) -> tuple[Any, Any]:
-    """``record_sent_many``'s UPDATEs for rows over arrays or as plain parameters: the move to ``sent``
-    (RETURNING the ids moved) and the record of a send on a message already past it."""
+def _sent_statements(arrays: bool) -> SentStatements:
+    """``record_sent_many``'s UPDATEs for rows over arrays or as plain parameters."""
     each = dialect.EachRow(arrays, SENT_ROW, [])
     now = sa.bindparam("m_now", type_=M.sent_at.type)
     # one comparison per state, not IN: an expanding IN cannot run once per row (SQLite's executemany)
@@ -229,7 +216,7 @@ def _sent_statements(arrays: bool) -> tuple[Any, Any]:
         .where(M.id == each.col("id"), sa.not_(before_sent))
         .values(sent_at=sa.func.coalesce(M.sent_at, now), **common)
     )
-    return moved, past
+    return SentStatements(moved, past)
 
 
 def record_retry(

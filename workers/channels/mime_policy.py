@@ -75,9 +75,8 @@ class RepeatedHeaders(EmailPolicy):
 
 
 _parsed: dict[tuple[Any, str, str], tuple[str, Any]] = {}
-_folded: dict[
-    tuple[int, str, int | None, bool], tuple[Any, bytes]
-] = {}  # the header held: its id stays its own
+# each fold is held with its header, so the id in its key cannot pass to another object meanwhile
+_folded: dict[tuple[int, str, int | None, bool], tuple[Any, bytes]] = {}
 
 
 def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
