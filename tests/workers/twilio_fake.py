@@ -40,6 +40,7 @@ class FakeTwilio:
     script: deque[tuple[Any, ...]] = field(default_factory=deque)
     fail_numbers: dict[str, int] = field(default_factory=dict)
     requests: int = 0
+    seen: list[dict[str, Any]] = field(default_factory=list)  # each request: method, path, headers, form
     delay: float = 0.0  # seconds each POST takes (to give a test time to kill a worker mid-campaign)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -78,7 +79,14 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 headers,
             )
 
+        def _saw(self, form: dict[str, str]) -> None:
+            with fake.lock:
+                fake.seen.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "form": form}
+                )
+
         def do_GET(self) -> None:
+            self._saw({})
             query = parse_qs(urlsplit(self.path).query)
             to = query.get("To", [None])[0]
             with fake.lock:
@@ -90,6 +98,7 @@ def make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 return  # cut off mid-request: nothing was asked, nothing is accepted
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            self._saw(form)
             if not form.get("To"):
                 return self._error(400, 21604)
             with fake.lock:

@@ -1,8 +1,8 @@
 """SMS through the official twilio client: From or Messaging Service SID, StatusCallback, ValidityPeriod.
 
-``LOYALTY_TWILIO_BASE_URL`` points the client at a compatible server (tests, a sandbox): the http client
-below swaps scheme and host and keeps Twilio's paths. It also keeps the last response's headers, so a 429's
-Retry-After is honoured.
+The client's transport is ``twilio_transport.Urllib3HttpClient``: ``LOYALTY_TWILIO_BASE_URL`` points it at
+a compatible server (tests, a sandbox), and it keeps the last response's headers, so a 429's Retry-After is
+honoured.
 """
 
 from __future__ import annotations
@@ -10,48 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
 from twilio.rest import Client
 
 from loyalty.core.clock import real_utcnow, utcnow
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing, PermanentSendError, TransientSendError, same_text
 from loyalty.messaging.twilio_webhooks import TWILIO_ERROR_EFFECTS
+from workers.channels.twilio_transport import Urllib3HttpClient
 
 STATUS_PATH = "/api/v1/webhooks/twilio/status"
-TWILIO_API = "https://api.twilio.com"
-
-
-class BaseUrlHttpClient(TwilioHttpClient):
-    """Sends Twilio's requests to ``base_url`` (when set) and remembers the last response's headers.
-
-    The proxy and CA bundle variables of the environment (``HTTPS_PROXY``, ``NO_PROXY``,
-    ``REQUESTS_CA_BUNDLE``...) are read once, here, for the one host it calls: requests would read and
-    match them again on every request, a fifth of a call's CPU on the send path."""
-
-    def __init__(self, base_url: str = "", timeout: float | None = None) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = base_url.rstrip("/")
-        self.last_headers: dict[str, str] = {}
-        assert self.session is not None  # pool_connections: one kept-alive session per client
-        found = self.session.merge_environment_settings(self.base_url or TWILIO_API, {}, None, None, None)
-        self.proxy = found["proxies"]
-        self.session.verify = found["verify"]
-        self.session.trust_env = False
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        if self.base_url:
-            target, base = urlsplit(url), urlsplit(self.base_url)
-            url = urlunsplit((base.scheme, base.netloc, target.path, target.query, target.fragment))
-        self.last_headers = {}
-        response = super().request(method, url, *args, **kwargs)
-        self.last_headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-        return response
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -76,7 +46,7 @@ class TwilioSmsChannel:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.http = BaseUrlHttpClient(settings.twilio_base_url, timeout=settings.twilio_timeout)
+        self.http = Urllib3HttpClient(settings.twilio_base_url, timeout=settings.twilio_timeout)
         self.client = Client(
             settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http, environment={}
         )
