@@ -72,6 +72,9 @@ P99_GOAL = 0.66  # issue 24: the purchase's p99 within 1.5 times the minimal end
 # send path at 0.75 of its raw client loop, the upcoming occasions at 0.6 of one indexed query, a card at 0.9
 # of raw WeasyPrint, the purchase API at 0.5 of the minimal endpoint
 CAMPAIGN_GOAL, SEND_GOAL, UPCOMING_GOAL, CARD_GOAL, API_GOAL = 0.75, 0.75, 0.6, 0.9, 0.5
+# the issue sets the campaign's and the upcoming occasions' (all rows) "at 1M": the small run shows them
+# beside their limits without a goal
+AT_1M = " (its goal is at 1M members: none at this scale)"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,13 @@ class Bench:
         result: dict[str, Any] = json.loads(lines[-1][len(RESULT) :])
         return result
 
+    def at_1m(self, goal: float) -> float | None:
+        """A goal the issue sets at 1M members: kept at the full scale only."""
+        return goal if self.scale.members >= 1_000_000 else None
+
+    def at_1m_note(self) -> str:
+        return "" if self.scale.members >= 1_000_000 else AT_1M
+
     def step(self, what: str) -> None:
         self.console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {what}", highlight=False)
 
@@ -155,9 +165,10 @@ class Bench:
                 "COPY of the same rows, same indexed tables",
                 members / copy_total,
                 "members/s",
-                CAMPAIGN_GOAL,
+                self.at_1m(CAMPAIGN_GOAL),
                 f"{members:,} members in {seconds:.1f} s{profiled}; COPY of {rows['coupons']:,} coupons + "
-                f"{rows['messages']:,} messages + {rows['message_events']:,} events: {copy_total:.1f} s",
+                f"{rows['messages']:,} messages + {rows['message_events']:,} events: {copy_total:.1f} s"
+                f"{self.at_1m_note()}",
             )
         ]
         if messages_s is not None:
@@ -548,8 +559,9 @@ class Bench:
                     "one hand-written indexed query",
                     r["limit_seconds"] * 1000,
                     "ms",
-                    UPCOMING_GOAL,
-                    f"{self.scale.members:,} members; {rows}; median of {self.scale.repeat}",
+                    UPCOMING_GOAL if limit else self.at_1m(UPCOMING_GOAL),
+                    f"{self.scale.members:,} members; {rows}; median of {self.scale.repeat}"
+                    f"{'' if limit else self.at_1m_note()}",
                 )
             )
         return figures

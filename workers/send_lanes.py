@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -143,6 +144,9 @@ class Lane:
         no longer held leave ``held``)."""
         if not done and not ahead:
             return
+        if not ahead:
+            record_outcomes(self.engine, done)
+            return
         with unit_of_work(self.engine) as session:
             now = utcnow()
             _record(session, done, now)
@@ -154,12 +158,22 @@ class Lane:
 
 
 def record_outcomes(engine: Engine, done: list[Done]) -> None:
-    """The outcomes lanes left to their caller (``Lane.run(record_last=False)``), in one transaction."""
+    """Outcomes (those lanes left to their caller, ``Lane.run(record_last=False)``, or a lane's own) in one
+    transaction; sends alone on PostgreSQL in no transaction: ``record_sent_many`` writes them there in one
+    statement, atomic by itself, so one round trip replaces BEGIN, the statement and COMMIT (an e-mail is
+    recorded after every call)."""
     if not done:
         return
-    with unit_of_work(engine) as session:
+    alone = engine.dialect.name == "postgresql" and all(d.outcome.status == "sent" for d in done)
+    with unit_of_work(_autocommit(engine) if alone else engine) as session:
         _record(session, done, utcnow())
         session.commit()
+
+
+@cache
+def _autocommit(engine: Engine) -> Engine:
+    """``engine`` (its pool too) with each statement committed on its own."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _record(session: Session, done: list[Done], now: datetime) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from loyalty.core import dialect, jobs
+from loyalty.core.db import is_postgres
 from loyalty.core.errors import NotFound
 from loyalty.messaging.adapter import TransientSendError
 from loyalty.messaging.outbox import SEND_TASK, record_events
@@ -152,50 +153,53 @@ def load_message(session: Session, message_id: int) -> Message:
 
 def record_sent_many(session: Session, sent: dict[int, tuple[str, str]], now: datetime) -> None:
     """The provider accepted these messages (``{message_id: (provider_id, detail)}``), forward only: those
-    still before ``sent`` move to it, each with its event (one UPDATE returning which, one INSERT); those a
-    provider callback already moved past it keep their state and gain only the send (one UPDATE, when
-    there are some). The first provider id a message had stays. The statements are built once: this runs
-    after every e-mail."""
+    still before ``sent`` move to it, each with its event; those a provider callback already moved past it
+    keep their state and gain only the send (one UPDATE, when there are some). The first provider id a
+    message had stays. The statements are built once: this runs after every e-mail.
+
+    PostgreSQL moves them and writes their events in one statement (an UPDATE ... RETURNING feeding the
+    INSERT): a single statement is atomic on its own, so a worker may run it outside a transaction (one
+    round trip, ``workers.send_lanes``). Elsewhere an UPDATE returning which moved, then one INSERT."""
     if not sent:
         return
     each = dialect.each_row(
-        session, SENT_ROW, [{"id": i, "provider": provider} for i, (provider, _) in sorted(sent.items())]
+        session,
+        SENT_ROW,
+        [
+            {"id": i, "provider": provider, "detail": (detail or f"accepted as {provider}")[:500]}
+            for i, (provider, detail) in sorted(sent.items())
+        ],
     )
-    moved = sorted(
-        row[0]
-        for row in dialect.returning_each(session, _sent_statements(each.arrays).moved, each, {"m_now": now})
-    )
+    statements = _sent_statements(each.arrays, is_postgres(session))
+    moved = {row[0] for row in dialect.returning_each(session, statements.moved, each, {"m_now": now})}
+    if statements.past is None:  # PostgreSQL: the one statement did it all
+        return
     if len(moved) < len(sent):
-        moving = set(moved)
-        past = dialect.each_row(session, SENT_ROW, [row for row in each.rows if row["id"] not in moving])
-        dialect.execute_each(session, _sent_statements(past.arrays).past, past, {"m_now": now})
+        past = dialect.each_row(session, SENT_ROW, [row for row in each.rows if row["id"] not in moved])
+        dialect.execute_each(session, statements.past, past, {"m_now": now})
     dialect.insert_each(
         session,
         EVENTS,
         [
-            {
-                "message_id": i,
-                "state": MessageState.sent.value,
-                "detail": (sent[i][1] or f"accepted as {sent[i][0]}")[:500],
-                "at": now,
-            }
-            for i in moved
+            {"message_id": row["id"], "state": MessageState.sent.value, "detail": row["detail"], "at": now}
+            for row in each.rows
+            if row["id"] in moved
         ],
     )
 
 
-SENT_ROW = {"id": M.id.type, "provider": M.provider_id.type}
+SENT_ROW = {"id": M.id.type, "provider": M.provider_id.type, "detail": EVENTS.c.detail.type}
 BEFORE_SENT = sorted(state for state, rank in RANK.items() if rank < RANK[MessageState.sent])
 
 
 class SentStatements(NamedTuple):
-    moved: Any  # the move to ``sent``, RETURNING the ids moved
-    past: Any  # the record of a send on a message already past ``sent``
+    moved: Any  # the move to ``sent``, RETURNING the ids moved (PostgreSQL: all of the record, events too)
+    past: Any | None  # the record of a send on a message already past ``sent`` (PostgreSQL: in ``moved``)
 
 
 @cache
-def _sent_statements(arrays: bool) -> SentStatements:
-    """``record_sent_many``'s UPDATEs for rows over arrays or as plain parameters."""
+def _sent_statements(arrays: bool, postgres: bool) -> SentStatements:
+    """``record_sent_many``'s statements for rows over arrays or as plain parameters."""
     each = dialect.EachRow(arrays, SENT_ROW, [])
     now = sa.bindparam("m_now", type_=M.sent_at.type)
     # one comparison per state, not IN: an expanding IN cannot run once per row (SQLite's executemany)
@@ -209,14 +213,27 @@ def _sent_statements(arrays: bool) -> SentStatements:
         sa.update(MESSAGES)
         .where(M.id == each.col("id"), before_sent)
         .values(state=MessageState.sent.value, sent_at=now, updated_at=now, **common)
-        .returning(M.id)
     )
     past = (
         sa.update(MESSAGES)
         .where(M.id == each.col("id"), sa.not_(before_sent))
         .values(sent_at=sa.func.coalesce(M.sent_at, now), **common)
     )
-    return SentStatements(moved, past)
+    if not postgres:  # SQLite has no UPDATE inside a WITH
+        return SentStatements(moved.returning(M.id), past)
+    # one statement: the two UPDATEs (disjoint rows) and the moved rows' events, atomic by itself
+    detail = sa.cast(each.col("detail"), EVENTS.c.detail.type).label("detail")
+    went = moved.returning(M.id, detail).cte("went")
+    sent_state = sa.literal(MessageState.sent.value, EVENTS.c.state.type)
+    events = (
+        sa.insert(EVENTS)
+        .from_select(
+            ["message_id", "state", "detail", "at"], sa.select(went.c.id, sent_state, went.c.detail, now)
+        )
+        .returning(EVENTS.c.message_id)
+        .add_cte(past.returning(M.id).cte("past"))  # run although nothing reads it
+    )
+    return SentStatements(events, None)
 
 
 def record_retry(

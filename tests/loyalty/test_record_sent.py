@@ -103,3 +103,17 @@ def test_one_message_past_sent_alone_is_not_moved_back(session: Session) -> None
     session.refresh(cancelled)
     assert (cancelled.state, cancelled.sent_at, cancelled.provider_id) == (MessageState.cancelled, NOW, "SM1")
     assert _events(session, cancelled) == []
+
+
+@pytest.mark.parametrize("detail", ["", "found at the provider after an interrupted attempt"])
+def test_one_message_alone_moves_with_its_event(session: Session, detail: str) -> None:
+    """An e-mail's record, one message per call (plain parameters, not arrays, on PostgreSQL too)."""
+    sending = _message(session, MessageState.sending, lease_until=LEASE)
+    record_sent_many(session, {sending.id or 0: ("<abc@shop>", detail)}, NOW)
+    session.refresh(sending)
+    assert (sending.state, sending.sent_at, sending.provider_id) == (MessageState.sent, NOW, "<abc@shop>")
+    assert _events(session, sending) == [("sent", detail or "accepted as <abc@shop>")]
+    record_sent_many(session, {sending.id or 0: ("<again@shop>", "")}, NOW + timedelta(seconds=1))
+    session.refresh(sending)  # a second record of the same send: no second event, the first id stays
+    assert (sending.provider_id, sending.sent_at) == ("<abc@shop>", NOW)
+    assert _events(session, sending) == [("sent", detail or "accepted as <abc@shop>")]
