@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -164,16 +163,11 @@ def record_outcomes(engine: Engine, done: list[Done]) -> None:
     recorded after every call)."""
     if not done:
         return
-    alone = engine.dialect.name == "postgresql" and all(d.outcome.status == "sent" for d in done)
-    with unit_of_work(_autocommit(engine) if alone else engine) as session:
+    if engine.dialect.name == "postgresql" and all(d.outcome.status == "sent" for d in done):
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")  # the same pool
+    with unit_of_work(engine) as session:
         _record(session, done, utcnow())
         session.commit()
-
-
-@cache
-def _autocommit(engine: Engine) -> Engine:
-    """``engine`` (its pool too) with each statement committed on its own."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _record(session: Session, done: list[Done], now: datetime) -> None:
