@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.console import Console
+
 from benchmarks.profile_summary import summarise
 from benchmarks.report import ceiling, latency, not_measured, speed, write_json
+from benchmarks.run import AT_1M, CAMPAIGN_GOAL, SCALES, Bench
 
 
 def test_a_speed_ratio_is_the_path_over_its_limit() -> None:
@@ -66,3 +69,13 @@ def test_profile_shares_count_a_function_once_per_sample_and_can_skip_idle_threa
     assert " 50.0%  load (loyalty/messages.py:2)" in text  # recursion counted once per sample
     busy = summarise(path, within=None, top=5, busy=True)
     assert "4.00 seconds" in busy and "Queue.get" not in busy
+
+
+def test_goals_the_issue_sets_at_1m_are_kept_at_the_full_scale_only() -> None:
+    """The campaign's and the upcoming occasions' (all rows) goals are issue 24's "at 1M": a smaller run
+    shows the ratio with no goal and says why."""
+    full = Bench("postgresql://unused/bench", SCALES["full"], set(), Console())
+    small = Bench("postgresql://unused/bench", SCALES["small"], set(), Console())
+    assert (full.at_1m(CAMPAIGN_GOAL), full.at_1m_note()) == (CAMPAIGN_GOAL, "")
+    assert (small.at_1m(CAMPAIGN_GOAL), small.at_1m_note()) == (None, AT_1M)
+    assert speed("campaign", 0.7, "COPY", 1.0, "members/s", small.at_1m(CAMPAIGN_GOAL)).passed() is None
