@@ -204,7 +204,10 @@ def _issue_postgres(
         ids = sorted({r[0] for r in part})
         return {(m, o) for m, o in connection.execute(_HAVING, {"run_id": run_id, "ids": ids})}
 
-    done = having_coupons(rows)  # a retry after a crash: most members are done, stage only the rest
+    # a retry after a crash: most members are done, stage only the rest; a run without coupons when this
+    # transaction first looked needs no look per batch (a coupon there anyway fails the COPY below on the
+    # run's unique index, and that batch is staged instead)
+    done = set() if _fresh_run(session, connection, run_id) else having_coupons(rows)
     pending = [r for r in rows if r[:2] not in done]
     drawn: Iterator[str] = iter(())
     if not done and pending:
@@ -262,6 +265,24 @@ _INSERT_STAGED = sa.text(
 _HAVING = sa.text(
     "SELECT member_id, occasion_id FROM coupons WHERE run_id = :run_id AND member_id = ANY(:ids)"
 )
+# each half on its partial unique index (run_id = ... alone matches neither, and would scan the table)
+_RUN_HAS_COUPONS = sa.text(
+    "SELECT EXISTS (SELECT 1 FROM coupons WHERE run_id = :run_id AND occasion_id IS NULL) "
+    "OR EXISTS (SELECT 1 FROM coupons WHERE run_id = :run_id AND occasion_id IS NOT NULL)"
+)
+
+
+def _fresh_run(session: Session, connection: sa.Connection, run_id: int) -> bool:
+    """Whether the run had no coupon when this transaction first asked (asked once per transaction and
+    run: ``_HAVING`` reads every coupon the batch's members ever had, in every run)."""
+    key = ("coupons.fresh_run", run_id)
+    transaction = session.get_transaction()
+    asked = session.info.get(key)
+    if asked is not None and asked[0] is transaction:
+        return bool(asked[1])
+    fresh = not connection.execute(_RUN_HAS_COUPONS, {"run_id": run_id}).scalar_one()
+    session.info[key] = (transaction, fresh)
+    return fresh
 
 
 def _new_coupons(
