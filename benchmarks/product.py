@@ -397,10 +397,15 @@ def import_csv(engine: Engine, path: Path, settings: Settings) -> dict[str, int]
 # ---- cards --------------------------------------------------------------------------------------------
 
 
+CARD_HOLDERS = ["Ayşe Yılmaz", "Çağrı Işık", "Gülşen Öztürk", "İsmail Çelik", "Şükrü Ünal"]
+CARD_NAMES = len(CARD_HOLDERS)
+
+
 def card_views(count: int) -> list[Any]:
-    names = ["Ayşe Yılmaz", "Çağrı Işık", "Gülşen Öztürk", "İsmail Çelik", "Şükrü Ünal"]
     return [
-        make_view(shop_name="Köşe Kahvecisi", holder_name=names[i % len(names)], number=new_card_number())
+        make_view(
+            shop_name="Köşe Kahvecisi", holder_name=CARD_HOLDERS[i % CARD_NAMES], number=new_card_number()
+        )
         for i in range(count)
     ]
 
