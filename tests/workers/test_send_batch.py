@@ -126,6 +126,9 @@ def test_a_batch_sends_on_several_threads_each_with_its_own_adapter(
     # the calls' timeout as a provider's (the fixture's 0.5 s is for the timeout tests): four threads'
     # first calls on a loaded machine are not what this test is about
     threaded = sms_settings.model_copy(update={"send_threads": 4, "twilio_timeout": 10})
+    # each answer takes a provider's while: a pool thread finishing its lane within microseconds could
+    # otherwise take the next lane too (seen once on a loaded machine: one thread sent all twelve)
+    twilio.fake.delay = 0.05
     local = threading.local()
     made: list[TwilioSmsChannel] = []
 
