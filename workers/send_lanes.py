@@ -141,10 +141,8 @@ class Lane:
     def _record_and_renew(self, done: list[Done], ahead: list[Outgoing]) -> None:
         """One transaction: the outcomes in ``done`` recorded, the claims of ``ahead`` renewed (those
         no longer held leave ``held``)."""
-        if not done and not ahead:
-            return
         if not ahead:
-            record_outcomes(self.engine, done)
+            record_outcomes(self.engine, done)  # nothing when ``done`` is empty too
             return
         with unit_of_work(self.engine) as session:
             now = utcnow()

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import socket
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -24,25 +21,12 @@ from urllib3.exceptions import (
 
 from loyalty.core.settings import Settings
 from loyalty.messaging.adapter import Outgoing, TransientSendError
-from tests.workers.twilio_fake import FakeTwilioServer, twilio_settings
+from tests.workers.twilio_fake import FakeTwilioServer, StockTransport, twilio_settings
 from workers.channels.twilio_sms import TwilioSmsChannel
 from workers.channels.twilio_transport import as_requests_error, pool_for
 
 # what Twilio reads of a request: the rest (Accept-Encoding, Connection) is the transport's own
 READ_BY_TWILIO = ("Authorization", "Accept", "Accept-Charset", "Content-Type", "User-Agent")
-
-
-class StockTransport(TwilioHttpClient):
-    """twilio's own transport, its host swapped for the fake's (as the benchmark's raw loop does)."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(timeout=5)
-        self.base = urlsplit(base_url)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        target = urlsplit(url)
-        url = urlunsplit((self.base.scheme, self.base.netloc, target.path, target.query, target.fragment))
-        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture
@@ -67,7 +51,7 @@ def test_twilio_receives_what_the_stock_transport_sends(
     path, query, form fields (Turkish letters, +, & and % in the text) and headers Twilio reads."""
     ours = TwilioSmsChannel(sms_settings)
     stock = TwilioSmsChannel(sms_settings)
-    stock.http = StockTransport(twilio.url)  # type: ignore[assignment]
+    stock.http = StockTransport(twilio.url, timeout=5)  # type: ignore[assignment]
     stock.client = Client(
         sms_settings.twilio_account_sid,
         sms_settings.twilio_auth_token,

@@ -18,7 +18,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 
 from loyalty.core.settings import Settings
 from tests.workers.loopback_server import JsonHandler, LoopbackServer
@@ -146,3 +149,18 @@ def twilio_settings(settings: Settings, url: str, **extra: Any) -> Settings:
             **extra,
         }
     )
+
+
+class StockTransport(TwilioHttpClient):
+    """twilio's own transport (requests), its scheme and host swapped for the fake's: what a plain client
+    pointed at this fake sends (the transport test compares the product's with it, the benchmark's raw
+    loop is timed with it)."""
+
+    def __init__(self, base_url: str, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        self.base = urlsplit(base_url)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        target = urlsplit(url)
+        url = urlunsplit((self.base.scheme, self.base.netloc, target.path, target.query, target.fragment))
+        return super().request(method, url, *args, **kwargs)
